@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CUSTOMERS ?= 50000
+export SQLSCORE_WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
+export SQLSCORE_REGISTRY ?= $(CURDIR)/models_onnx
+
+.PHONY: setup demo test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/sqlscore demo-data --customers $(CUSTOMERS)
+	$(BIN)/sqlscore train-demo
+	$(BIN)/sqlscore demo-summary
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check sqlscore tests
+	$(BIN)/mypy sqlscore
+
+clean:
+	rm -rf $(VENV) warehouse.duckdb warehouse.duckdb.wal dbt_project/target dbt_project/logs

@@ -1,0 +1,1 @@
+"""The ``sqlscore`` command line."""

@@ -1,0 +1,85 @@
+"""``sqlscore demo-data`` and ``sqlscore train-demo``: the demo warehouse and models."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlscore.catalog import refresh_catalog_file
+from sqlscore.registry import Registry
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    data = subparsers.add_parser(
+        "demo-data",
+        help="write the raw demo tables (churn and credit risk) into the warehouse",
+        description="(Re)create raw.customers, raw.usage_events, raw.support_tickets, "
+        "raw.churn_labels and raw.loan_applications; deterministic for a seed.",
+    )
+    data.add_argument("--customers", type=int, default=50_000, help="number of customers (default 50000)")
+    data.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    data.set_defaults(handler=cmd_demo_data)
+
+    train = subparsers.add_parser(
+        "train-demo",
+        help="train and export the churn and risk demo models",
+        description="Train both demo models from the warehouse and register them. By default "
+        "a model the registry already has is left alone; the first version becomes champion.",
+    )
+    train.add_argument("--retrain", action="store_true", help="register new versions even if models exist")
+    train.set_defaults(handler=cmd_train_demo)
+    add_summary_parser(subparsers)
+
+
+def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.demo.data import generate
+
+    summary = generate(warehouse, customers=args.customers, seed=args.seed)
+    for table, rows in summary.rows.items():
+        print(f"raw.{table:<18} {rows:>12,} rows")
+    print(f"demo data written to {warehouse} in {summary.seconds:.1f} s (seed {args.seed})")
+    return 0
+
+
+def cmd_train_demo(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.demo.train import train_demo_models
+
+    cards = train_demo_models(warehouse, registry, only_missing=not args.retrain)
+    for card in cards:
+        auc = card.training_metrics.get("holdout_roc_auc")
+        print(f"registered {card.ref} ({card.estimator}); hold-out AUC {auc:.3f}; "
+              f"parity max abs diff {card.parity['max_abs_diff']:.2g}")
+    if not cards:
+        print(f"registry {registry.root} already has the demo models; nothing trained")
+    refresh_catalog_file(warehouse, registry)
+    return 0
+
+
+def add_summary_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    summary = subparsers.add_parser(
+        "demo-summary", help="what the demo built and how to query it"
+    )
+    summary.set_defaults(handler=cmd_demo_summary)
+
+
+def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+            "order by 1"
+        ).fetchall()
+    print(f"\nWarehouse {warehouse}:")
+    for table, rows in tables:
+        print(f"  {table:<32} ~{rows:>12,} rows")
+    print(f"Registry {registry.root}:")
+    for name in registry.models():
+        aliases = ", ".join(f"{a}={v}" for a, v in sorted(registry.aliases(name).items()))
+        print(f"  {name:<10} versions {', '.join(registry.versions(name))}  ({aliases or 'no alias'})")
+    print("\nTry:")
+    print("  .venv/bin/sqlscore models list")
+    print("  .venv/bin/sqlscore models show churn")
+    print(f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True)"
+          ".sql('select model_name, model_version, aliases from ml_models'))\"")
+    return 0

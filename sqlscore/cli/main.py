@@ -1,0 +1,56 @@
+"""Entry point of the ``sqlscore`` console script.
+
+Exit codes, the same for every command:
+  0  success
+  1  a check failed (``models verify`` found a bad artifact; ``run`` was blocked by the gate)
+  2  error (bad arguments, missing model, unreadable warehouse, ...), with a message on stderr
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlscore.cli import demo, models
+from sqlscore.cli.output import error
+from sqlscore.config import registry_path, warehouse_path
+from sqlscore.errors import SqlscoreError
+from sqlscore.registry import Registry
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sqlscore",
+        description="Score scikit-learn models inside the warehouse, from SQL.",
+        epilog="Exit codes: 0 success, 1 a check failed (verify, gate), 2 error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--warehouse", help="DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)")
+    parser.add_argument("--registry", help="model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    models.add_parser(subparsers)
+    demo.add_parsers(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    registry = Registry(registry_path(args.registry))
+    warehouse = Path(warehouse_path(args.warehouse))
+    try:
+        code: int = args.handler(args, registry, warehouse)
+    except SqlscoreError as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        error("interrupted")
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""``sqlscore models ...``: list, show, promote, roll back and verify registry models."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+
+from sqlscore.catalog import refresh_catalog_file
+from sqlscore.cli.output import emit_json, emit_table, warn
+from sqlscore.registry import Registry
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    models = subparsers.add_parser(
+        "models",
+        help="inspect and manage the model registry",
+        description="Inspect and manage the versioned model registry (SQLSCORE_REGISTRY).",
+    )
+    actions = models.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    listing = actions.add_parser("list", help="every model version with its aliases")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=cmd_list)
+
+    show = actions.add_parser("show", help="the model card of NAME, NAME@ALIAS or NAME:VERSION")
+    show.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]")
+    show.add_argument("--json", action="store_true", help="the whole card as JSON")
+    show.set_defaults(handler=cmd_show)
+
+    promote = actions.add_parser("promote", help="point an alias at a version")
+    promote.add_argument("name")
+    promote.add_argument("version")
+    promote.add_argument("--alias", required=True, help="for example champion or challenger")
+    promote.set_defaults(handler=cmd_promote)
+
+    rollback = actions.add_parser("rollback", help="move an alias back to its previous holder")
+    rollback.add_argument("name")
+    rollback.add_argument("--alias", required=True)
+    rollback.set_defaults(handler=cmd_rollback)
+
+    verify = actions.add_parser(
+        "verify",
+        help="re-hash every artifact and check each card against its graph",
+        description="Exit 0 when every artifact is intact, 1 naming every bad file otherwise.",
+    )
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=cmd_verify)
+
+
+def cmd_list(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    records = []
+    for name in registry.models():
+        aliases = registry.aliases(name)
+        for version in registry.versions(name):
+            card = registry.card(name, version)
+            records.append(
+                {
+                    "name": name,
+                    "version": version,
+                    "aliases": sorted(a for a, v in aliases.items() if v == version),
+                    "task": card.task,
+                    "created_at": card.created_at,
+                    "estimator": card.estimator,
+                    "sha256": card.sha256,
+                    "features": len(card.features),
+                }
+            )
+    if args.json:
+        emit_json(records)
+    elif not records:
+        print(f"no models in {registry.root}")
+    else:
+        emit_table(
+            ["name", "version", "aliases", "task", "created_at", "sha256"],
+            [
+                [r["name"], r["version"], ",".join(r["aliases"]), r["task"], r["created_at"],
+                 str(r["sha256"])[:12]]
+                for r in records
+            ],
+        )
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    card = registry.resolve(args.ref)
+    aliases = sorted(a for a, v in registry.aliases(card.name).items() if v == card.version)
+    if args.json:
+        emit_json({**card.to_dict(), "aliases": aliases})
+        return EXIT_OK
+    print(f"{card.ref}  ({', '.join(aliases) or 'no alias'})")
+    print(f"  task        {card.task}")
+    print(f"  estimator   {card.estimator}")
+    print(f"  created_at  {card.created_at}")
+    print(f"  sha256      {card.sha256}")
+    print(f"  parity      max abs diff {card.parity.get('max_abs_diff')}, "
+          f"label agreement {card.parity.get('label_agreement')} on {card.parity.get('rows')} rows")
+    for metric, value in sorted(card.training_metrics.items()):
+        print(f"  {metric:<11} {value:.4f}")
+    print(f"  SQL call    predict_{card.name}({', '.join(card.feature_names)})")
+    emit_table(["#", "feature", "sql_type"],
+               [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)])
+    return EXIT_OK
+
+
+def cmd_promote(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    previous = registry.promote(args.name, args.version, args.alias)
+    print(f"{args.name}@{args.alias}: {previous or 'none'} -> {args.version}")
+    _refresh(registry, warehouse)
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    before, after = registry.rollback(args.name, args.alias)
+    print(f"{args.name}@{args.alias}: {before} -> {after}")
+    _refresh(registry, warehouse)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    problems = registry.verify()
+    checked = sum(len(registry.versions(n)) for n in registry.models())
+    if args.json:
+        emit_json({"checked": checked, "problems": [p.__dict__ for p in problems]})
+    else:
+        for problem in problems:
+            print(f"BAD {problem.path}: {problem.reason}")
+        print(f"{checked} version(s) checked, {len(problems)} problem(s)")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _refresh(registry: Registry, warehouse: Path) -> None:
+    """Keep ``ml_models`` in step with the registry when the warehouse can be written now."""
+    if not warehouse.exists():
+        return
+    try:
+        refresh_catalog_file(warehouse, registry)
+    except duckdb.IOException as exc:
+        warn(f"registry changed, but ml_models in {warehouse} was not refreshed ({exc}); "
+             "it is refreshed by the next sqlscore command that opens the warehouse")

@@ -1,0 +1,1 @@
+"""Demo data and demo models: churn (gradient boosting) and credit risk (logistic regression)."""

@@ -1,0 +1,74 @@
+"""The one exception hierarchy of sqlscore.
+
+Every error a user can meet derives from :class:`SqlscoreError`, so a caller
+(the CLI, a scheduler, a notebook) can catch one type and still print a
+message that names the model, version, function or column at fault::
+
+    SqlscoreError
+    ├── ConfigError                 bad environment, path or declaration
+    ├── InvalidNameError            a model name / version / identifier that could break SQL or paths
+    ├── RegistryError               the models_onnx/ registry
+    │   ├── ModelNotFoundError      no such model, version or alias
+    │   ├── VersionExistsError      versions are immutable
+    │   └── IntegrityError          artifact sha256 or graph differs from its card
+    ├── ExportError                 sklearn -> ONNX
+    │   ├── UnsupportedEstimatorError   refused before anything is written
+    │   └── ParityError             onnxruntime disagrees with sklearn
+    ├── FunctionError               warehouse functions (udfs/)
+    │   └── SignatureError          wrong arity or argument types
+    └── DemoDataError               demo data generation
+"""
+
+from __future__ import annotations
+
+
+class SqlscoreError(Exception):
+    """Base of every sqlscore error; the CLI maps it to exit code 2."""
+
+
+class ConfigError(SqlscoreError):
+    """A setting, path or declaration file is wrong."""
+
+
+class InvalidNameError(SqlscoreError):
+    """A name that would reach a path or SQL is not lower snake case."""
+
+
+class RegistryError(SqlscoreError):
+    """Something is wrong in the model registry."""
+
+
+class ModelNotFoundError(RegistryError):
+    """The requested model, version or alias does not exist."""
+
+
+class VersionExistsError(RegistryError):
+    """A version is immutable: it cannot be written twice."""
+
+
+class IntegrityError(RegistryError):
+    """An artifact does not match its model card (sha256, inputs or outputs)."""
+
+
+class ExportError(SqlscoreError):
+    """A fitted estimator could not be exported to a verified ONNX artifact."""
+
+
+class UnsupportedEstimatorError(ExportError):
+    """The estimator cannot be converted faithfully; nothing was written."""
+
+
+class ParityError(ExportError):
+    """onnxruntime and scikit-learn disagree beyond tolerance; nothing was written."""
+
+
+class FunctionError(SqlscoreError):
+    """A warehouse function could not be declared, registered or evaluated."""
+
+
+class SignatureError(FunctionError):
+    """A function was called with the wrong number or types of arguments."""
+
+
+class DemoDataError(SqlscoreError):
+    """The demo data could not be generated."""

@@ -1,0 +1,175 @@
+"""``export_model``: a fitted scikit-learn estimator in, a verified registry version out.
+
+Everything that can refuse the model (unsupported estimator, conversion
+failure, parity failure, an existing version) happens before the registry is
+touched, and the registry write itself is atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from importlib.metadata import version as package_version
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from sklearn.base import is_classifier
+
+from sqlscore.errors import ExportError, ParityError, UnsupportedEstimatorError
+from sqlscore.export.frames import (
+    fingerprint,
+    infer_features,
+    model_inputs,
+    sklearn_frame,
+    to_polars,
+)
+from sqlscore.export.graph_fixes import rewrite_double_imputers, with_float32_cast
+from sqlscore.export.parity import check_parity
+from sqlscore.export.reference import holdout_metrics, score_reference
+from sqlscore.export.refusals import refuse_unsupported
+from sqlscore.names import check_model_name, check_version
+from sqlscore.registry.card import ModelCard, Output
+from sqlscore.registry.graph_check import value_type
+from sqlscore.registry.store import Registry, sha256_bytes
+
+#: Pinned opsets: the main domain and the ONNX-ML domain (trees, encoders, linear models).
+TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
+
+
+def export_model(
+    estimator: Any,
+    sample: Any,
+    name: str,
+    *,
+    registry: str | os.PathLike[str] | Registry | None = None,
+    version: str | int | None = None,
+    target: Any = None,
+    training_data: Any = None,
+    metrics: dict[str, float] | None = None,
+    description: str = "",
+    alias: str | None = None,
+) -> ModelCard:
+    """Export a fitted estimator to ONNX, check parity on ``sample`` and register it.
+
+    ``sample`` is a held-out pandas or polars frame with the training columns;
+    ``target`` its labels (for hold-out metrics); ``training_data`` the frame the
+    model was fitted on (only its fingerprint is kept). Returns the new card.
+    """
+    check_model_name(name)
+    store = registry if isinstance(registry, Registry) else Registry(registry)
+    refuse_unsupported(estimator, name)
+    frame = to_polars(sample, "sample")
+    if frame.height == 0:
+        raise ExportError(f"model {name}: the parity sample is empty")
+    columns = list(getattr(estimator, "feature_names_in_", frame.columns))
+    features = infer_features(frame, columns, name)
+    classifier = is_classifier(estimator)
+    classes = [c.item() if hasattr(c, "item") else c for c in getattr(estimator, "classes_", [])]
+    task = _task(classifier, classes)
+
+    artifact = _convert(estimator, features, name, classifier)
+    session = _session(artifact, name, estimator)
+    feeds = model_inputs(frame, features)
+    parity, outputs = check_parity(
+        estimator, session, sklearn_frame(frame, features), feeds, classifier
+    )
+    if not parity.ok:
+        raise ParityError(
+            f"model {name}: onnxruntime disagrees with scikit-learn on {parity.rows} held-out rows "
+            f"(max abs difference {parity.max_abs_diff:.3g} > tolerance {parity.tolerance:.1g}, "
+            f"label agreement {parity.label_agreement}); the model was not registered"
+        )
+    scores = outputs[:, 1] if task == "binary_classification" else (
+        outputs.max(axis=1) if classifier else outputs
+    )
+    card_metrics = dict(metrics or {})
+    if target is not None:
+        card_metrics.update(
+            holdout_metrics(np.asarray(target), outputs, outputs if classifier else None, classes)
+        )
+    graph = _graph_outputs(artifact)
+    new_version = check_version(version) if version is not None else store.next_version(name)
+    card = ModelCard(
+        name=name,
+        version=new_version,
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        task=task,
+        features=tuple(features),
+        outputs=tuple(graph),
+        sha256=sha256_bytes(artifact),
+        classes=tuple(classes),
+        estimator=_describe(estimator),
+        description=description,
+        training_metrics=card_metrics,
+        training_data=fingerprint(to_polars(training_data, "training_data"))
+        if training_data is not None
+        else {},
+        parity=parity.as_dict(),
+        score_reference=score_reference(np.asarray(scores, dtype=np.float64)),
+        versions={
+            "scikit-learn": package_version("scikit-learn"),
+            "skl2onnx": package_version("skl2onnx"),
+            "onnx": package_version("onnx"),
+            "onnxruntime": package_version("onnxruntime"),
+            "opset": dict(TARGET_OPSET),
+        },
+    )
+    store.write_version(card, artifact)
+    if alias is not None:
+        store.promote(name, card.version, alias)
+    return card
+
+
+def _task(classifier: bool, classes: list[Any]) -> str:
+    if not classifier:
+        return "regression"
+    return "binary_classification" if len(classes) == 2 else "multiclass_classification"
+
+
+def _describe(estimator: Any) -> str:
+    if hasattr(estimator, "steps"):
+        return " -> ".join(type(step).__name__ for _, step in estimator.steps)
+    return type(estimator).__name__
+
+
+def _convert(estimator: Any, features: list[Any], name: str, classifier: bool) -> bytes:
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
+
+    initial_types = [
+        (f.name, DoubleTensorType([None, 1]) if f.sql_type == "DOUBLE" else StringTensorType([None, 1]))
+        for f in features
+    ]
+    convertible = with_float32_cast(estimator)
+    final = convertible.steps[-1][1] if hasattr(convertible, "steps") else convertible
+    options = {id(final): {"zipmap": False}} if classifier else None
+    try:
+        model = to_onnx(
+            convertible, initial_types=initial_types, options=options, target_opset=TARGET_OPSET
+        )
+    except Exception as exc:  # skl2onnx raises many types; all mean "cannot convert"
+        raise UnsupportedEstimatorError(
+            f"model {name}: skl2onnx cannot convert {_describe(estimator)}: {exc}; "
+            "nothing was written"
+        ) from exc
+    model = rewrite_double_imputers(model)
+    model.doc_string = f"sqlscore model {name}"
+    return bytes(model.SerializeToString())
+
+
+def _session(artifact: bytes, name: str, estimator: Any) -> ort.InferenceSession:
+    try:
+        return ort.InferenceSession(artifact, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise UnsupportedEstimatorError(
+            f"model {name}: onnxruntime cannot run the converted {_describe(estimator)}: {exc}; "
+            "nothing was written"
+        ) from exc
+
+
+def _graph_outputs(artifact: bytes) -> list[Output]:
+    import onnx
+
+    model = onnx.load_from_string(artifact)
+    return [Output(o.name, value_type(o)) for o in model.graph.output]

@@ -1,0 +1,85 @@
+"""Adjustments that make skl2onnx graphs run in onnxruntime with sklearn's arithmetic.
+
+Numeric features are double tensors, as the warehouse holds them, so that
+imputing and scaling happen in float64 exactly as in scikit-learn. Two gaps in
+the converters and the runtime need closing for that:
+
+* onnxruntime implements the ``Imputer`` op for float only; a double Imputer
+  fails at session creation. We rewrite it into ``Where(IsNaN(x), fill, x)``,
+  which is the same function in any precision.
+* skl2onnx declares double outputs for tree classifiers fed doubles, which the
+  tree ops do not produce. scikit-learn's own trees (decision trees, random
+  forests, extra trees, GradientBoosting) cast their input to float32 before
+  comparing with thresholds, so inserting that cast in front of them is exact,
+  not an approximation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+from sklearn.pipeline import Pipeline
+
+_FLOAT32_TREES = {
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "ExtraTreeClassifier",
+    "ExtraTreeRegressor",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "ExtraTreesClassifier",
+    "ExtraTreesRegressor",
+    "GradientBoostingClassifier",
+    "GradientBoostingRegressor",
+}
+
+
+def with_float32_cast(estimator: Any) -> Any:
+    """A pipeline equal to ``estimator`` with an explicit float32 cast before a float32 tree."""
+    from skl2onnx.sklapi import CastTransformer
+
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if type(final).__name__ not in _FLOAT32_TREES:
+        return estimator
+    cast = CastTransformer(dtype=np.float32).fit(np.zeros((1, 1)))
+    if isinstance(estimator, Pipeline):
+        steps = [*estimator.steps[:-1], ("sqlscore_cast_float32", cast), estimator.steps[-1]]
+        return Pipeline(steps)
+    return Pipeline([("sqlscore_cast_float32", cast), ("model", estimator)])
+
+
+def rewrite_double_imputers(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Replace every ``Imputer`` node by ``Where(IsNaN(x), fill, x)`` (or ``Equal`` for a sentinel)."""
+    graph = model.graph
+    nodes: list[onnx.NodeProto] = []
+    for node in graph.node:
+        if node.op_type != "Imputer":
+            nodes.append(node)
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        fill = np.asarray(list(attrs.get("imputed_value_floats", [])), dtype=np.float64)
+        replaced = float(attrs.get("replaced_value_float", np.nan))
+        prefix = node.name or node.output[0]
+        fill_name = f"{prefix}_fill"
+        graph.initializer.append(numpy_helper.from_array(fill.reshape(1, -1), fill_name))
+        mask = f"{prefix}_mask"
+        if np.isnan(replaced):
+            nodes.append(helper.make_node("IsNaN", [node.input[0]], [mask], name=f"{prefix}_IsNaN"))
+        else:
+            sentinel = f"{prefix}_sentinel"
+            graph.initializer.append(
+                numpy_helper.from_array(np.array([replaced], dtype=np.float64), sentinel)
+            )
+            nodes.append(
+                helper.make_node("Equal", [node.input[0], sentinel], [mask], name=f"{prefix}_Equal")
+            )
+        nodes.append(
+            helper.make_node("Where", [mask, fill_name, node.input[0]], [node.output[0]],
+                             name=f"{prefix}_Where")
+        )
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return model

@@ -1,0 +1,272 @@
+"""The on-disk registry: ``<root>/<name>/<version>/{model.onnx, model_card.json}``.
+
+Versions are immutable (written once into a temporary folder, then renamed
+into place; an existing version is never overwritten) and aliases move in
+``<root>/<name>/aliases.json``, each alias keeping the history of its former
+holders so that a rollback is one step back. Every read of an artifact checks
+its sha256 against the card: a model file that changed is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlscore.config import registry_path
+from sqlscore.errors import (
+    IntegrityError,
+    ModelNotFoundError,
+    RegistryError,
+    VersionExistsError,
+)
+from sqlscore.names import check_alias, check_model_name, check_version
+from sqlscore.registry.card import ARTIFACT_FILE, CARD_FILE, ModelCard
+
+ALIASES_FILE = "aliases.json"
+LOCK_FILE = ".lock"
+CHAMPION = "champion"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of :meth:`Registry.verify`: the file at fault and why."""
+
+    path: str
+    reason: str
+
+
+class Registry:
+    """A folder of versioned ONNX models with their cards and aliases."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = registry_path(root)
+
+    # ----------------------------------------------------------------- reading
+    def models(self) -> list[str]:
+        """Names of every model that has at least one version, sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and self._version_dirs(p.name)
+        )
+
+    def versions(self, name: str) -> list[str]:
+        """Versions of ``name`` from oldest to newest."""
+        return [p.name for p in self._version_dirs(check_model_name(name))]
+
+    def _version_dirs(self, name: str) -> list[Path]:
+        folder = self.root / name
+        if not folder.is_dir():
+            return []
+        found = [p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()]
+        return sorted(found, key=lambda p: int(p.name))
+
+    def card(self, name: str, version: str | int) -> ModelCard:
+        """The card of one version; raises if the model or version does not exist."""
+        check_model_name(name)
+        version = check_version(version)
+        path = self.root / name / version / CARD_FILE
+        if not path.is_file():
+            known = ", ".join(self.versions(name)) or "none"
+            raise ModelNotFoundError(
+                f"model {name} has no version {version} in {self.root} (versions: {known})"
+            )
+        try:
+            return ModelCard.from_dict(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IntegrityError(f"model card {path} is unreadable: {exc}") from exc
+
+    def aliases(self, name: str) -> dict[str, str]:
+        """Alias -> version for one model."""
+        return {alias: entry["version"] for alias, entry in self._read_aliases(name).items()}
+
+    def _read_aliases(self, name: str) -> dict[str, dict[str, Any]]:
+        path = self.root / check_model_name(name) / ALIASES_FILE
+        if not path.is_file():
+            return {}
+        try:
+            data: dict[str, dict[str, Any]] = json.loads(path.read_text())
+        except ValueError as exc:
+            raise RegistryError(f"aliases file {path} is not valid JSON: {exc}") from exc
+        return data
+
+    def resolve(self, ref: str) -> ModelCard:
+        """Card for ``name``, ``name@alias`` or ``name:version``.
+
+        A bare name means the champion, or the newest version when the model
+        has no champion: the same rule ``predict_<name>`` follows.
+        """
+        if "@" in ref:
+            name, alias = ref.split("@", 1)
+            check_alias(alias)
+            version = self.aliases(name).get(alias)
+            if version is None:
+                raise ModelNotFoundError(
+                    f"model {name} has no alias {alias!r} "
+                    f"(aliases: {', '.join(sorted(self.aliases(name))) or 'none'})"
+                )
+            return self.card(name, version)
+        if ":" in ref:
+            name, version = ref.split(":", 1)
+            return self.card(name, version)
+        name = check_model_name(ref)
+        champion = self.aliases(name).get(CHAMPION)
+        if champion is not None:
+            return self.card(name, champion)
+        versions = self.versions(name)
+        if not versions:
+            raise ModelNotFoundError(f"no model named {name} in registry {self.root}")
+        return self.card(name, versions[-1])
+
+    def artifact_path(self, card: ModelCard) -> Path:
+        return self.root / card.name / card.version / ARTIFACT_FILE
+
+    def load_artifact(self, card: ModelCard) -> bytes:
+        """The ONNX bytes of a version, refused unless their sha256 matches the card."""
+        path = self.artifact_path(card)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise IntegrityError(
+                f"artifact of model {card.ref} is missing: {path}; "
+                "restore it from version control or export a new version"
+            ) from exc
+        digest = sha256_bytes(data)
+        if digest != card.sha256:
+            raise IntegrityError(
+                f"artifact of model {card.ref} at {path} has sha256 {digest}, "
+                f"but its card says {card.sha256}: the file was changed after export; refusing to load it"
+            )
+        return data
+
+    # ----------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise writers across processes (exports, promotions, rollbacks)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def next_version(self, name: str) -> str:
+        versions = self.versions(name)
+        return str(int(versions[-1]) + 1) if versions else "1"
+
+    def write_version(self, card: ModelCard, artifact: bytes) -> Path:
+        """Write a new version atomically; an existing version is never touched."""
+        check_model_name(card.name)
+        check_version(card.version)
+        if sha256_bytes(artifact) != card.sha256:
+            raise IntegrityError(f"card of {card.ref} does not match the artifact being written")
+        with self._locked():
+            target = self.root / card.name / card.version
+            if target.exists():
+                raise VersionExistsError(
+                    f"model {card.ref} already exists at {target}: versions are immutable; "
+                    "export without a version to get the next one"
+                )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{card.version}.", dir=target.parent))
+            try:
+                (staging / ARTIFACT_FILE).write_bytes(artifact)
+                (staging / CARD_FILE).write_text(card.to_json())
+                for child in staging.iterdir():
+                    with open(child, "rb") as fh:
+                        os.fsync(fh.fileno())
+                os.rename(staging, target)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        return target
+
+    def promote(self, name: str, version: str | int, alias: str) -> str | None:
+        """Point ``alias`` at ``version``; return the version it held before (or None)."""
+        check_alias(alias)
+        card = self.card(name, version)
+        self.load_artifact(card)  # never promote a version whose artifact is bad
+        with self._locked():
+            data = self._read_aliases(name)
+            entry = data.get(alias, {"version": None, "history": []})
+            previous = entry["version"]
+            if previous == card.version:
+                return previous
+            if previous is not None:
+                entry["history"] = [*entry["history"], previous]
+            entry["version"] = card.version
+            data[alias] = entry
+            self._write_aliases(name, data)
+            return previous
+
+    def rollback(self, name: str, alias: str) -> tuple[str, str]:
+        """Move ``alias`` back to its previous holder; return (from, to)."""
+        check_alias(alias)
+        with self._locked():
+            data = self._read_aliases(name)
+            entry = data.get(alias)
+            if entry is None:
+                raise ModelNotFoundError(f"model {name} has no alias {alias!r} to roll back")
+            if not entry["history"]:
+                raise RegistryError(
+                    f"alias {name}@{alias} (version {entry['version']}) has no previous holder "
+                    "to roll back to"
+                )
+            current = entry["version"]
+            entry["version"] = entry["history"][-1]
+            entry["history"] = entry["history"][:-1]
+            self._write_aliases(name, data)
+            return current, entry["version"]
+
+    def _write_aliases(self, name: str, data: dict[str, dict[str, Any]]) -> None:
+        path = self.root / name / ALIASES_FILE
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+
+    # -------------------------------------------------------------- verifying
+    def verify(self) -> list[Problem]:
+        """Re-hash every artifact and compare every card with its graph."""
+        from sqlscore.registry.graph_check import compare_card_with_graph
+
+        problems: list[Problem] = []
+        for name in self.models():
+            for version in self.versions(name):
+                folder = self.root / name / version
+                try:
+                    card = self.card(name, version)
+                except RegistryError as exc:
+                    problems.append(Problem(str(folder / CARD_FILE), str(exc)))
+                    continue
+                try:
+                    data = self.load_artifact(card)
+                except IntegrityError as exc:
+                    problems.append(Problem(str(self.artifact_path(card)), str(exc)))
+                    continue
+                for reason in compare_card_with_graph(card, data):
+                    problems.append(Problem(str(self.artifact_path(card)), reason))
+            for alias, version in self.aliases(name).items():
+                if version not in self.versions(name):
+                    problems.append(
+                        Problem(
+                            str(self.root / name / ALIASES_FILE),
+                            f"alias {name}@{alias} points at missing version {version}",
+                        )
+                    )
+        return problems

@@ -1,0 +1,84 @@
+"""The ``sqlscore models`` commands as a user runs them, in a real process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from sqlscore.catalog import refresh_catalog_file
+from sqlscore.registry import Registry
+
+
+def test_help_everywhere(run_cli) -> None:  # type: ignore[no-untyped-def]
+    for args in (["--help"], ["models", "--help"], ["models", "verify", "--help"],
+                 ["demo-data", "--help"], ["models", "promote", "--help"]):
+        result = run_cli(*args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "usage:" in result.stdout
+
+
+def test_list_json_shows_champions(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("models", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert {(r["name"], r["version"], tuple(r["aliases"])) for r in records} == {
+        ("churn", "1", ("champion",)),
+        ("risk", "1", ("champion",)),
+    }
+
+
+def test_show(run_cli) -> None:  # type: ignore[no-untyped-def]
+    human = run_cli("models", "show", "churn@champion")
+    assert human.returncode == 0 and "predict_churn(tenure_months, plan" in human.stdout
+    machine = json.loads(run_cli("models", "show", "risk:1", "--json").stdout)
+    assert machine["name"] == "risk" and machine["aliases"] == ["champion"]
+
+
+def test_errors_exit_2_with_message(run_cli) -> None:  # type: ignore[no-untyped-def]
+    missing = run_cli("models", "show", "fraud")
+    assert missing.returncode == 2 and "no model named fraud" in missing.stderr
+    bad = run_cli("models", "promote", "../churn", "1", "--alias", "champion")
+    assert bad.returncode == 2 and "invalid model name" in bad.stderr
+    usage = run_cli("models", "promote", "churn")
+    assert usage.returncode == 2
+
+
+def test_verify_names_corrupted_file(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
+    _, registry = demo_env
+    assert run_cli("models", "verify").returncode == 0
+    artifact = registry.artifact_path(registry.card("churn", 1))
+    data = bytearray(artifact.read_bytes())
+    data[100] = (data[100] + 1) % 256
+    artifact.write_bytes(bytes(data))
+    result = run_cli("models", "verify")
+    assert result.returncode == 1
+    assert str(artifact) in result.stdout
+    as_json = json.loads(run_cli("models", "verify", "--json").stdout)
+    assert [p["path"] for p in as_json["problems"]] == [str(artifact)]
+
+
+def test_promote_rollback_refresh_ml_models(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = demo_env
+    from dataclasses import replace
+
+    card = registry.card("risk", 1)
+    registry.write_version(replace(card, version="2"), registry.load_artifact(card))
+    refresh_catalog_file(warehouse, registry)
+
+    def champion() -> list[tuple[str, int]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select model_name, model_version from ml_models where is_champion order by 1"
+            ).fetchall()
+
+    assert champion() == [("churn", 1), ("risk", 1)]
+    promoted = run_cli("models", "promote", "risk", "2", "--alias", "champion")
+    assert promoted.returncode == 0, promoted.stderr
+    assert champion() == [("churn", 1), ("risk", 2)]
+    rolled = run_cli("models", "rollback", "risk", "--alias", "champion")
+    assert rolled.returncode == 0 and "2 -> 1" in rolled.stdout
+    assert champion() == [("churn", 1), ("risk", 1)]
+    again = run_cli("models", "rollback", "risk", "--alias", "champion")
+    assert again.returncode == 2 and "no previous holder" in again.stderr
