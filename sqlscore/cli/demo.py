@@ -9,7 +9,7 @@ from sqlscore.catalog import refresh_catalog_file
 from sqlscore.registry import Registry
 
 
-def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     data = subparsers.add_parser(
         "demo-data",
         help="write the raw demo tables (churn and credit risk) into the warehouse",
@@ -47,18 +47,18 @@ def cmd_train_demo(args: argparse.Namespace, registry: Registry, warehouse: Path
     cards = train_demo_models(warehouse, registry, only_missing=not args.retrain)
     for card in cards:
         auc = card.training_metrics.get("holdout_roc_auc")
-        print(f"registered {card.ref} ({card.estimator}); hold-out AUC {auc:.3f}; "
-              f"parity max abs diff {card.parity['max_abs_diff']:.2g}")
+        print(
+            f"registered {card.ref} ({card.estimator}); hold-out AUC {auc:.3f}; "
+            f"parity max abs diff {card.parity['max_abs_diff']:.2g}"
+        )
     if not cards:
         print(f"registry {registry.root} already has the demo models; nothing trained")
     refresh_catalog_file(warehouse, registry)
     return 0
 
 
-def add_summary_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    summary = subparsers.add_parser(
-        "demo-summary", help="what the demo built and how to query it"
-    )
+def add_summary_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    summary = subparsers.add_parser("demo-summary", help="what the demo built and how to query it")
     summary.set_defaults(handler=cmd_demo_summary)
 
 
@@ -67,8 +67,7 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "order by 1"
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() order by 1"
         ).fetchall()
     print(f"\nWarehouse {warehouse}:")
     for table, rows in tables:
@@ -80,6 +79,8 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
     print("\nTry:")
     print("  .venv/bin/sqlscore models list")
     print("  .venv/bin/sqlscore models show churn")
-    print(f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True)"
-          ".sql('select model_name, model_version, aliases from ml_models'))\"")
+    print(
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True)"
+        ".sql('select model_name, model_version, aliases from ml_models'))\""
+    )
     return 0

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import demo, models
+from sqlscore.cli import demo, models, sql
 from sqlscore.cli.output import error
 from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
@@ -30,10 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--warehouse", help="DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)")
-    parser.add_argument("--registry", help="model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)")
+    parser.add_argument(
+        "--registry", help="model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models.add_parser(subparsers)
     demo.add_parsers(subparsers)
+    sql.add_parsers(subparsers)
     return parser
 
 

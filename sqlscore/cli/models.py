@@ -14,7 +14,7 @@ from sqlscore.registry import Registry
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     models = subparsers.add_parser(
         "models",
         help="inspect and manage the model registry",
@@ -77,8 +77,14 @@ def cmd_list(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
         emit_table(
             ["name", "version", "aliases", "task", "created_at", "sha256"],
             [
-                [r["name"], r["version"], ",".join(r["aliases"]), r["task"], r["created_at"],
-                 str(r["sha256"])[:12]]
+                [
+                    r["name"],
+                    r["version"],
+                    ",".join(r["aliases"]),  # type: ignore[arg-type]
+                    r["task"],
+                    r["created_at"],
+                    str(r["sha256"])[:12],
+                ]
                 for r in records
             ],
         )
@@ -96,13 +102,16 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     print(f"  estimator   {card.estimator}")
     print(f"  created_at  {card.created_at}")
     print(f"  sha256      {card.sha256}")
-    print(f"  parity      max abs diff {card.parity.get('max_abs_diff')}, "
-          f"label agreement {card.parity.get('label_agreement')} on {card.parity.get('rows')} rows")
+    print(
+        f"  parity      max abs diff {card.parity.get('max_abs_diff')}, "
+        f"label agreement {card.parity.get('label_agreement')} on {card.parity.get('rows')} rows"
+    )
     for metric, value in sorted(card.training_metrics.items()):
         print(f"  {metric:<11} {value:.4f}")
     print(f"  SQL call    predict_{card.name}({', '.join(card.feature_names)})")
-    emit_table(["#", "feature", "sql_type"],
-               [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)])
+    emit_table(
+        ["#", "feature", "sql_type"], [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)]
+    )
     return EXIT_OK
 
 
@@ -139,5 +148,7 @@ def _refresh(registry: Registry, warehouse: Path) -> None:
     try:
         refresh_catalog_file(warehouse, registry)
     except duckdb.IOException as exc:
-        warn(f"registry changed, but ml_models in {warehouse} was not refreshed ({exc}); "
-             "it is refreshed by the next sqlscore command that opens the warehouse")
+        warn(
+            f"registry changed, but ml_models in {warehouse} was not refreshed ({exc}); "
+            "it is refreshed by the next sqlscore command that opens the warehouse"
+        )

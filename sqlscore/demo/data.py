@@ -45,10 +45,7 @@ def generate(warehouse: Path, customers: int = 50_000, seed: int = 42) -> DemoDa
             con.execute("begin transaction")
             con.execute(sql)
             con.execute("commit")
-            rows = {
-                t: int(con.execute(f"select count(*) from raw.{t}").fetchone()[0])  # type: ignore[index]
-                for t in RAW_TABLES
-            }
+            rows = {t: int(con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]) for t in RAW_TABLES}
     except duckdb.Error as exc:
         raise DemoDataError(f"could not write demo data into {warehouse}: {exc}") from exc
     return DemoDataSummary(rows=rows, seconds=time.perf_counter() - start)

@@ -86,8 +86,11 @@ def load_training_frame(con: duckdb.DuckDBPyConnection, model: DemoModel) -> pl.
 def build_pipeline(model: DemoModel, numerics: list[str]) -> Pipeline:
     preprocess = ColumnTransformer(
         [
-            ("numeric", Pipeline([("impute", SimpleImputer(strategy="median")),
-                                  ("scale", StandardScaler())]), numerics),
+            (
+                "numeric",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                numerics,
+            ),
             ("categorical", OneHotEncoder(handle_unknown="ignore"), list(model.categoricals)),
         ]
     )
@@ -122,9 +125,7 @@ def train_and_export(con: duckdb.DuckDBPyConnection, model: DemoModel, registry:
     )
 
 
-def train_demo_models(
-    warehouse: Path, registry: Registry, *, only_missing: bool = True
-) -> list[ModelCard]:
+def train_demo_models(warehouse: Path, registry: Registry, *, only_missing: bool = True) -> list[ModelCard]:
     """Train and register churn and risk; skip a model the registry already has if asked."""
     cards = []
     with duckdb.connect(str(warehouse), read_only=True) as con:

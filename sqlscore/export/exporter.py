@@ -24,7 +24,11 @@ from sqlscore.export.frames import (
     sklearn_frame,
     to_polars,
 )
-from sqlscore.export.graph_fixes import rewrite_double_imputers, with_float32_cast
+from sqlscore.export.graph_fixes import (
+    rewrite_double_imputers,
+    with_float32_cast,
+    with_named_inputs,
+)
 from sqlscore.export.parity import check_parity
 from sqlscore.export.reference import holdout_metrics, score_reference
 from sqlscore.export.refusals import refuse_unsupported
@@ -68,20 +72,19 @@ def export_model(
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(estimator, "classes_", [])]
     task = _task(classifier, classes)
 
-    artifact = _convert(estimator, features, name, classifier)
+    convertible = with_named_inputs(estimator, sklearn_frame(frame, features))
+    artifact = _convert(convertible, features, name, classifier)
     session = _session(artifact, name, estimator)
     feeds = model_inputs(frame, features)
-    parity, outputs = check_parity(
-        estimator, session, sklearn_frame(frame, features), feeds, classifier
-    )
+    parity, outputs = check_parity(estimator, session, sklearn_frame(frame, features), feeds, classifier)
     if not parity.ok:
         raise ParityError(
             f"model {name}: onnxruntime disagrees with scikit-learn on {parity.rows} held-out rows "
             f"(max abs difference {parity.max_abs_diff:.3g} > tolerance {parity.tolerance:.1g}, "
             f"label agreement {parity.label_agreement}); the model was not registered"
         )
-    scores = outputs[:, 1] if task == "binary_classification" else (
-        outputs.max(axis=1) if classifier else outputs
+    scores = (
+        outputs[:, 1] if task == "binary_classification" else (outputs.max(axis=1) if classifier else outputs)
     )
     card_metrics = dict(metrics or {})
     if target is not None:
@@ -145,13 +148,10 @@ def _convert(estimator: Any, features: list[Any], name: str, classifier: bool) -
     final = convertible.steps[-1][1] if hasattr(convertible, "steps") else convertible
     options = {id(final): {"zipmap": False}} if classifier else None
     try:
-        model = to_onnx(
-            convertible, initial_types=initial_types, options=options, target_opset=TARGET_OPSET
-        )
+        model = to_onnx(convertible, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
     except Exception as exc:  # skl2onnx raises many types; all mean "cannot convert"
         raise UnsupportedEstimatorError(
-            f"model {name}: skl2onnx cannot convert {_describe(estimator)}: {exc}; "
-            "nothing was written"
+            f"model {name}: skl2onnx cannot convert {_describe(estimator)}: {exc}; nothing was written"
         ) from exc
     model = rewrite_double_imputers(model)
     model.doc_string = f"sqlscore model {name}"

@@ -51,6 +51,27 @@ def with_float32_cast(estimator: Any) -> Any:
     return Pipeline([("sqlscore_cast_float32", cast), ("model", estimator)])
 
 
+def with_named_inputs(estimator: Any, frame: Any) -> Any:
+    """Front a bare estimator with a passthrough ColumnTransformer when it has several columns.
+
+    The ONNX graph takes one named input per column; skl2onnx only splits
+    columns that way through a ColumnTransformer. Passthrough changes no value.
+    """
+    from sklearn.compose import ColumnTransformer
+
+    if frame.shape[1] <= 1 or _starts_with_column_transformer(estimator):
+        return estimator
+    columns = ColumnTransformer([("columns", "passthrough", list(frame.columns))]).fit(frame)
+    return Pipeline([("sqlscore_columns", columns), ("model", estimator)])
+
+
+def _starts_with_column_transformer(estimator: Any) -> bool:
+    from sklearn.compose import ColumnTransformer
+
+    first = estimator.steps[0][1] if isinstance(estimator, Pipeline) else estimator
+    return isinstance(first, ColumnTransformer)
+
+
 def rewrite_double_imputers(model: onnx.ModelProto) -> onnx.ModelProto:
     """Replace every ``Imputer`` node by ``Where(IsNaN(x), fill, x)`` (or ``Equal`` for a sentinel)."""
     graph = model.graph
@@ -73,12 +94,11 @@ def rewrite_double_imputers(model: onnx.ModelProto) -> onnx.ModelProto:
             graph.initializer.append(
                 numpy_helper.from_array(np.array([replaced], dtype=np.float64), sentinel)
             )
-            nodes.append(
-                helper.make_node("Equal", [node.input[0], sentinel], [mask], name=f"{prefix}_Equal")
-            )
+            nodes.append(helper.make_node("Equal", [node.input[0], sentinel], [mask], name=f"{prefix}_Equal"))
         nodes.append(
-            helper.make_node("Where", [mask, fill_name, node.input[0]], [node.output[0]],
-                             name=f"{prefix}_Where")
+            helper.make_node(
+                "Where", [mask, fill_name, node.input[0]], [node.output[0]], name=f"{prefix}_Where"
+            )
         )
     del graph.node[:]
     graph.node.extend(nodes)

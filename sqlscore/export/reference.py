@@ -23,8 +23,10 @@ def score_reference(scores: np.ndarray) -> dict[str, Any]:
     quantiles = np.quantile(scores, quantile_points)
     decile_edges = np.quantile(scores, np.linspace(0.1, 0.9, 9))
     low, high = float(np.min(scores)), float(np.max(scores))
-    edges = np.linspace(0.0, 1.0, REFERENCE_BINS + 1) if 0 <= low and high <= 1 else np.linspace(
-        low, high, REFERENCE_BINS + 1
+    edges = (
+        np.linspace(0.0, 1.0, REFERENCE_BINS + 1)
+        if 0 <= low and high <= 1
+        else np.linspace(low, high, REFERENCE_BINS + 1)
     )
     counts, _ = np.histogram(np.clip(scores, edges[0], edges[-1]), bins=edges)
     return {
@@ -51,9 +53,7 @@ def holdout_metrics(
             "holdout_r2": float(metrics.r2_score(target, scores)),
         }
     result = {
-        "holdout_accuracy": float(
-            metrics.accuracy_score(target, np.asarray(classes)[proba.argmax(axis=1)])
-        ),
+        "holdout_accuracy": float(metrics.accuracy_score(target, np.asarray(classes)[proba.argmax(axis=1)])),
         "holdout_log_loss": float(metrics.log_loss(target, proba, labels=classes)),
     }
     if len(classes) == 2 and len(set(np.asarray(target).tolist())) == 2:

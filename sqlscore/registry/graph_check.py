@@ -21,7 +21,7 @@ _ONNX_TYPES = {
 def value_type(value: onnx.ValueInfoProto) -> str:
     """``tensor(double)`` style name of a graph input or output."""
     elem = value.type.tensor_type.elem_type
-    return _ONNX_TYPES.get(elem, f"tensor({onnx.TensorProto.DataType.Name(elem).lower()})")
+    return _ONNX_TYPES.get(elem) or f"tensor({onnx.TensorProto.DataType.Name(elem).lower()})"
 
 
 def compare_card_with_graph(card: ModelCard, artifact: bytes) -> list[str]:
@@ -38,7 +38,5 @@ def compare_card_with_graph(card: ModelCard, artifact: bytes) -> list[str]:
     graph_outputs = [(o.name, value_type(o)) for o in model.graph.output]
     card_outputs = [(o.name, o.onnx_type) for o in card.outputs]
     if graph_outputs != card_outputs:
-        reasons.append(
-            f"model {card.ref}: card outputs {card_outputs} != graph outputs {graph_outputs}"
-        )
+        reasons.append(f"model {card.ref}: card outputs {card_outputs} != graph outputs {graph_outputs}")
     return reasons

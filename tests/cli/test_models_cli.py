@@ -12,8 +12,13 @@ from sqlscore.registry import Registry
 
 
 def test_help_everywhere(run_cli) -> None:  # type: ignore[no-untyped-def]
-    for args in (["--help"], ["models", "--help"], ["models", "verify", "--help"],
-                 ["demo-data", "--help"], ["models", "promote", "--help"]):
+    for args in (
+        ["--help"],
+        ["models", "--help"],
+        ["models", "verify", "--help"],
+        ["demo-data", "--help"],
+        ["models", "promote", "--help"],
+    ):
         result = run_cli(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert "usage:" in result.stdout

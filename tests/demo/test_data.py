@@ -24,7 +24,9 @@ def test_same_seed_same_data_different_seed_different_data(tmp_path: Path) -> No
     generate(tmp_path / "b.duckdb", customers=3000, seed=11)
     generate(tmp_path / "c.duckdb", customers=3000, seed=12)
     assert _digest(tmp_path / "a.duckdb") == _digest(tmp_path / "b.duckdb")
-    differing = {t for t in RAW_TABLES if _digest(tmp_path / "a.duckdb")[t] != _digest(tmp_path / "c.duckdb")[t]}
+    differing = {
+        t for t in RAW_TABLES if _digest(tmp_path / "a.duckdb")[t] != _digest(tmp_path / "c.duckdb")[t]
+    }
     assert differing == set(RAW_TABLES)
 
 

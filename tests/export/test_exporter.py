@@ -35,9 +35,7 @@ def test_demo_model_parity(demo_env: tuple[Path, Registry], model) -> None:  # t
     pipeline = build_pipeline(model, [f for f in features if f not in model.categoricals])
     pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
     exported = export_model(pipeline, frame.select(features), model.name, registry=registry)
-    session = ort.InferenceSession(
-        registry.load_artifact(exported), providers=["CPUExecutionProvider"]
-    )
+    session = ort.InferenceSession(registry.load_artifact(exported), providers=["CPUExecutionProvider"])
     labels, proba = session.run(None, model_inputs(frame, list(exported.features)))
     expected = pipeline.predict_proba(frame.select(features).to_pandas())
     assert np.max(np.abs(proba - expected)) <= 1e-5

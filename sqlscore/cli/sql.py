@@ -1,0 +1,114 @@
+"""``sqlscore sql "QUERY"`` and ``sqlscore shell``: SQL with every model callable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sqlscore.errors import SqlscoreError
+from sqlscore.registry import Registry
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    sql = subparsers.add_parser(
+        "sql",
+        help="run SQL on the warehouse with every model function registered",
+        description="Run one or more SQL statements; the result of the last is printed.",
+    )
+    sql.add_argument("query", help='SQL text, for example "select predict_churn(...) from ..."')
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--read-only", action="store_true", help="open the warehouse read-only")
+    sql.set_defaults(handler=cmd_sql)
+
+    shell = subparsers.add_parser(
+        "shell",
+        help="interactive SQL shell with every model function registered",
+        description="Statements end with ';'. '.functions' lists the model functions; "
+        "'.quit' or end of input leaves.",
+    )
+    shell.add_argument("--read-only", action="store_true")
+    shell.set_defaults(handler=cmd_shell)
+
+
+def _open(registry: Registry, warehouse: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    from sqlscore.connection import connect
+
+    return connect(warehouse, registry=registry, read_only=read_only)
+
+
+def _print(con: duckdb.DuckDBPyConnection, query: str, fmt: str) -> None:
+    relation = con.sql(query)
+    if relation is None:  # a statement without a result (DDL, insert)
+        print("ok")
+        return
+    if fmt == "table":
+        relation.show(max_rows=40, max_width=200)
+        return
+    frame = pl.from_arrow(relation.to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+    else:
+        sys.stdout.write(frame.write_json() + "\n")
+
+
+def cmd_sql(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    con = _open(registry, warehouse, args.read_only)
+    try:
+        _print(con, args.query, args.format)
+    except duckdb.Error as exc:
+        raise SqlscoreError(str(exc)) from exc
+    finally:
+        con.close()
+    return EXIT_OK
+
+
+def cmd_shell(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.connection import registration_report
+
+    con = _open(registry, warehouse, args.read_only)
+    interactive = sys.stdin.isatty()
+    report = registration_report(con)
+    print(
+        f"sqlscore shell on {warehouse}; functions: "
+        f"{', '.join(f'{f} -> {m}' for f, m in report.registered.items()) or 'none'}"
+    )
+    buffer: list[str] = []
+    failures = 0
+    try:
+        while True:
+            try:
+                line = (
+                    input("sqlscore> " if not buffer else "     ...> ")
+                    if interactive
+                    else sys.stdin.readline()
+                )
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            stripped = line.strip()
+            if not buffer and stripped in (".quit", ".exit"):
+                break
+            if not buffer and stripped == ".functions":
+                for function, model in report.registered.items():
+                    print(f"{function} -> {model}")
+                continue
+            buffer.append(line.rstrip("\n"))
+            if stripped.endswith(";"):
+                statement = "\n".join(buffer)
+                buffer = []
+                try:
+                    _print(con, statement, "table")
+                except duckdb.Error as exc:
+                    failures += 1
+                    print(f"error: {exc}", file=sys.stderr)
+    finally:
+        con.close()
+    return EXIT_ERROR if failures and not interactive else EXIT_OK

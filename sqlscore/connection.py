@@ -1,0 +1,77 @@
+"""``sqlscore.connect``: a DuckDB connection on which every registered model is callable.
+
+It is a plain ``duckdb.DuckDBPyConnection`` (so ``.sql(...).pl()`` gives polars
+through Arrow, and every DuckDB client habit works), opened on the warehouse,
+with ``ml_models`` refreshed and the declared functions registered. Connections
+opened here are closed at interpreter exit if the caller did not, because
+DuckDB 2.0 prints "nanobind: leaked ..." for a connection holding Python
+functions that is never closed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import weakref
+from typing import Any
+
+import duckdb
+
+from sqlscore.catalog import refresh_catalog
+from sqlscore.config import warehouse_path
+from sqlscore.functions import load_declarations, register_functions
+from sqlscore.functions.registration import RegistrationReport
+from sqlscore.registry import Registry
+
+_OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+_REPORTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, RegistrationReport] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@atexit.register
+def _close_all() -> None:
+    for con in list(_OPEN):
+        try:
+            con.close()
+        except duckdb.Error:
+            pass
+
+
+def connect(
+    database: str | os.PathLike[str] | None = None,
+    *,
+    registry: str | os.PathLike[str] | Registry | None = None,
+    engine: str = "onnx",
+    udfs: str | os.PathLike[str] | None = None,
+    read_only: bool = False,
+    config: dict[str, Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (``SQLSCORE_WAREHOUSE`` by default) with every model callable.
+
+    ``engine`` applies to every function (``onnx``: onnxruntime inside this
+    process). A function whose model is missing or fails its checks is not
+    registered; the reason is printed to stderr and kept in
+    :func:`registration_report`, and the other functions work.
+    """
+    store = registry if isinstance(registry, Registry) else Registry(registry)
+    target = ":memory:" if database == ":memory:" else str(warehouse_path(database))
+    con = duckdb.connect(target, read_only=read_only, config=config or {})
+    _OPEN.add(con)
+    try:
+        if not read_only:
+            refresh_catalog(con, store)
+        report = register_functions(con, store, load_declarations(store, udfs, engine))
+    except BaseException:
+        con.close()
+        raise
+    _REPORTS[con] = report
+    for reason in report.failed.values():
+        print(f"sqlscore: {reason}", file=sys.stderr)
+    return con
+
+
+def registration_report(con: duckdb.DuckDBPyConnection) -> RegistrationReport:
+    """Which functions :func:`connect` registered on ``con`` and why others were left out."""
+    return _REPORTS.get(con, RegistrationReport())

@@ -1,0 +1,107 @@
+"""Which SQL functions exist: ``udfs/functions.yml`` plus one default per model.
+
+A declaration binds a function name to a registry reference (``name``,
+``name@alias`` or ``name:version``), an engine and an output. Every model in the
+registry that no declaration names gets ``predict_<name>`` bound to its
+champion (or newest version) with the default engine, so a freshly exported
+model is callable without editing anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+from sqlscore.errors import ConfigError
+from sqlscore.names import check_identifier
+from sqlscore.registry import Registry
+
+DECLARATIONS_FILE = "functions.yml"
+UDFS_ENV = "SQLSCORE_UDFS"
+ENGINES = ("onnx", "sql")
+OUTPUTS = ("score", "label", "probabilities")
+
+
+@dataclass(frozen=True)
+class FunctionDeclaration:
+    """One SQL function: its name, the model reference it calls, the engine and output.
+
+    ``output`` is ``score`` (positive-class probability or regression value),
+    ``label`` (multiclass label) or ``probabilities`` (multiclass, a DOUBLE[] in
+    the order of the card's ``classes``).
+    """
+
+    name: str
+    model: str
+    engine: str = "onnx"
+    output: str = "score"
+
+    @property
+    def model_name(self) -> str:
+        return self.model.split("@", 1)[0].split(":", 1)[0]
+
+
+def udfs_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    return Path(explicit or os.environ.get(UDFS_ENV) or "udfs")
+
+
+def default_declarations(model: str, task: str, engine: str = "onnx") -> list[FunctionDeclaration]:
+    """``predict_<model>`` (and ``predict_<model>_proba`` for multiclass models)."""
+    if task == "multiclass_classification":
+        return [
+            FunctionDeclaration(f"predict_{model}", model, engine, "label"),
+            FunctionDeclaration(f"predict_{model}_proba", model, engine, "probabilities"),
+        ]
+    return [FunctionDeclaration(f"predict_{model}", model, engine, "score")]
+
+
+def load_declarations(
+    registry: Registry, udfs: str | os.PathLike[str] | None = None, engine: str | None = None
+) -> list[FunctionDeclaration]:
+    """Declared functions plus defaults for undeclared models; ``engine`` overrides all."""
+    path = udfs_path(udfs) / DECLARATIONS_FILE
+    declared = _read_file(path) if path.is_file() else []
+    if engine is not None:
+        declared = [FunctionDeclaration(d.name, d.model, engine, d.output) for d in declared]
+    covered = {d.model_name for d in declared}
+    for model in registry.models():
+        if model not in covered:
+            task = registry.resolve(model).task
+            declared.extend(default_declarations(model, task, engine or "onnx"))
+    names = [d.name for d in declared]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: functions declared twice: {', '.join(duplicates)}")
+    return declared
+
+
+def _read_file(path: Path) -> list[FunctionDeclaration]:
+    try:
+        data: Any = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    defaults = data.get("defaults", {}) or {}
+    result = []
+    for index, entry in enumerate(data.get("functions", []) or []):
+        if not isinstance(entry, dict) or "name" not in entry or "model" not in entry:
+            raise ConfigError(f"{path}: functions[{index}] needs at least 'name' and 'model'")
+        declaration = FunctionDeclaration(
+            name=check_identifier(str(entry["name"]), "function name"),
+            model=str(entry["model"]),
+            engine=str(entry.get("engine", defaults.get("engine", "onnx"))),
+            output=str(entry.get("output", "score")),
+        )
+        if declaration.engine not in ENGINES:
+            raise ConfigError(
+                f"{path}: function {declaration.name}: engine {declaration.engine!r} is not one of {ENGINES}"
+            )
+        if declaration.output not in OUTPUTS:
+            raise ConfigError(
+                f"{path}: function {declaration.name}: output {declaration.output!r} is not one of {OUTPUTS}"
+            )
+        result.append(declaration)
+    return result

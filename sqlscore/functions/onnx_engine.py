@@ -1,0 +1,134 @@
+"""The onnxruntime engine: one InferenceSession per model version, fed Arrow chunks.
+
+DuckDB calls a Python scalar function once per vector (at most 2048 rows)
+while holding the GIL. Everything that can happen once happens at
+registration: the session (intra-op threads = 1, since parallelism comes from
+DuckDB's own threads, and onnxruntime releases the GIL while it runs), the
+input names and the per-column converters. Per chunk, numeric columns reach
+numpy without a copy when they have no NULLs (NULL becomes NaN otherwise), and
+strings get NULL replaced by the empty string (an unknown category).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlscore.errors import FunctionError
+from sqlscore.registry import ModelCard, Registry
+
+_SESSIONS: dict[tuple[str, str], ort.InferenceSession] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def session_options(intra_op_threads: int = 1) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+def get_session(registry: Registry, card: ModelCard) -> ort.InferenceSession:
+    """The process-wide session for a model version, created on first use.
+
+    Keyed by sha256 as well as name and version, so a registry that was
+    rewritten (which ``verify`` would flag) can never reuse a stale session.
+    """
+    key = (card.ref, card.sha256)
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            artifact = registry.load_artifact(card)  # sha256 checked here
+            session = ort.InferenceSession(
+                artifact, sess_options=session_options(), providers=["CPUExecutionProvider"]
+            )
+            _SESSIONS[key] = session
+        return session
+
+
+def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks()
+    return column
+
+
+def _numeric(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    array = _as_array(column)
+    if array.type != pa.float64():
+        array = array.cast(pa.float64())
+    # float arrays convert NULL to NaN; without NULLs this is zero-copy
+    return array.to_numpy(zero_copy_only=False).reshape(-1, 1)
+
+
+def _string(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    array = _as_array(column)
+    if array.null_count:
+        array = pc.fill_null(array, "")
+    return array.to_numpy(zero_copy_only=False).reshape(-1, 1)
+
+
+@dataclass
+class OnnxScorer:
+    """A callable DuckDB passes Arrow columns to; returns one Arrow column."""
+
+    function: str
+    card: ModelCard
+    session: ort.InferenceSession
+    output: str
+
+    def __post_init__(self) -> None:
+        self._names = self.card.feature_names
+        self._converters: list[Callable[[Any], np.ndarray]] = [
+            _numeric if f.sql_type == "DOUBLE" else _string for f in self.card.features
+        ]
+        outputs = [o.name for o in self.card.outputs]
+        self._pick: Callable[[np.ndarray], pa.Array]
+        if self.card.task == "regression":
+            self._fetch, self._pick = [outputs[0]], self._regression
+        elif self.output == "score":
+            self._fetch, self._pick = [outputs[1]], self._positive_class
+        elif self.output == "label":
+            self._fetch, self._pick = [outputs[0]], self._label
+        else:
+            self._fetch, self._pick = [outputs[1]], self._probabilities
+
+    def __call__(self, *columns: pa.Array) -> pa.Array:
+        try:
+            feeds = {
+                name: convert(column)
+                for name, convert, column in zip(self._names, self._converters, columns, strict=True)
+            }
+            result = self.session.run(self._fetch, feeds)[0]
+            return self._pick(result)
+        except Exception as exc:  # surfaces in DuckDB as the query's error, never as NULLs
+            raise FunctionError(
+                f"{self.function} ({self.card.ref}) failed on a chunk of {len(columns[0]) if columns else 0} "
+                f"rows: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    @staticmethod
+    def _regression(values: np.ndarray) -> pa.Array:
+        return pa.array(np.asarray(values, dtype=np.float64).ravel())
+
+    @staticmethod
+    def _positive_class(proba: np.ndarray) -> pa.Array:
+        return pa.array(np.asarray(proba[:, 1], dtype=np.float64))
+
+    def _label(self, labels: np.ndarray) -> pa.Array:
+        return pa.array(np.asarray(labels).ravel())
+
+    @staticmethod
+    def _probabilities(proba: np.ndarray) -> pa.Array:
+        values = np.ascontiguousarray(proba, dtype=np.float64)
+        return pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), values.shape[1]).cast(
+            pa.list_(pa.float64())
+        )

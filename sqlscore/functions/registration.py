@@ -1,0 +1,176 @@
+"""Registering the declared functions on a DuckDB connection.
+
+DuckDB keeps Python functions per database instance (every connection to the
+same file in this process sees them) but can only remove them through the
+connection that created them. So each function is registered once per
+instance behind a small holder; registering again (a reconnect, a second
+``sqlscore.connect``, dbt opening its cursors) swaps the scorer inside the
+holder instead of failing with "already exists". A function whose model is
+missing or fails its checks is left out with a clear reason; the others are
+still registered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+from duckdb import sqltypes
+
+from sqlscore.errors import FunctionError, SignatureError, SqlscoreError
+from sqlscore.functions.declarations import FunctionDeclaration
+from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+from sqlscore.names import check_identifier
+from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry.graph_check import compare_card_with_graph
+
+_SQL_TYPES = {"DOUBLE": sqltypes.DOUBLE, "VARCHAR": sqltypes.VARCHAR}
+
+
+@dataclass
+class _Holder:
+    """What DuckDB actually calls: a stable callable whose scorer can be swapped."""
+
+    scorer: Callable[..., pa.Array]
+    signature: tuple[tuple[str, ...], str]
+
+    def __call__(self, *columns: pa.Array) -> pa.Array:
+        return self.scorer(*columns)
+
+
+_HOLDERS: dict[tuple[str, str], _Holder] = {}
+_HOLDERS_LOCK = threading.Lock()
+
+
+@dataclass
+class RegistrationReport:
+    """Which functions are callable now, and why the others are not."""
+
+    registered: dict[str, str] = field(default_factory=dict)  # function -> name:version
+    failed: dict[str, str] = field(default_factory=dict)  # function -> reason
+
+    def raise_if_failed(self) -> None:
+        if self.failed:
+            raise FunctionError("; ".join(self.failed.values()))
+
+
+def signature_of(card: ModelCard, output: str) -> tuple[tuple[str, ...], str]:
+    """Parameter SQL types (card order) and return SQL type of a function."""
+    for feature in card.features:
+        check_identifier(feature.name, f"feature name of model {card.ref}")
+        if feature.sql_type not in _SQL_TYPES:
+            raise SignatureError(
+                f"model {card.ref}: feature {feature.name} has SQL type {feature.sql_type}, "
+                f"not one of {sorted(_SQL_TYPES)}"
+            )
+    params = tuple(f.sql_type for f in card.features)
+    if card.task == "multiclass_classification" and output == "label":
+        strings = all(isinstance(c, str) for c in card.classes)
+        return params, "VARCHAR" if strings else "BIGINT"
+    if output == "probabilities":
+        if card.task != "multiclass_classification" and card.task != "binary_classification":
+            raise SignatureError(f"model {card.ref} is a {card.task}: it has no probabilities")
+        return params, "DOUBLE[]"
+    if output == "label":
+        raise SignatureError(f"model {card.ref} is a {card.task}: output 'label' is for multiclass models")
+    if card.task == "multiclass_classification":
+        raise SignatureError(
+            f"model {card.ref} is multiclass: declare output 'label' or 'probabilities', not 'score'"
+        )
+    return params, "DOUBLE"
+
+
+def describe(function: str, card: ModelCard, return_type: str) -> str:
+    args = ", ".join(f"{f.name} {f.sql_type}" for f in card.features)
+    return f"{function}({args}) -> {return_type}"
+
+
+def _duckdb_type(sql: str) -> sqltypes.DuckDBPyType:
+    if sql == "DOUBLE[]":
+        return duckdb.list_type(sqltypes.DOUBLE)
+    if sql == "BIGINT":
+        return sqltypes.BIGINT
+    return _SQL_TYPES[sql]
+
+
+def _database_key(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    path = rows[0][0] if rows else None
+    return str(path) if path else f"memory:{id(con)}"
+
+
+def _exists(con: duckdb.DuckDBPyConnection, function: str) -> bool:
+    rows = con.execute(
+        "select count(*) from duckdb_functions() where function_name = ? and function_type = 'scalar'",
+        [function],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def register_one(con: duckdb.DuckDBPyConnection, registry: Registry, declaration: FunctionDeclaration) -> str:
+    """Register one declared function; return the model version it calls."""
+    card = registry.resolve(declaration.model)
+    params, returns = signature_of(card, declaration.output)
+    if declaration.engine != "onnx":
+        raise FunctionError(
+            f"function {declaration.name}: engine {declaration.engine!r} is not available yet; "
+            "use engine: onnx"
+        )
+    session = get_session(registry, card)  # sha256 verified while loading
+    problems = compare_card_with_graph(card, registry.load_artifact(card))
+    if problems:
+        raise FunctionError(f"function {declaration.name}: " + "; ".join(problems))
+    scorer = OnnxScorer(declaration.name, card, session, declaration.output)
+    key = (_database_key(con), declaration.name)
+    with _HOLDERS_LOCK:
+        holder = _HOLDERS.get(key)
+        if holder is not None and _exists(con, declaration.name):
+            if holder.signature != (params, returns):
+                raise SignatureError(
+                    f"function {declaration.name} is already registered in this process with a "
+                    f"different signature; {describe(declaration.name, card, returns)} needs a new process"
+                )
+            holder.scorer = scorer
+            return card.version
+        holder = _Holder(scorer, (params, returns))
+        # DuckDB checks the Python callable's arity against the parameter list.
+        holder.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_ONLY) for f in card.features]
+        )
+        con.create_function(  # type: ignore[call-overload]
+            declaration.name,
+            holder,
+            [_SQL_TYPES[p] for p in params],
+            _duckdb_type(returns),
+            type="arrow",
+            null_handling="special",
+            exception_handling="default",
+            side_effects=False,
+        )
+        _HOLDERS[key] = holder
+    return card.version
+
+
+def register_functions(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    declarations: list[FunctionDeclaration],
+) -> RegistrationReport:
+    """Register every declaration that can be; collect the reasons of those that cannot."""
+    report = RegistrationReport()
+    for declaration in declarations:
+        try:
+            version = register_one(con, registry, declaration)
+        except (SqlscoreError, duckdb.Error) as exc:
+            report.failed[declaration.name] = (
+                f"function {declaration.name} ({declaration.model}) not registered: {exc}"
+            )
+        else:
+            report.registered[declaration.name] = f"{declaration.model_name}:{version}"
+    return report
