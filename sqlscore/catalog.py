@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from sqlscore.registry import CHAMPION, Registry
+from sqlscore.functions.declarations import FunctionDeclaration
+from sqlscore.registry import CHAMPION, ModelCard, Registry
 
 CATALOG_TABLE = "ml_models"
 
@@ -89,6 +90,55 @@ def refresh_catalog(con: duckdb.DuckDBPyConnection, registry: Registry) -> int:
         con.execute("rollback")
         raise
     return len(rows)
+
+
+FUNCTIONS_TABLE = "ml_functions"
+
+_FUNCTIONS_DDL = f"""
+create or replace table {FUNCTIONS_TABLE} (
+    function_name varchar primary key,
+    model_name varchar not null,
+    model_version integer not null,
+    model_sha256 varchar not null,
+    engine varchar not null,
+    output varchar not null,
+    feature_names varchar[] not null,
+    score_decile_edges double[],
+    registered_at timestamptz not null default now()
+)
+"""
+
+
+def write_function_catalog(
+    con: duckdb.DuckDBPyConnection, bindings: list[tuple[FunctionDeclaration, ModelCard]]
+) -> None:
+    """Record which function calls which model version, for dbt macros and provenance.
+
+    dbt's ``predict()`` macro reads the argument list and the provenance columns
+    from here, so SQL never hard-codes a feature order, a version or a sha256.
+    """
+    rows = [
+        (
+            declaration.name,
+            card.name,
+            int(card.version),
+            card.sha256,
+            declaration.engine,
+            declaration.output,
+            card.feature_names,
+            card.score_reference.get("decile_edges"),
+        )
+        for declaration, card in bindings
+    ]
+    con.execute("begin transaction")
+    try:
+        con.execute(_FUNCTIONS_DDL)
+        if rows:
+            con.executemany(f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, now())", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def refresh_catalog_file(warehouse: Path, registry: Registry) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from sqlscore.catalog import refresh_catalog
+from sqlscore.catalog import refresh_catalog, write_function_catalog
 from sqlscore.functions import load_declarations, register_functions
 from sqlscore.registry import Registry
 
@@ -31,5 +31,6 @@ class Plugin(BasePlugin):
         refresh_catalog(conn, self._registry)
         declarations = load_declarations(self._registry, self._udfs, self._engine)
         report = register_functions(conn, self._registry, declarations)
+        write_function_catalog(conn, report.bindings)
         for reason in report.failed.values():
             print(f"sqlscore: {reason}", file=sys.stderr)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import demo, models, sql
+from sqlscore.cli import bench, demo, models, sql
 from sqlscore.cli.output import error
 from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_parser(subparsers)
     demo.add_parsers(subparsers)
     sql.add_parsers(subparsers)
+    bench.add_parser(subparsers)
     return parser
 
 

@@ -56,8 +56,9 @@ def get_session(registry: Registry, card: ModelCard) -> ort.InferenceSession:
 
 
 def _as_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """DuckDB hands over one-chunk ChunkedArrays; take the chunk rather than copy it."""
     if isinstance(column, pa.ChunkedArray):
-        return column.combine_chunks()
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return column
 
 

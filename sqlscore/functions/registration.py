@@ -52,6 +52,7 @@ class RegistrationReport:
 
     registered: dict[str, str] = field(default_factory=dict)  # function -> name:version
     failed: dict[str, str] = field(default_factory=dict)  # function -> reason
+    bindings: list[tuple[FunctionDeclaration, ModelCard]] = field(default_factory=list)
 
     def raise_if_failed(self) -> None:
         if self.failed:
@@ -113,8 +114,10 @@ def _exists(con: duckdb.DuckDBPyConnection, function: str) -> bool:
     return bool(rows[0][0])
 
 
-def register_one(con: duckdb.DuckDBPyConnection, registry: Registry, declaration: FunctionDeclaration) -> str:
-    """Register one declared function; return the model version it calls."""
+def register_one(
+    con: duckdb.DuckDBPyConnection, registry: Registry, declaration: FunctionDeclaration
+) -> ModelCard:
+    """Register one declared function; return the card of the model version it calls."""
     card = registry.resolve(declaration.model)
     params, returns = signature_of(card, declaration.output)
     if declaration.engine != "onnx":
@@ -137,7 +140,7 @@ def register_one(con: duckdb.DuckDBPyConnection, registry: Registry, declaration
                     f"different signature; {describe(declaration.name, card, returns)} needs a new process"
                 )
             holder.scorer = scorer
-            return card.version
+            return card
         holder = _Holder(scorer, (params, returns))
         # DuckDB checks the Python callable's arity against the parameter list.
         holder.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -154,7 +157,7 @@ def register_one(con: duckdb.DuckDBPyConnection, registry: Registry, declaration
             side_effects=False,
         )
         _HOLDERS[key] = holder
-    return card.version
+    return card
 
 
 def register_functions(
@@ -166,11 +169,12 @@ def register_functions(
     report = RegistrationReport()
     for declaration in declarations:
         try:
-            version = register_one(con, registry, declaration)
+            card = register_one(con, registry, declaration)
         except (SqlscoreError, duckdb.Error) as exc:
             report.failed[declaration.name] = (
                 f"function {declaration.name} ({declaration.model}) not registered: {exc}"
             )
         else:
-            report.registered[declaration.name] = f"{declaration.model_name}:{version}"
+            report.registered[declaration.name] = card.ref
+            report.bindings.append((declaration, card))
     return report

@@ -10,7 +10,7 @@ import onnx
 
 from sqlscore.registry.card import ModelCard
 
-_ONNX_TYPES = {
+_ONNX_TYPES: dict[int, str] = {
     onnx.TensorProto.DOUBLE: "tensor(double)",
     onnx.TensorProto.FLOAT: "tensor(float)",
     onnx.TensorProto.STRING: "tensor(string)",
@@ -21,7 +21,7 @@ _ONNX_TYPES = {
 def value_type(value: onnx.ValueInfoProto) -> str:
     """``tensor(double)`` style name of a graph input or output."""
     elem = value.type.tensor_type.elem_type
-    return _ONNX_TYPES.get(elem) or f"tensor({onnx.TensorProto.DataType.Name(elem).lower()})"
+    return _ONNX_TYPES.get(int(elem)) or f"tensor({onnx.TensorProto.DataType.Name(elem).lower()})"
 
 
 def compare_card_with_graph(card: ModelCard, artifact: bytes) -> list[str]:

@@ -1,0 +1,1 @@
+"""``sqlscore bench``: side-by-side throughput and memory of the scoring paths."""

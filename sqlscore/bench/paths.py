@@ -1,0 +1,79 @@
+"""The scoring paths the benchmark compares, each run in its own process by ``worker``.
+
+* ``onnxruntime``: one ``InferenceSession.run`` on the whole batch in memory,
+  default session options (all cores): the limit the SQL function is held to.
+* ``duckdb_udf``: ``CREATE TABLE ... AS SELECT id, predict_<model>(...)`` through
+  the registered function, the way dbt and analysts score; DuckDB threads at
+  their default (the cores), ``memory_limit`` 128MB.
+* ``python_batch``: the usual batch job: read the table out into pandas,
+  sklearn ``predict_proba``, write the scores back as a table.
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+import onnxruntime as ort
+
+from sqlscore.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
+
+PATHS = ("onnxruntime", "duckdb_udf", "python_batch")
+#: DuckDB buffer pool budget of the function path (see sqlscore.connection.MEMORY_LIMIT_ENV).
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+def run_onnxruntime(workload: Workload, model: str, rows: int) -> float:
+    feeds = as_numpy_feeds(workload, model, rows)
+    card = workload.registry.resolve(model)
+    session = ort.InferenceSession(
+        workload.registry.load_artifact(card), providers=["CPUExecutionProvider"]
+    )
+    start = time.perf_counter()
+    session.run(None, feeds)
+    return time.perf_counter() - start
+
+
+def run_duckdb_udf(workload: Workload, model: str, rows: int) -> float:
+    import sqlscore
+
+    con = sqlscore.connect(
+        workload.warehouse,
+        registry=workload.registry,
+        udfs=workload.folder / "udfs",
+        config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+    )
+    try:
+        args = ", ".join(feature_names(workload, model))
+        start = time.perf_counter()
+        con.execute(
+            f"create or replace table scores_{model} as "
+            f"select id, predict_{model}({args}) as score from {workload.input_table(model, rows)}"
+        )
+        return time.perf_counter() - start
+    finally:
+        con.close()
+
+
+def run_python_batch(workload: Workload, model: str, rows: int) -> float:
+    estimator, features = fit_model(workload, model)
+    con = duckdb.connect(str(workload.warehouse))
+    try:
+        start = time.perf_counter()
+        frame = con.sql(f"select * from {workload.input_table(model, rows)}").df()
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].fillna("")
+        frame["score"] = estimator.predict_proba(frame[features])[:, 1]
+        scores = frame[["id", "score"]]  # noqa: F841 - read by DuckDB's replacement scan
+        con.execute(f"create or replace table scores_{model}_python as select * from scores")
+        return time.perf_counter() - start
+    finally:
+        con.close()
+
+
+RUNNERS = {
+    "onnxruntime": run_onnxruntime,
+    "duckdb_udf": run_duckdb_udf,
+    "python_batch": run_python_batch,
+}

@@ -1,0 +1,93 @@
+"""Runs every (model, path) in its own process, side by side, and reports ratios.
+
+Timing covers the scoring only (data already in the warehouse, or already in
+memory for the onnxruntime limit); peak RSS is the worker process's own high
+water mark (VmHWM), so each path is charged only for itself.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlscore.bench.paths import PATHS
+from sqlscore.bench.workload import MODELS, prepare
+from sqlscore.errors import SqlscoreError
+
+
+@dataclass
+class Measurement:
+    model: str
+    path: str
+    rows: int
+    seconds: float
+    rows_per_s: float
+    ratio_to_onnxruntime: float | None
+    peak_rss_mb: float
+
+
+def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one path in a child process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sqlscore.bench.worker", str(folder), model, path, str(rows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SqlscoreError(f"benchmark of {model}/{path} failed: {result.stderr.strip()[-2000:]}")
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    return float(record["seconds"]), float(record["peak_rss_mb"])
+
+
+def run_benchmark(
+    folder: Path, rows: int, models: tuple[str, ...] = MODELS, paths: tuple[str, ...] = PATHS,
+    progress: bool = True,
+) -> list[Measurement]:
+    prepare(folder, [rows])
+    results: list[Measurement] = []
+    for model in models:
+        baseline: float | None = None
+        for path in paths:
+            if progress:
+                print(f"  {model:<9} {path:<13} {rows:>12,} rows ...", file=sys.stderr, flush=True)
+            seconds, rss = measure(folder, model, path, rows)
+            if path == "onnxruntime":
+                baseline = seconds
+            results.append(
+                Measurement(
+                    model=model,
+                    path=path,
+                    rows=rows,
+                    seconds=round(seconds, 6),
+                    rows_per_s=round(rows / seconds),
+                    ratio_to_onnxruntime=round(baseline / seconds, 3) if baseline else None,
+                    peak_rss_mb=round(rss, 1),
+                )
+            )
+    return results
+
+
+def memory_scaling(folder: Path, rows: int, factor: int, models: tuple[str, ...] = MODELS) -> list[dict[str, object]]:
+    """Peak RSS of the DuckDB function at ``rows`` and ``factor * rows``: flat means ratio near 1."""
+    prepare(folder, [rows, rows * factor])
+    report = []
+    for model in models:
+        print(f"  {model:<9} duckdb_udf memory at {rows:,} and {rows * factor:,} rows ...",
+              file=sys.stderr, flush=True)
+        _, small = measure(folder, model, "duckdb_udf", rows)
+        seconds, large = measure(folder, model, "duckdb_udf", rows * factor)
+        report.append({
+            "model": model, "path": "duckdb_udf_memory", "rows": rows * factor,
+            "seconds": round(seconds, 3), "rows_per_s": round(rows * factor / seconds),
+            "peak_rss_mb": round(large, 1), "peak_rss_mb_at_base_rows": round(small, 1),
+            "rss_ratio": round(large / small, 3),
+        })
+    return report
+
+
+def as_records(results: list[Measurement]) -> list[dict[str, object]]:
+    return [asdict(r) for r in results]

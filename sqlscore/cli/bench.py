@@ -1,0 +1,60 @@
+"""``sqlscore bench``: the scoring paths side by side in one run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from sqlscore.cli.output import emit_table
+from sqlscore.registry import Registry
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    bench = subparsers.add_parser(
+        "bench",
+        help="measure the scoring paths side by side (onnxruntime, DuckDB function, Python batch)",
+        description="Scores the demo models and a plain logistic regression through every path "
+        "in separate processes and prints throughput, ratio to raw onnxruntime and peak RSS.",
+    )
+    bench.add_argument("--rows", type=int, default=2_000_000, help="rows per model (default 2,000,000)")
+    bench.add_argument("--json", metavar="PATH", help="also write the records as JSON")
+    bench.add_argument("--workdir", help="keep the benchmark warehouse here (default: a temp folder)")
+    bench.add_argument(
+        "--memory-scale",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also score K x rows through the DuckDB function and compare peak RSS",
+    )
+    bench.set_defaults(handler=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.bench.paths import DUCKDB_MEMORY_LIMIT
+    from sqlscore.bench.runner import as_records, memory_scaling, run_benchmark
+
+    with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
+        folder = Path(args.workdir) if args.workdir else Path(tmp)
+        records = as_records(run_benchmark(folder, args.rows))
+        print(f"DuckDB function path: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default; "
+              "onnxruntime path: one run on the whole in-memory batch, default session options")
+        emit_table(
+            ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
+            [[r["model"], r["path"], f"{r['rows']:,}", r["seconds"], f"{r['rows_per_s']:,}",
+              r["ratio_to_onnxruntime"], r["peak_rss_mb"]] for r in records],
+        )
+        if args.memory_scale > 1:
+            scaling = memory_scaling(folder, args.rows, args.memory_scale)
+            print()
+            emit_table(
+                ["model", "rows", "peak RSS MB", f"at {args.rows:,}", "ratio"],
+                [[s["model"], f"{s['rows']:,}", s["peak_rss_mb"], s["peak_rss_mb_at_base_rows"],
+                  s["rss_ratio"]] for s in scaling],
+            )
+            records.extend(scaling)
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
