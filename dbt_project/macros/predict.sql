@@ -1,0 +1,85 @@
+{#-
+  Scoring through the warehouse functions without hard-coding a function name, a feature
+  order, a model version or a sha256: all of them come from ml_functions, the table the
+  sqlscore plugin writes when it registers the functions (one row per function, with the
+  model version it is bound to and the card's feature names in argument order).
+-#}
+
+{% macro _sqlscore_function_row(model_name, engine) %}
+    {%- set function_name = 'predict_' ~ model_name -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select function_name, model_name, model_version, model_sha256, engine,
+               array_to_string(feature_names, ','), array_to_string(score_decile_edges, ',')
+        from main.ml_functions where function_name = '{{ function_name }}'
+    {%- endset -%}
+    {%- set rows = run_query(query).rows -%}
+    {%- if rows | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "sqlscore: function " ~ function_name ~ " is not registered for model " ~ model_name
+            ~ "; check `sqlscore models verify` and udfs/functions.yml (the plugin prints why)") }}
+    {%- endif -%}
+    {%- if engine is not none and rows[0][4] != engine -%}
+        {{ exceptions.raise_compiler_error(
+            "sqlscore: " ~ function_name ~ " is registered with engine " ~ rows[0][4]
+            ~ ", not " ~ engine) }}
+    {%- endif -%}
+    {{ return(rows[0]) }}
+{% endmacro %}
+
+{#- predict('churn') -> predict_churn(tenure_months, plan, ...) with the card's argument order. -#}
+{% macro predict(model_name, engine=none, relation_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, engine) -%}
+    {%- if row is none -%}
+        cast(null as double)
+    {%- else -%}
+        {%- set prefix = (relation_alias ~ '.') if relation_alias else '' -%}
+        {%- set args = [] -%}
+        {%- for feature in row[5].split(',') -%}
+            {%- do args.append(prefix ~ adapter.quote(feature)) -%}
+        {%- endfor -%}
+        {{ row[0] }}({{ args | join(', ') }})
+    {%- endif -%}
+{% endmacro %}
+
+{#- The provenance columns every scored row carries. -#}
+{% macro model_provenance(model_name, engine=none) %}
+    {%- set row = _sqlscore_function_row(model_name, engine) -%}
+    {%- if row is none -%}
+        cast(null as varchar) as model_name,
+        cast(null as integer) as model_version,
+        cast(null as varchar) as model_sha256
+    {%- else -%}
+        cast('{{ row[1] }}' as varchar) as model_name,
+        cast({{ row[2] }} as integer) as model_version,
+        cast('{{ row[3] }}' as varchar) as model_sha256
+    {%- endif -%}
+{% endmacro %}
+
+{#- The model version predict() is bound to, for incremental filters. -#}
+{% macro model_version(model_name) %}
+    {%- set row = _sqlscore_function_row(model_name, none) -%}
+    {{- 'cast(null as integer)' if row is none else row[2] -}}
+{% endmacro %}
+
+{#- Decile 1..10 of a score against the deciles of the model's held-out scores (from the card),
+    so a decile means the same thing whichever rows a run happens to score. -#}
+{% macro score_decile(model_name, score_column) %}
+    {%- set row = _sqlscore_function_row(model_name, none) -%}
+    {%- if row is none or not row[6] -%}
+        cast(null as integer)
+    {%- else -%}
+        cast(1 {% for edge in row[6].split(',') %} + ({{ score_column }} > {{ edge }})::integer{% endfor %} as integer)
+    {%- endif -%}
+{% endmacro %}
+
+{#- Risk band from var('risk_bands'), lower bounds inclusive. -#}
+{% macro risk_band(score_column) %}
+    case
+    {%- for band in var('risk_bands') | reverse %}
+        when {{ score_column }} >= {{ band['min'] }} then '{{ band['band'] }}'
+    {%- endfor %}
+    end
+{% endmacro %}

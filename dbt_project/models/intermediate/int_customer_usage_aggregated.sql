@@ -1,0 +1,30 @@
+{#- Usage per customer over trailing windows ending at var('as_of_date'). -#}
+{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+
+with
+
+usage as (
+    select * from {{ ref('stg_raw__usage_events') }}
+    where usage_month <= {{ as_of }}
+),
+
+aggregated as (
+    select
+        customer_id,
+        avg(minutes_used) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_minutes_3m,
+        avg(data_gb) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_data_gb_3m,
+        avg(sessions) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_sessions_3m,
+        avg(minutes_used) filter (where usage_month > {{ as_of }} - interval 1 month) as minutes_last_month,
+        avg(minutes_used) filter (
+            where usage_month <= {{ as_of }} - interval 1 month
+              and usage_month > {{ as_of }} - interval 4 month
+        ) as minutes_prior_3m
+    from usage
+    group by customer_id
+),
+
+final as (
+    select * from aggregated
+)
+
+select * from final

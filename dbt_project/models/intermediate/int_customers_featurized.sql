@@ -1,0 +1,49 @@
+{#- One row per customer with the churn model's features as of var('as_of_date').
+    Only joins, windows and ratios: imputation, scaling and encoding are inside the model. -#}
+{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+
+with
+
+customers as (
+    select * from {{ ref('stg_raw__customers') }}
+    where signup_date <= {{ as_of }}
+),
+
+usage as (
+    select * from {{ ref('int_customer_usage_aggregated') }}
+),
+
+tickets as (
+    select * from {{ ref('int_customer_tickets_aggregated') }}
+),
+
+joined as (
+    select
+        customers.customer_id,
+        {{ as_of }} as as_of_date,
+        cast(date_diff('month', customers.signup_date, {{ as_of }}) as double) as tenure_months,
+        customers.plan,
+        customers.region,
+        customers.payment_method,
+        customers.monthly_charges,
+        usage.avg_minutes_3m,
+        usage.avg_data_gb_3m,
+        usage.avg_sessions_3m,
+        usage.minutes_last_month / nullif(usage.minutes_prior_3m, 0) as minutes_trend,
+        cast(coalesce(tickets.tickets_90d, 0) as double) as tickets_90d,
+        cast(coalesce(tickets.high_severity_tickets_90d, 0) as double) as high_severity_tickets_90d
+    from customers
+    left join usage on usage.customer_id = customers.customer_id
+    left join tickets on tickets.customer_id = customers.customer_id
+),
+
+final as (
+    select
+        *,
+        {{ feature_hash(['tenure_months', 'plan', 'region', 'payment_method', 'monthly_charges',
+                         'avg_minutes_3m', 'avg_data_gb_3m', 'avg_sessions_3m', 'minutes_trend',
+                         'tickets_90d', 'high_severity_tickets_90d']) }} as feature_hash
+    from joined
+)
+
+select * from final
