@@ -1,0 +1,122 @@
+"""The dbt project: build from empty, incremental rules, contracts, docs, parity with training features."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+
+from sqlscore.demo.train import TRAINING_AS_OF, feature_sql
+from sqlscore.registry import Registry
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_build_from_empty_with_four_threads_and_provenance(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = demo_env
+    result = run_dbt("build")
+    assert "Concurrency: 4 threads" in result.stdout
+    assert "ERROR=0" in result.stdout and "PASS=" in result.stdout
+    churn = registry.resolve("churn")
+    (count, features, versions, shas, nulls) = _query(
+        warehouse,
+        "select count(*), (select count(*) from intermediate.int_customers_featurized),"
+        " list(distinct model_version), list(distinct model_sha256), count(*) - count(churn_probability)"
+        " from scoring.churn_scores",
+    )[0]
+    assert count == features > 3000 and nulls == 0
+    assert versions == [int(churn.version)] and shas == [churn.sha256]
+    bands = dict(_query(warehouse, "select risk_band, count(*) from scoring.risk_scores group by 1"))
+    assert set(bands) <= {"low", "medium", "high", "very_high"} and len(bands) >= 3
+
+
+def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, _ = demo_env
+    run_dbt("build", "--select", "+scoring")
+    before = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
+    run_dbt("run", "--select", "scoring")
+    after = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
+    assert after == before  # nothing rescored, nothing duplicated
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.customers set monthly_charges = monthly_charges + 50 where customer_id = 10")
+        new_id = con.execute("select max(customer_id) + 1 from raw.customers").fetchall()[0][0]
+        con.execute(
+            "insert into raw.customers select ? , date '2026-01-15', 'basic', 'north', 'card', 25.0", [new_id]
+        )
+    run_dbt("run", "--select", "+scoring")
+    rows = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
+    assert len(rows) == len(before) + 1
+    changed = {cid for cid in rows if rows[cid] != before.get(cid)}
+    assert changed == {10, new_id}
+    dupes = _query(
+        warehouse, "select count(*) from (select customer_id, as_of_date from scoring.churn_scores group by all having count(*) > 1)"
+    )[0][0]
+    assert dupes == 0
+
+
+def test_new_champion_rescores_the_as_of_date(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = demo_env
+    run_dbt("build", "--select", "+scoring")
+    card = registry.card("risk", 1)
+    registry.write_version(replace(card, version="2"), registry.load_artifact(card))
+    registry.promote("risk", 2, "champion")
+    run_dbt("run", "--select", "scoring")
+    versions = _query(warehouse, "select model_version, count(*) from scoring.risk_scores group by 1")
+    churn_versions = _query(warehouse, "select distinct model_version from scoring.churn_scores")
+    assert versions == [(2, _query(warehouse, "select count(*) from intermediate.int_loan_applications_featurized")[0][0])]
+    assert churn_versions == [(1,)]
+
+
+def test_contract_violation_fails_with_a_clear_message(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
+    model = dbt_project / "models" / "scoring" / "churn_scores.sql"
+    model.write_text(model.read_text().replace(
+        "{{ score_decile('churn', 'churn_probability') }} as churn_decile",
+        "cast({{ score_decile('churn', 'churn_probability') }} as varchar) as churn_decile",
+    ))
+    result = run_dbt("run", "--select", "+churn_scores", expect_ok=False)
+    assert result.returncode != 0
+    assert "contract" in result.stdout.lower()
+    assert "churn_decile" in result.stdout
+
+
+def test_docs_generate(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
+    run_dbt("build", "--select", "+scoring")
+    result = run_dbt("docs", "generate")
+    assert "Catalog written" in result.stdout
+    assert (dbt_project / "target" / "catalog.json").exists()
+
+
+def test_every_model_and_column_is_described(dbt_project: Path, run_dbt) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    run_dbt("parse")
+    manifest = json.loads((dbt_project / "target" / "manifest.json").read_text())
+    missing = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        if not node["description"].strip():
+            missing.append(node["name"])
+        sql_columns = node["columns"]
+        missing += [f"{node['name']}.{c}" for c, v in sql_columns.items() if not v["description"].strip()]
+    assert missing == []
+    assert len([n for n in manifest["nodes"].values() if n["resource_type"] == "model"]) >= 12
+
+
+def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """Training (sqlscore/demo/features.sql) and scoring (dbt intermediate) compute the same features."""
+    warehouse, _ = demo_env
+    for as_of in (TRAINING_AS_OF, "2026-10-31"):
+        run_dbt("run", "--select", "+intermediate", "--vars", f"{{as_of_date: '{as_of}'}}")
+        for name, table, key in (("churn", "int_customers_featurized", "customer_id"),
+                                 ("risk", "int_loan_applications_featurized", "application_id")):
+            training = f"select * from ({feature_sql(name, as_of)})"
+            scoring = f"select * exclude (as_of_date, feature_hash) from intermediate.{table}"
+            diff = _query(warehouse, f"select count(*) from (({training}) except all ({scoring}))"
+                          f" union all select count(*) from (({scoring}) except all ({training}))")
+            assert diff == [(0,), (0,)], (name, as_of)
+            assert _query(warehouse, f"select count(*) from intermediate.{table}")[0][0] > 1000
