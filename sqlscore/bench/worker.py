@@ -24,7 +24,12 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     folder, model, path, rows = sys.argv[1:5]
-    seconds = RUNNERS[path](Workload(Path(folder)), model, int(rows))
+    if path == "dbt_build":
+        from sqlscore.bench.dbt_build import run_dbt_build
+
+        seconds = run_dbt_build(Path(folder), int(rows), Workload(Path(folder)).registry.root)
+    else:
+        seconds = RUNNERS[path](Workload(Path(folder)), model, int(rows))
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
 
 

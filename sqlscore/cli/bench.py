@@ -28,6 +28,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         metavar="K",
         help="also score K x rows through the DuckDB function and compare peak RSS",
     )
+    bench.add_argument(
+        "--dbt",
+        type=int,
+        default=0,
+        metavar="CUSTOMERS",
+        help="also time a full `dbt build` (models and tests) on demo data with this many customers",
+    )
     bench.set_defaults(handler=cmd_bench)
 
 
@@ -54,6 +61,16 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
                   s["rss_ratio"]] for s in scaling],
             )
             records.extend(scaling)
+        if args.dbt:
+            from sqlscore.bench.dbt_build import prepare_dbt_warehouse
+            from sqlscore.bench.runner import measure
+
+            prepare_dbt_warehouse(folder, args.dbt)
+            seconds, rss = measure(folder, "all", "dbt_build", args.dbt)
+            print(f"\ndbt build, {args.dbt:,} customers: {seconds:.1f} s, peak RSS {rss:,.0f} MB")
+            records.append({"model": "all", "path": "dbt_build", "rows": args.dbt,
+                            "seconds": round(seconds, 3), "rows_per_s": round(args.dbt / seconds),
+                            "ratio_to_onnxruntime": None, "peak_rss_mb": round(rss, 1)})
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
