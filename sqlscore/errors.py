@@ -16,6 +16,8 @@ message that names the model, version, function or column at fault::
     │   └── ParityError             onnxruntime disagrees with sklearn
     ├── FunctionError               warehouse functions (udfs/)
     │   └── SignatureError          wrong arity or argument types
+    ├── GateError                   the gate could not run (a failed expectation is not an error)
+    ├── PublishError                publishing or serving failed; consumers keep the last good data
     └── DemoDataError               demo data generation
 """
 
@@ -68,6 +70,14 @@ class FunctionError(SqlscoreError):
 
 class SignatureError(FunctionError):
     """A function was called with the wrong number or types of arguments."""
+
+
+class GateError(SqlscoreError):
+    """The gate could not evaluate the suites; nothing is published."""
+
+
+class PublishError(SqlscoreError):
+    """Publishing failed; the published tables and serving file are unchanged."""
 
 
 class DemoDataError(SqlscoreError):

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import bench, demo, models, sql
+from sqlscore.cli import bench, demo, models, run, sql
 from sqlscore.cli.output import error
 from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parsers(subparsers)
     sql.add_parsers(subparsers)
     bench.add_parser(subparsers)
+    run.add_parser(subparsers)
     return parser
 
 

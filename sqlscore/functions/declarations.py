@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
+from sqlscore.config import project_folder
 from sqlscore.errors import ConfigError
 from sqlscore.names import check_identifier
 from sqlscore.registry import Registry
@@ -46,7 +47,7 @@ class FunctionDeclaration:
 
 
 def udfs_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    return Path(explicit or os.environ.get(UDFS_ENV) or "udfs")
+    return project_folder("udfs", UDFS_ENV, explicit)
 
 
 def default_declarations(model: str, task: str, engine: str = "onnx") -> list[FunctionDeclaration]:

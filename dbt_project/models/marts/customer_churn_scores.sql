@@ -1,14 +1,14 @@
-{#- What analysts and dashboards read for churn: the latest scored as-of date per customer,
-    with the attributes they group by. -#}
+{#- Churn scores of the current as-of date with the attributes analysts group by.
+    A candidate: consumers read published.customer_churn_scores once the gate passed it. -#}
 with
 
 scores as (
     select * from {{ ref('churn_scores') }}
 ),
 
-latest as (
+current_scores as (
     select * from scores
-    qualify row_number() over (partition by customer_id order by as_of_date desc) = 1
+    where as_of_date = date '{{ var('as_of_date') }}'
 ),
 
 customers as (
@@ -17,19 +17,19 @@ customers as (
 
 final as (
     select
-        latest.customer_id,
-        latest.as_of_date,
+        current_scores.customer_id,
+        current_scores.as_of_date,
         customers.region,
         customers.plan,
-        latest.churn_probability,
-        latest.churn_decile,
-        latest.model_name,
-        latest.model_version,
-        latest.model_sha256,
-        latest.run_id,
-        latest.scored_at
-    from latest
-    inner join customers on customers.customer_id = latest.customer_id
+        current_scores.churn_probability,
+        current_scores.churn_decile,
+        current_scores.model_name,
+        current_scores.model_version,
+        current_scores.model_sha256,
+        current_scores.run_id,
+        current_scores.scored_at
+    from current_scores
+    inner join customers on customers.customer_id = current_scores.customer_id
 )
 
 select * from final

@@ -1,13 +1,14 @@
-{#- What analysts and dashboards read for credit risk: the latest score per application. -#}
+{#- Risk scores of the current as-of date with purpose and amount.
+    A candidate: consumers read published.loan_application_risk_scores once the gate passed it. -#}
 with
 
 scores as (
     select * from {{ ref('risk_scores') }}
 ),
 
-latest as (
+current_scores as (
     select * from scores
-    qualify row_number() over (partition by application_id order by as_of_date desc) = 1
+    where as_of_date = date '{{ var('as_of_date') }}'
 ),
 
 applications as (
@@ -16,21 +17,21 @@ applications as (
 
 final as (
     select
-        latest.application_id,
-        latest.as_of_date,
+        current_scores.application_id,
+        current_scores.as_of_date,
         applications.purpose,
         applications.loan_amount,
         applications.term_months,
-        latest.default_probability,
-        latest.risk_decile,
-        latest.risk_band,
-        latest.model_name,
-        latest.model_version,
-        latest.model_sha256,
-        latest.run_id,
-        latest.scored_at
-    from latest
-    inner join applications on applications.application_id = latest.application_id
+        current_scores.default_probability,
+        current_scores.risk_decile,
+        current_scores.risk_band,
+        current_scores.model_name,
+        current_scores.model_version,
+        current_scores.model_sha256,
+        current_scores.run_id,
+        current_scores.scored_at
+    from current_scores
+    inner join applications on applications.application_id = current_scores.application_id
 )
 
 select * from final

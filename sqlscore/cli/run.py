@@ -1,0 +1,43 @@
+"""``sqlscore run``: dbt build, gate, publish; the command a scheduler calls."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlscore.registry import Registry
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    run = subparsers.add_parser(
+        "run",
+        help="build the scores with dbt, audit them with Great Expectations, publish them",
+        description="Exit 0: published. Exit 1: the gate blocked the publish (consumers keep the "
+        "last good version; the candidates are kept in the quarantine schema). Exit 2: error. "
+        "Safe to run again after any failure.",
+    )
+    run.add_argument("--as-of", help="as-of date of the features (default 2026-10-31 or $SQLSCORE_AS_OF)")
+    run.add_argument("--expectations", help="folder of the suites (default expectations/)")
+    run.add_argument("--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)")
+    run.set_defaults(handler=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.runner import run_pipeline
+
+    outcome = run_pipeline(
+        warehouse.resolve(),
+        registry,
+        as_of=args.as_of,
+        expectations=Path(args.expectations) if args.expectations else None,
+        docs_dir=Path(args.docs) if args.docs else None,
+    )
+    for verdict in outcome.verdicts:
+        state = "passed" if verdict.success else "FAILED"
+        print(f"  {verdict.table}: {state} ({verdict.evaluated} expectations)")
+        for failure in verdict.failures:
+            print(f"    - {failure}")
+    for table in outcome.quarantined:
+        print(f"  quarantined candidate: {table}")
+    print(f"run {outcome.run_id}: {outcome.status}: {outcome.message}")
+    return outcome.exit_code

@@ -1,0 +1,52 @@
+"""Great Expectations on DuckDB, with the result-fetching bug fixed where it happens.
+
+GX 1.24's ``SqlAlchemyExecutionEngine.execute_query`` runs a query inside
+``with self.get_connection()`` and returns the live cursor result; callers
+fetch rows after the ``with`` block has closed the connection. DuckDB then
+yields no rows, so every metric comes back empty and every expectation fails
+with "list index out of range" (GX issues 10738, 11579). The fix buffers the
+result before the connection closes, in an execution engine used by a
+datasource type of our own (``sqlscore_duckdb``); GX's classes stay untouched.
+
+The engine also sets DuckDB's ``search_path`` on every connection: GX's
+``table.column_types`` metric queries the table without its schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import sqlalchemy
+from great_expectations.datasource.fluent import SQLDatasource
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+
+DATASOURCE_TYPE = "sqlscore_duckdb"
+
+
+class BufferedDuckDBExecutionEngine(SqlAlchemyExecutionEngine):
+    """Fetches every result while its connection is still open."""
+
+    search_path = "candidate,main"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        search_path = self.search_path
+
+        @sqlalchemy.event.listens_for(self.engine, "connect")
+        def _set_search_path(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(f"set search_path = '{search_path}'")
+
+    def execute_query(self, query: Any) -> Any:
+        with self.get_connection() as connection:
+            result = self._execute_query_with_recovery(connection, query)
+            return result.freeze()()  # a buffered Result: rows survive the connection
+
+
+class DuckDBDatasource(SQLDatasource):
+    """A SQL datasource on a DuckDB file whose engine buffers results."""
+
+    type: Literal["sqlscore_duckdb"] = "sqlscore_duckdb"  # type: ignore[assignment]
+
+    @property
+    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+        return BufferedDuckDBExecutionEngine

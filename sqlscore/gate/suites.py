@@ -1,0 +1,151 @@
+"""Loading the suites in ``expectations/`` and running them against candidate tables.
+
+Metrics are computed by DuckDB through SQL (GX's SQLAlchemy engine); no table
+is pulled into pandas. An expectation that raised an exception is a failure
+with the exception as its observed value, never a pass.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlscore.config import project_folder
+from sqlscore.errors import ConfigError, GateError
+
+EXPECTATIONS_ENV = "SQLSCORE_EXPECTATIONS"
+
+
+def expectations_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    return project_folder("expectations", EXPECTATIONS_ENV, explicit)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed expectation: what it checks and what was observed."""
+
+    expectation: str
+    description: str
+    observed: Any
+
+    def __str__(self) -> str:
+        return f"{self.expectation} ({self.description}): observed {self.observed}"
+
+
+@dataclass
+class TableVerdict:
+    table: str
+    success: bool
+    evaluated: int
+    failures: list[Failure] = field(default_factory=list)
+
+
+def load_suite(folder: Path, table: str) -> dict[str, Any]:
+    path = folder / f"{table}.json"
+    if not path.is_file():
+        raise ConfigError(f"no expectation suite for published table {table}: expected {path}")
+    try:
+        suite: dict[str, Any] = json.loads(path.read_text())
+    except ValueError as exc:
+        raise ConfigError(f"expectation suite {path} is not valid JSON: {exc}") from exc
+    return suite
+
+
+def _describe(config: Any) -> str:
+    kwargs = dict(config.kwargs)
+    if kwargs.get("description"):
+        return str(kwargs["description"])
+    kwargs.pop("batch_id", None)
+    return ", ".join(f"{k}={v}" for k, v in kwargs.items())
+
+
+def _observed(result: Any) -> Any:
+    info = result.exception_info or {}
+    if isinstance(info, dict) and not info.get("raised_exception", False):
+        # per-metric form: {metric_id: {"raised_exception": ..., "exception_message": ...}}
+        nested = [v for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+        if nested:
+            info = nested[0]
+    if isinstance(info, dict) and info.get("raised_exception"):
+        return f"exception: {info.get('exception_message')}"
+    details = result.result or {}
+    if "details" in details and details["details"].get("unexpected_rows"):
+        return details["details"]["unexpected_rows"][:5]
+    if "observed_value" in details:
+        return details["observed_value"]
+    if "unexpected_count" in details:
+        return {"unexpected_count": details["unexpected_count"],
+                "partial_unexpected_list": details.get("partial_unexpected_list", [])[:5]}
+    return details
+
+
+def validate_tables(
+    warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
+) -> list[TableVerdict]:
+    """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    import sqlscore.gate.gx_duckdb  # noqa: F401  (registers the sqlscore_duckdb datasource type)
+
+    suites = {table: load_suite(folder, table) for table in tables}
+    context = gx.get_context(mode="ephemeral")
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="sqlscore",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs_dir.resolve())},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    datasource = context.data_sources.add_sqlscore_duckdb(  # type: ignore[attr-defined]
+        name="warehouse", connection_string=f"duckdb:///{warehouse.resolve()}"
+    )
+    verdicts = []
+    try:
+        definitions = []
+        for table, suite_json in suites.items():
+            asset = datasource.add_table_asset(name=table, table_name=table, schema_name="candidate")
+            batch = asset.add_batch_definition_whole_table(f"{table}_all")
+            suite = context.suites.add(gx.ExpectationSuite(**suite_json))
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
+                )
+            )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name="sqlscore_gate",
+                validation_definitions=definitions,
+                actions=[UpdateDataDocsAction(name="data_docs", site_names=["sqlscore"])]
+                if docs_dir is not None else [],
+                result_format={"result_format": "SUMMARY"},
+            )
+        )
+        outcome = checkpoint.run()
+        by_suite = {result.suite_name: result for result in outcome.run_results.values()}
+        for table in suites:
+            run = by_suite[suites[table]["name"]]
+            failures = [
+                Failure(r.expectation_config.type, _describe(r.expectation_config), _observed(r))
+                for r in run.results
+                if not r.success or (r.exception_info or {}).get("raised_exception")
+            ]
+            verdicts.append(TableVerdict(table, not failures and bool(run.success), len(run.results), failures))
+    except Exception as exc:  # a gate that cannot run blocks the publish
+        raise GateError(f"the gate could not validate {', '.join(tables)}: {exc}") from exc
+    finally:
+        # Release every DuckDB connection GX opened: the warehouse is opened next with
+        # another configuration, which DuckDB refuses while this instance lives.
+        for engine in {id(e): e for e in (datasource.get_engine(), getattr(
+            datasource.get_execution_engine(), "engine", None)) if e is not None}.values():
+            engine.dispose()
+        del context, datasource
+        gc.collect()
+    return verdicts
