@@ -97,20 +97,23 @@ FUNCTIONS_TABLE = "ml_functions"
 _FUNCTIONS_DDL = f"""
 create or replace table {FUNCTIONS_TABLE} (
     function_name varchar primary key,
-    model_name varchar not null,
-    model_version integer not null,
-    model_sha256 varchar not null,
-    engine varchar not null,
-    output varchar not null,
-    feature_names varchar[] not null,
+    model_name varchar,
+    model_version integer,
+    model_sha256 varchar,
+    engine varchar,
+    output varchar,
+    feature_names varchar[],
     score_decile_edges double[],
+    error varchar,                    -- why the function is not registered (NULL when it is)
     registered_at timestamptz not null default now()
 )
 """
 
 
 def write_function_catalog(
-    con: duckdb.DuckDBPyConnection, bindings: list[tuple[FunctionDeclaration, ModelCard]]
+    con: duckdb.DuckDBPyConnection,
+    bindings: list[tuple[FunctionDeclaration, ModelCard]],
+    failed: dict[str, str] | None = None,
 ) -> None:
     """Record which function calls which model version, for dbt macros and provenance.
 
@@ -127,14 +130,16 @@ def write_function_catalog(
             declaration.output,
             card.feature_names,
             card.score_reference.get("decile_edges"),
+            None,
         )
         for declaration, card in bindings
     ]
+    rows += [(name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()]
     con.execute("begin transaction")
     try:
         con.execute(_FUNCTIONS_DDL)
         if rows:
-            con.executemany(f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, now())", rows)
+            con.executemany(f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())", rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -74,7 +74,7 @@ def connect(
             refresh_catalog(con, store)
         report = register_functions(con, store, load_declarations(store, udfs, engine))
         if not read_only:
-            write_function_catalog(con, report.bindings)
+            write_function_catalog(con, report.bindings, report.failed)
     except BaseException:
         con.close()
         raise

@@ -31,6 +31,6 @@ class Plugin(BasePlugin):
         refresh_catalog(conn, self._registry)
         declarations = load_declarations(self._registry, self._udfs, self._engine)
         report = register_functions(conn, self._registry, declarations)
-        write_function_catalog(conn, report.bindings)
+        write_function_catalog(conn, report.bindings, report.failed)
         for reason in report.failed.values():
             print(f"sqlscore: {reason}", file=sys.stderr)

@@ -13,6 +13,7 @@ Consumers read two things, both switched atomically:
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,16 @@ CANDIDATE_SCHEMA = "candidate"
 QUARANTINE_SCHEMA = "quarantine"
 SERVING_ENV = "SQLSCORE_SERVING"
 SERVING_INFO_TABLE = "serving_info"
+#: Fault injection for the atomicity tests: seconds to wait inside the publish
+#: transaction and before the serving file's rename, so a test can kill -9 there.
+PAUSE_ENV = "SQLSCORE_PAUSE_IN_PUBLISH"
+
+
+def _pause(where: str) -> None:
+    seconds = float(os.environ.get(PAUSE_ENV) or 0)
+    if seconds > 0:
+        print(f"[sqlscore run]     pausing {seconds:g} s {where} ({PAUSE_ENV})", flush=True)
+        time.sleep(seconds)
 
 
 def serving_path(warehouse: Path) -> Path:
@@ -48,6 +59,7 @@ def publish_candidates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dic
                 f"create or replace table {PUBLISHED_SCHEMA}.{table} as "
                 f"select * from {CANDIDATE_SCHEMA}.{table}"
             )
+        _pause("before committing published.*")
         con.execute("commit")
     except BaseException as exc:
         con.execute("rollback")
@@ -63,7 +75,8 @@ def write_serving_copy(
 ) -> None:
     """Copy the published tables into a new file and rename it over ``target`` atomically."""
     staging = target.with_name(f".{target.name}.{run_id}.tmp")
-    staging.unlink(missing_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
+        leftover.unlink(missing_ok=True)
     try:
         con.execute(f"attach {_sql_string(str(staging))} as sqlscore_serving_staging")
         try:
@@ -89,6 +102,7 @@ def write_serving_copy(
             con.execute("detach sqlscore_serving_staging")
         with open(staging, "rb") as handle:
             os.fsync(handle.fileno())
+        _pause("before renaming the serving file into place")
         os.replace(staging, target)
         directory = os.open(target.parent, os.O_RDONLY)
         try:

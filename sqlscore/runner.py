@@ -72,6 +72,7 @@ def run_dbt_build(warehouse: Path, registry: Registry, as_of: str, run_id: str) 
             "build", "--project-dir", str(project), "--profiles-dir", str(_profiles_dir()),
             "--vars", f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}",
             "--target-path", str(warehouse.parent / "dbt_target"),
+            "--log-path", str(warehouse.parent / "dbt_logs"),
         ])
     finally:
         _release_dbt_connection()

@@ -12,7 +12,7 @@
     {%- endif -%}
     {%- set query -%}
         select function_name, model_name, model_version, model_sha256, engine,
-               array_to_string(feature_names, ','), array_to_string(score_decile_edges, ',')
+               array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error
         from main.ml_functions where function_name = '{{ function_name }}'
     {%- endset -%}
     {%- set rows = run_query(query).rows -%}
@@ -20,6 +20,9 @@
         {{ exceptions.raise_compiler_error(
             "sqlscore: function " ~ function_name ~ " is not registered for model " ~ model_name
             ~ "; check `sqlscore models verify` and udfs/functions.yml (the plugin prints why)") }}
+    {%- endif -%}
+    {%- if rows[0][7] -%}
+        {{ exceptions.raise_compiler_error("sqlscore: " ~ rows[0][7]) }}
     {%- endif -%}
     {%- if engine is not none and rows[0][4] != engine -%}
         {{ exceptions.raise_compiler_error(

@@ -57,8 +57,9 @@ def load_suite(folder: Path, table: str) -> dict[str, Any]:
 
 def _describe(config: Any) -> str:
     kwargs = dict(config.kwargs)
-    if kwargs.get("description"):
-        return str(kwargs["description"])
+    description = getattr(config, "description", None) or kwargs.get("description")
+    if description:
+        return str(description)
     kwargs.pop("batch_id", None)
     return ", ".join(f"{k}={v}" for k, v in kwargs.items())
 
@@ -81,6 +82,37 @@ def _observed(result: Any) -> Any:
         return {"unexpected_count": details["unexpected_count"],
                 "partial_unexpected_list": details.get("partial_unexpected_list", [])[:5]}
     return details
+
+
+def _explain_unexpected_rows(
+    warehouse: Path, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]]
+) -> None:
+    """Replace the bare count of a failed SQL expectation by the rows its query returned.
+
+    GX reports only how many rows an ``unexpected_rows_expectation`` query returned
+    (its rows come back only in the COMPLETE result format, which would also pull
+    whole unexpected-value lists of column checks into Python). The queries of the
+    suites return the figures themselves (PSI, means, shares), so they are rerun
+    here, in DuckDB, limited to five rows.
+    """
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for verdict in verdicts:
+            queries = {
+                (e.get("description") or e["kwargs"].get("description")): e["kwargs"]["unexpected_rows_query"]
+                for e in suites[verdict.table]["expectations"]
+                if e["type"] == "unexpected_rows_expectation"
+            }
+            for index, failure in enumerate(verdict.failures):
+                query = queries.get(failure.description)
+                if failure.expectation != "unexpected_rows_expectation" or query is None:
+                    continue
+                if isinstance(failure.observed, str) and failure.observed.startswith("exception"):
+                    continue
+                relation = con.sql(query.replace("{batch}", f"candidate.{verdict.table}")).limit(5)
+                rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+                verdict.failures[index] = Failure(failure.expectation, failure.description, rows)
 
 
 def validate_tables(
@@ -148,4 +180,5 @@ def validate_tables(
             engine.dispose()
         del context, datasource
         gc.collect()
+    _explain_unexpected_rows(warehouse, verdicts, suites)
     return verdicts

@@ -1,0 +1,113 @@
+"""A warehouse on which `sqlscore run` has published once, copied for each fault test."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sqlscore.registry import Registry
+
+SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
+REPO = Path(__file__).resolve().parents[2]
+TABLES = ("customer_churn_scores", "loan_application_risk_scores")
+
+
+@dataclass
+class Published:
+    root: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        return self.root / "warehouse_serving.duckdb"
+
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.root / "models_onnx")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SQLSCORE_WAREHOUSE": str(self.warehouse),
+            "SQLSCORE_REGISTRY": str(self.registry.root),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **extra,
+        }
+
+    def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([SQLSCORE, "run", *args], env=self.env(**extra), cwd=self.root,
+                              capture_output=True, text=True, timeout=900, check=False)
+
+    def start(self, **extra: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([SQLSCORE, "run"], env=self.env(**extra), cwd=self.root,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def sql(self, query: str) -> list[tuple]:  # type: ignore[type-arg]
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(query).fetchall()
+
+    def execute(self, *statements: str) -> None:
+        with duckdb.connect(str(self.warehouse)) as con:
+            for statement in statements:
+                con.execute(statement)
+
+    def consumer_view(self) -> dict[str, object]:
+        """What consumers can read: published tables' content digests and the serving file's bytes."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            published = {
+                t: con.execute(f"select count(*), sum(hash(r)) from published.{t} r").fetchall()[0]
+                for t in TABLES
+            }
+        return {"published": published, "serving_sha256": hashlib.sha256(self.serving.read_bytes()).hexdigest()}
+
+    def last_run(self) -> tuple:  # type: ignore[type-arg]
+        return self.sql(
+            "select status, failed_expectations, quarantined, message from ops.sqlscore_runs "
+            "order by started_at desc limit 1"
+        )[0]
+
+
+@pytest.fixture(scope="session")
+def published_source(demo_source: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("published")
+    shutil.copy(demo_source[0], root / "warehouse.duckdb")
+    shutil.copytree(demo_source[1], root / "models_onnx")
+    result = Published(root).run()
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    return root
+
+
+@pytest.fixture
+def published(published_source: Path, tmp_path: Path) -> Published:
+    root = tmp_path / "site"
+    shutil.copytree(published_source, root, ignore=shutil.ignore_patterns("dbt_target", "dbt_logs", "gx_docs"))
+    return Published(root)
+
+
+def wait_for_line(process: subprocess.Popen[str], marker: str, timeout_lines: int = 100000) -> list[str]:
+    """Read the process's output until a line contains ``marker``; return what was read."""
+    seen = []
+    assert process.stdout is not None
+    for _ in range(timeout_lines):
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            return seen
+    raise AssertionError(f"never saw {marker!r}; output:\n{''.join(seen)[-4000:]}")
+
+
+KillAt = Callable[[Published, str], None]

@@ -1,0 +1,205 @@
+"""Fault tests of `sqlscore run`: for each fault, consumers' data is unchanged, the message is
+clear and the exit code is right (0 published, 1 blocked by the gate, 2 error)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+
+from sqlscore.gate import validate_tables
+from tests.gate.conftest import REPO, TABLES, Published, wait_for_line
+
+
+def test_clean_rerun_publishes_again(published: Published) -> None:
+    result = published.run()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "published" in result.stdout and "Data Docs:" in result.stdout
+    assert (published.root / "gx_docs" / "index.html").exists()
+    status, failed, _, _ = published.last_run()
+    assert status == "published" and failed is None
+    assert published.sql("select count(*) from published.customer_churn_scores")[0][0] > 3000
+
+
+def test_tampered_model_artifact(published: Published) -> None:
+    before = published.consumer_view()
+    artifact = published.registry.artifact_path(published.registry.resolve("churn"))
+    artifact.write_bytes(artifact.read_bytes()[:-4] + b"\x00\x00\x00\x00")
+    result = published.run()
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "churn:1" in result.stdout and "sha256" in result.stdout
+    assert published.consumer_view() == before
+    assert published.last_run()[0] == "error"
+
+
+def test_missing_feature_column(published: Published) -> None:
+    before = published.consumer_view()
+    published.execute("alter table raw.customers rename column monthly_charges to monthly_charge")
+    result = published.run()
+    assert result.returncode == 2
+    assert "monthly_charges" in result.stdout
+    assert published.consumer_view() == before
+
+
+def test_feature_type_changed(published: Published) -> None:
+    before = published.consumer_view()
+    published.execute(
+        "alter table raw.customers alter monthly_charges type varchar "
+        "using coalesce(monthly_charges::varchar || ' EUR', 'n/a')"
+    )
+    result = published.run()
+    assert result.returncode == 2
+    assert "stg_raw__customers" in result.stdout or "Could not convert" in result.stdout
+    assert published.consumer_view() == before
+
+
+def test_flood_of_nulls_in_a_feature(published: Published) -> None:
+    before = published.consumer_view()
+    published.execute("update raw.customers set monthly_charges = null where customer_id % 3 = 0")
+    result = published.run()
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "null_share_at_most" in result.stdout and "monthly_charges" in result.stdout
+    assert published.consumer_view() == before
+    status, failed, _, _ = published.last_run()
+    assert status == "blocked" and "monthly_charges" in failed
+
+
+def test_shifted_feature_distribution_moves_the_scores(published: Published) -> None:
+    before = published.consumer_view()
+    published.execute(
+        "insert into raw.support_tickets select ticket_id + 10000000 * k, customer_id, "
+        "timestamp '2026-10-20', category, 'high' from raw.support_tickets, range(1, 4) t(k)",
+        "update raw.usage_events set minutes_used = minutes_used * 0.3 where usage_month = date '2026-10-01'",
+    )
+    result = published.run()
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "customer_churn_scores: FAILED" in result.stdout
+    assert "population_stability_index" in result.stdout or "reference_mean" in result.stdout
+    assert published.consumer_view() == before
+    status, failed, quarantined, _ = published.last_run()
+    assert status == "blocked"
+    kept = json.loads(quarantined)
+    assert any(name.startswith("quarantine.customer_churn_scores__") for name in kept)
+    assert published.sql(f"select count(*) from {kept[0]}")[0][0] > 3000
+
+
+def test_duplicate_keys(published: Published) -> None:
+    before = published.consumer_view()
+    published.execute("insert into raw.customers select * from raw.customers where customer_id <= 20")
+    result = published.run()
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "unique" in result.stdout and "customer_id" in result.stdout
+    assert published.consumer_view() == before
+
+
+def test_row_count_mismatch_blocks_at_the_gate(published: Published) -> None:
+    """A candidate missing rows (a partial scoring) fails the row-count expectation."""
+    before = published.consumer_view()
+    published.execute("delete from candidate.customer_churn_scores where customer_id % 50 = 0")
+    verdicts = validate_tables(published.warehouse, list(TABLES), REPO / "expectations")
+    churn = next(v for v in verdicts if v.table == "customer_churn_scores")
+    assert not churn.success
+    failure = next(f for f in churn.failures if "Row count" in f.description)
+    assert "published_rows" in str(failure.observed) and "scored_input_rows" in str(failure.observed)
+    assert next(v for v in verdicts if v.table == "loan_application_risk_scores").success
+    assert published.consumer_view() == before
+
+
+def test_an_expectation_that_raises_is_a_failure(published: Published, tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    for table in TABLES:
+        suite = json.loads((REPO / "expectations" / f"{table}.json").read_text())
+        suite["expectations"].append({"type": "expect_column_values_to_not_be_null",
+                                      "kwargs": {"column": "no_such_column"}})
+        (suites / f"{table}.json").write_text(json.dumps(suite))
+    verdicts = validate_tables(published.warehouse, list(TABLES), suites)
+    assert all(not v.success for v in verdicts)
+    for verdict in verdicts:
+        assert any("no_such_column" in str(f) for f in verdict.failures)
+
+
+def test_kill_during_scoring(published: Published) -> None:
+    published.execute("update raw.customers set monthly_charges = monthly_charges + 1")  # forces rescoring
+    before = published.consumer_view()
+    process = published.start()
+    wait_for_line(process, "START sql incremental model scoring.churn_scores")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert published.consumer_view() == before
+    result = published.run()
+    assert result.returncode == 0, result.stdout[-3000:]
+    statuses = [s for (s,) in published.sql("select status from ops.sqlscore_runs order by started_at")]
+    assert statuses[-2:] == ["interrupted", "published"]
+
+
+def test_kill_during_publish(published: Published) -> None:
+    published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
+    before = published.consumer_view()
+    for marker in ("before committing published", "before renaming the serving file"):
+        process = published.start(SQLSCORE_PAUSE_IN_PUBLISH="30")
+        wait_for_line(process, marker)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        if marker.startswith("before committing"):
+            assert published.consumer_view() == before  # the transaction never committed
+        else:
+            # published.* committed, but the serving file is still the previous one, whole
+            assert published.consumer_view()["serving_sha256"] == before["serving_sha256"]
+    result = published.run()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert not list(published.root.glob(".warehouse_serving.duckdb.*.tmp"))
+    assert published.consumer_view() != before
+
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    path, seconds = sys.argv[1], float(sys.argv[2])
+    reads, runs_seen, deadline = 0, set(), time.time() + seconds
+    while time.time() < deadline:
+        con = duckdb.connect(path, read_only=True)
+        try:
+            info = con.execute("select run_id, table_name, row_count from serving_info").fetchall()
+            runs_seen.update(r[0] for r in info)
+            assert len({r[0] for r in info}) == 1, info
+            for _, table, expected in info:
+                got = con.execute(f"select count(*), count(distinct run_id) from {table}").fetchall()[0]
+                assert got[0] == expected, (table, got, expected)
+        finally:
+            con.close()
+        reads += 1
+    print(reads, len(runs_seen))
+    """
+)
+
+
+def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Published) -> None:
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published.serving), "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for step in range(2):
+            published.execute(f"update raw.customers set monthly_charges = monthly_charges + {step + 1}")
+            result = published.run()
+            assert result.returncode == 0, result.stdout[-3000:]
+    finally:
+        out, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err[-3000:]
+    reads, runs_seen = map(int, out.split())
+    assert reads > 20 and runs_seen >= 2  # it read throughout, across at least one publish
+
+
+def test_published_data_is_readable_from_the_duckdb_file_by_another_process(published: Published) -> None:
+    with duckdb.connect(str(published.serving), read_only=True) as con:
+        rows = con.execute("select count(*) from customer_churn_scores").fetchall()[0][0]
+    assert rows == published.sql("select count(*) from published.customer_churn_scores")[0][0]
+    time.sleep(0)  # the warehouse itself stays writable by the next run
