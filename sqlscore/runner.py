@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class RunOutcome:
     verdicts: list[TableVerdict] = field(default_factory=list)
     rows_published: dict[str, int] = field(default_factory=dict)
     quarantined: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def say(message: str) -> None:
@@ -59,14 +61,20 @@ def _profiles_dir() -> Path:
     return Path(os.environ.get("SQLSCORE_PROFILES_DIR") or _dbt_project_dir().resolve().parent)
 
 
-def run_dbt_build(warehouse: Path, registry: Registry, as_of: str, run_id: str) -> tuple[bool, str]:
-    """dbt build in this process; (ok, reason). Failed tests block, failed models are errors."""
+def run_dbt_build(
+    warehouse: Path, registry: Registry, as_of: str, run_id: str, timings: dict[str, float]
+) -> tuple[bool, str]:
+    """dbt build in this process; (ok, reason). Failed tests block, failed models are errors.
+
+    Adds ``dbt_build`` and ``scoring`` (the scoring models' own execution time) to ``timings``.
+    """
     from dbt.cli.main import dbtRunner
 
     os.environ["SQLSCORE_WAREHOUSE"] = str(warehouse)
     os.environ["SQLSCORE_REGISTRY"] = str(registry.root)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     project = _dbt_project_dir()
+    start = time.perf_counter()
     try:
         result = dbtRunner().invoke([
             "build", "--project-dir", str(project), "--profiles-dir", str(_profiles_dir()),
@@ -76,6 +84,12 @@ def run_dbt_build(warehouse: Path, registry: Registry, as_of: str, run_id: str) 
         ])
     finally:
         _release_dbt_connection()
+    timings["dbt_build"] = time.perf_counter() - start
+    timings["scoring"] = sum(
+        float(r.execution_time or 0)
+        for r in getattr(result.result, "results", []) or []
+        if getattr(r.node, "fqn", [None, None])[1:2] == ["scoring"]
+    )
     if result.success:
         return True, ""
     if result.exception is not None:
@@ -137,24 +151,31 @@ def run_pipeline(
         start_run(con, run_id, as_of)
     try:
         say("1/3 dbt build (features, scores, candidates, dbt tests)")
-        built, reason = run_dbt_build(warehouse, registry, as_of, run_id)
+        timings: dict[str, float] = {}
+        built, reason = run_dbt_build(warehouse, registry, as_of, run_id, timings)
         verdicts: list[TableVerdict] = []
         if built:
             say(f"2/3 gate: Great Expectations suites from {expectations} on candidate tables")
+            started = time.perf_counter()
             verdicts = validate_tables(warehouse, PUBLISHED_TABLES, expectations, docs_dir)
+            timings["gate"] = time.perf_counter() - started
             say(f"    Data Docs: {docs_dir / 'index.html'}")
         with duckdb.connect(str(warehouse)) as con:
             common: dict[str, Any] = {
                 "rows_scored": _rows_scored(con, run_id),
                 "model_versions": _model_versions(con),
+                "timings": timings,
             }
             if built and all(v.success for v in verdicts):
                 say("3/3 publish: published.* in one transaction, then the serving file")
+                started = time.perf_counter()
                 rows = publish_candidates(con, PUBLISHED_TABLES)
                 write_serving_copy(con, serving_path(warehouse), PUBLISHED_TABLES, run_id)
+                timings["publish"] = time.perf_counter() - started
                 finish_run(con, run_id, "published", rows_published=rows, **common)
                 return RunOutcome(run_id, EXIT_PUBLISHED, "published",
-                                  f"published {rows}; serving file {serving_path(warehouse)}", verdicts, rows)
+                                  f"published {rows}; serving file {serving_path(warehouse)}",
+                                  verdicts, rows, timings=timings)
             failures = [
                 {"table": v.table, "expectation": f.expectation, "description": f.description,
                  "observed": f.observed}
@@ -167,7 +188,7 @@ def run_pipeline(
             finish_run(con, run_id, "blocked", failed_expectations=failures, quarantined=kept, **common)
             return RunOutcome(run_id, EXIT_BLOCKED, "blocked",
                               "the gate blocked the publish; consumers keep the last good version",
-                              verdicts, quarantined=kept)
+                              verdicts, quarantined=kept, timings=timings)
     except BaseException as exc:
         message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
         try:

@@ -26,8 +26,10 @@ create table if not exists {RUNS_TABLE} (
     model_versions json,              -- function -> name:version
     failed_expectations json,         -- [{{table, expectation, description, observed}}]
     quarantined json,
+    timings json,                     -- seconds: dbt_build, scoring (the two scoring models), gate, publish
     message varchar
-)
+);
+alter table {RUNS_TABLE} add column if not exists timings json;
 """
 
 

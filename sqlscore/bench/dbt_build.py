@@ -1,44 +1,41 @@
-"""The full dbt build at scale, timed in its own process (``sqlscore bench --dbt N``).
+"""The scheduled job at scale, timed in its own process (``sqlscore bench --dbt N``).
 
-dbt runs in-process through ``dbtRunner`` so the worker's peak RSS is dbt's and
-DuckDB's; nothing is loaded into Python but the scores' provenance.
+It is ``sqlscore run`` itself on demo data with N customers and an empty scoring
+history: dbt build (features, scores, candidates, tests), the gate and the
+publish, with each step's seconds, so the gate can be compared with the scoring
+it audits. Nothing is loaded into Python but the run's bookkeeping.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-from sqlscore.demo.data import generate
+import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from sqlscore.demo.data import generate
+from sqlscore.registry import Registry
 
 
 def prepare_dbt_warehouse(folder: Path, customers: int) -> Path:
+    """Raw demo data only: scoring and published tables are dropped so every row is scored."""
     warehouse = folder / f"dbt_{customers}.duckdb"
     if not warehouse.exists():
         generate(warehouse, customers=customers, seed=42)
+    with duckdb.connect(str(warehouse)) as con:
+        for schema in ("scoring", "candidate", "published", "quarantine"):
+            con.execute(f"drop schema if exists {schema} cascade")
     return warehouse
 
 
-def run_dbt_build(folder: Path, customers: int, registry: Path) -> float:
-    """Seconds of ``dbt build`` (models and tests) from a warehouse holding only raw data."""
-    from dbt.cli.main import dbtRunner
+def run_scheduled_job(folder: Path, customers: int, registry: Path) -> tuple[float, dict[str, float]]:
+    """Seconds of the whole ``sqlscore run`` and its per-step timings."""
+    from sqlscore.runner import EXIT_PUBLISHED, run_pipeline
 
     warehouse = prepare_dbt_warehouse(folder, customers)
-    os.environ["SQLSCORE_WAREHOUSE"] = str(warehouse)
-    os.environ["SQLSCORE_REGISTRY"] = str(registry)
-    os.environ.setdefault("SQLSCORE_UDFS", str(REPO_ROOT / "udfs"))
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     start = time.perf_counter()
-    result = dbtRunner().invoke(
-        [
-            "build", "--project-dir", str(REPO_ROOT / "dbt_project"), "--profiles-dir", str(REPO_ROOT),
-            "--target-path", str(folder / "dbt_target"), "--log-path", str(folder / "dbt_logs"), "--quiet",
-        ]
-    )
+    outcome = run_pipeline(warehouse, Registry(registry), docs_dir=folder / "gx_docs")
     seconds = time.perf_counter() - start
-    if not result.success:
-        raise RuntimeError(f"dbt build failed: {result.exception}")
-    return seconds
+    if outcome.exit_code != EXIT_PUBLISHED:
+        raise RuntimeError(f"sqlscore run did not publish: {outcome.status}: {outcome.message}")
+    return seconds, outcome.timings

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlscore.bench.paths import PATHS
 from sqlscore.bench.workload import MODELS, prepare
@@ -31,6 +32,12 @@ class Measurement:
 
 def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one path in a child process."""
+    record = measure_record(folder, model, path, rows)
+    return float(record["seconds"]), float(record["peak_rss_mb"])
+
+
+def measure_record(folder: Path, model: str, path: str, rows: int) -> dict[str, Any]:
+    """The worker's whole result line: seconds, peak_rss_mb and any step timings."""
     result = subprocess.run(
         [sys.executable, "-m", "sqlscore.bench.worker", str(folder), model, path, str(rows)],
         capture_output=True,
@@ -39,8 +46,8 @@ def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, floa
     )
     if result.returncode != 0:
         raise SqlscoreError(f"benchmark of {model}/{path} failed: {result.stderr.strip()[-2000:]}")
-    record = json.loads(result.stdout.strip().splitlines()[-1])
-    return float(record["seconds"]), float(record["peak_rss_mb"])
+    record: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return record
 
 
 def run_benchmark(

@@ -6,6 +6,7 @@ prints ``{"seconds": ..., "peak_rss_mb": ...}`` on the last line of stdout.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -24,13 +25,15 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     folder, model, path, rows = sys.argv[1:5]
-    if path == "dbt_build":
-        from sqlscore.bench.dbt_build import run_dbt_build
+    timings: dict[str, float] = {}
+    if path == "scheduled_run":
+        from sqlscore.bench.dbt_build import run_scheduled_job
 
-        seconds = run_dbt_build(Path(folder), int(rows), Workload(Path(folder)).registry.root)
+        with contextlib.redirect_stdout(sys.stderr):  # dbt's log stays off the result line
+            seconds, timings = run_scheduled_job(Path(folder), int(rows), Workload(Path(folder)).registry.root)
     else:
         seconds = RUNNERS[path](Workload(Path(folder)), model, int(rows))
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "timings": timings}))
 
 
 if __name__ == "__main__":

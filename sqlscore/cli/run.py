@@ -39,5 +39,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
             print(f"    - {failure}")
     for table in outcome.quarantined:
         print(f"  quarantined candidate: {table}")
+    if outcome.timings:
+        print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in outcome.timings.items()))
     print(f"run {outcome.run_id}: {outcome.status}: {outcome.message}")
     return outcome.exit_code

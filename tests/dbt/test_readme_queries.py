@@ -1,12 +1,15 @@
-"""The analysts' example queries in the README run as written on a built warehouse."""
+"""The analysts' example queries in the README run as written after `sqlscore run`,
+on the warehouse and (schema prefix dropped) on the serving file other processes read."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 
 import duckdb
 
-from tests.dbt.conftest import REPO
+from tests.conftest import SQLSCORE
+from tests.dbt.conftest import REPO, dbt_env
 
 
 def readme_queries() -> list[str]:
@@ -15,14 +18,18 @@ def readme_queries() -> list[str]:
     return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
 
 
-def test_readme_queries_run_as_written(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
-    warehouse, _ = demo_env
+def test_readme_queries_run_as_written(demo_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = demo_env
     queries = readme_queries()
     assert len(queries) == 3
-    run_dbt("build")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        results = [con.execute(query).fetchall() for query in queries]
-    top_per_region, share_per_purpose, distribution = results
-    assert len(top_per_region) >= 5 * 5 and len({row[0] for row in top_per_region}) >= 5
-    assert all(0 <= row[2] <= 1 for row in share_per_purpose) and len(share_per_purpose) >= 7
-    assert {row[0] for row in distribution} == {"churn", "risk"}
+    run = subprocess.run([SQLSCORE, "run"], env=dbt_env(warehouse, registry), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    serving = warehouse.with_name("warehouse_serving.duckdb")
+    for database, prefix in ((warehouse, "published."), (serving, "")):
+        with duckdb.connect(str(database), read_only=True) as con:
+            results = [con.execute(query.replace("published.", prefix)).fetchall() for query in queries]
+        top_per_region, share_per_purpose, distribution = results
+        assert len(top_per_region) >= 5 * 5 and len({row[0] for row in top_per_region}) >= 5
+        assert all(0 <= row[2] <= 1 for row in share_per_purpose) and len(share_per_purpose) >= 7
+        assert {row[0] for row in distribution} == {"churn", "risk"}
