@@ -120,7 +120,7 @@ def write_function_catalog(
     dbt's ``predict()`` macro reads the argument list and the provenance columns
     from here, so SQL never hard-codes a feature order, a version or a sha256.
     """
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
             declaration.name,
             card.name,
@@ -134,7 +134,9 @@ def write_function_catalog(
         )
         for declaration, card in bindings
     ]
-    rows += [(name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()]
+    rows += [
+        (name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()
+    ]
     con.execute("begin transaction")
     try:
         con.execute(_FUNCTIONS_DDL)

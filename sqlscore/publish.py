@@ -70,9 +70,7 @@ def publish_candidates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dic
     }
 
 
-def write_serving_copy(
-    con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], run_id: str
-) -> None:
+def write_serving_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], run_id: str) -> None:
     """Copy the published tables into a new file and rename it over ``target`` atomically."""
     staging = target.with_name(f".{target.name}.{run_id}.tmp")
     for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
@@ -111,7 +109,9 @@ def write_serving_copy(
             os.close(directory)
     except BaseException as exc:
         staging.unlink(missing_ok=True)
-        raise PublishError(f"writing the serving copy {target} failed; the previous one is intact: {exc}") from exc
+        raise PublishError(
+            f"writing the serving copy {target} failed; the previous one is intact: {exc}"
+        ) from exc
 
 
 def quarantine_candidates(con: duckdb.DuckDBPyConnection, tables: list[str], run_id: str) -> list[str]:

@@ -76,12 +76,21 @@ def run_dbt_build(
     project = _dbt_project_dir()
     start = time.perf_counter()
     try:
-        result = dbtRunner().invoke([
-            "build", "--project-dir", str(project), "--profiles-dir", str(_profiles_dir()),
-            "--vars", f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}",
-            "--target-path", str(warehouse.parent / "dbt_target"),
-            "--log-path", str(warehouse.parent / "dbt_logs"),
-        ])
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir",
+                str(project),
+                "--profiles-dir",
+                str(_profiles_dir()),
+                "--vars",
+                f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}",
+                "--target-path",
+                str(warehouse.parent / "dbt_target"),
+                "--log-path",
+                str(warehouse.parent / "dbt_logs"),
+            ]
+        )
     finally:
         _release_dbt_connection()
     timings["dbt_build"] = time.perf_counter() - start
@@ -129,7 +138,9 @@ def _rows_scored(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
 
 
 def _model_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    rows = con.execute("select function_name, model_name || ':' || model_version from main.ml_functions").fetchall()
+    rows = con.execute(
+        "select function_name, model_name || ':' || model_version from main.ml_functions"
+    ).fetchall()
     return dict(rows)
 
 
@@ -173,22 +184,40 @@ def run_pipeline(
                 write_serving_copy(con, serving_path(warehouse), PUBLISHED_TABLES, run_id)
                 timings["publish"] = time.perf_counter() - started
                 finish_run(con, run_id, "published", rows_published=rows, **common)
-                return RunOutcome(run_id, EXIT_PUBLISHED, "published",
-                                  f"published {rows}; serving file {serving_path(warehouse)}",
-                                  verdicts, rows, timings=timings)
+                return RunOutcome(
+                    run_id,
+                    EXIT_PUBLISHED,
+                    "published",
+                    f"published {rows}; serving file {serving_path(warehouse)}",
+                    verdicts,
+                    rows,
+                    timings=timings,
+                )
             failures = [
-                {"table": v.table, "expectation": f.expectation, "description": f.description,
-                 "observed": f.observed}
-                for v in verdicts for f in v.failures
+                {
+                    "table": v.table,
+                    "expectation": f.expectation,
+                    "description": f.description,
+                    "observed": f.observed,
+                }
+                for v in verdicts
+                for f in v.failures
             ]
             if not built:
-                failures.append({"table": "dbt", "expectation": "dbt tests", "description": reason,
-                                 "observed": None})
+                failures.append(
+                    {"table": "dbt", "expectation": "dbt tests", "description": reason, "observed": None}
+                )
             kept = quarantine_candidates(con, PUBLISHED_TABLES, run_id)
             finish_run(con, run_id, "blocked", failed_expectations=failures, quarantined=kept, **common)
-            return RunOutcome(run_id, EXIT_BLOCKED, "blocked",
-                              "the gate blocked the publish; consumers keep the last good version",
-                              verdicts, quarantined=kept, timings=timings)
+            return RunOutcome(
+                run_id,
+                EXIT_BLOCKED,
+                "blocked",
+                "the gate blocked the publish; consumers keep the last good version",
+                verdicts,
+                quarantined=kept,
+                timings=timings,
+            )
     except BaseException as exc:
         message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
         try:

@@ -51,6 +51,8 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **field
     assignments = ["status = ?", "ended_at = now()"]
     for name, value in fields.items():
         assignments.append(f"{name} = ?")
-        values.append(value if isinstance(value, str) and name == "message" else json.dumps(value, default=str))
+        values.append(
+            value if isinstance(value, str) and name == "message" else json.dumps(value, default=str)
+        )
     del columns
     con.execute(f"update {RUNS_TABLE} set {', '.join(assignments)} where run_id = ?", [*values, run_id])

@@ -26,9 +26,7 @@ DUCKDB_MEMORY_LIMIT = "128MB"
 def run_onnxruntime(workload: Workload, model: str, rows: int) -> float:
     feeds = as_numpy_feeds(workload, model, rows)
     card = workload.registry.resolve(model)
-    session = ort.InferenceSession(
-        workload.registry.load_artifact(card), providers=["CPUExecutionProvider"]
-    )
+    session = ort.InferenceSession(workload.registry.load_artifact(card), providers=["CPUExecutionProvider"])
     start = time.perf_counter()
     session.run(None, feeds)
     return time.perf_counter() - start

@@ -51,7 +51,10 @@ def measure_record(folder: Path, model: str, path: str, rows: int) -> dict[str, 
 
 
 def run_benchmark(
-    folder: Path, rows: int, models: tuple[str, ...] = MODELS, paths: tuple[str, ...] = PATHS,
+    folder: Path,
+    rows: int,
+    models: tuple[str, ...] = MODELS,
+    paths: tuple[str, ...] = PATHS,
     progress: bool = True,
 ) -> list[Measurement]:
     prepare(folder, [rows])
@@ -78,21 +81,32 @@ def run_benchmark(
     return results
 
 
-def memory_scaling(folder: Path, rows: int, factor: int, models: tuple[str, ...] = MODELS) -> list[dict[str, object]]:
+def memory_scaling(
+    folder: Path, rows: int, factor: int, models: tuple[str, ...] = MODELS
+) -> list[dict[str, object]]:
     """Peak RSS of the DuckDB function at ``rows`` and ``factor * rows``: flat means ratio near 1."""
     prepare(folder, [rows, rows * factor])
     report = []
     for model in models:
-        print(f"  {model:<9} duckdb_udf memory at {rows:,} and {rows * factor:,} rows ...",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {model:<9} duckdb_udf memory at {rows:,} and {rows * factor:,} rows ...",
+            file=sys.stderr,
+            flush=True,
+        )
         _, small = measure(folder, model, "duckdb_udf", rows)
         seconds, large = measure(folder, model, "duckdb_udf", rows * factor)
-        report.append({
-            "model": model, "path": "duckdb_udf_memory", "rows": rows * factor,
-            "seconds": round(seconds, 3), "rows_per_s": round(rows * factor / seconds),
-            "peak_rss_mb": round(large, 1), "peak_rss_mb_at_base_rows": round(small, 1),
-            "rss_ratio": round(large / small, 3),
-        })
+        report.append(
+            {
+                "model": model,
+                "path": "duckdb_udf_memory",
+                "rows": rows * factor,
+                "seconds": round(seconds, 3),
+                "rows_per_s": round(rows * factor / seconds),
+                "peak_rss_mb": round(large, 1),
+                "peak_rss_mb_at_base_rows": round(small, 1),
+                "rss_ratio": round(large / small, 3),
+            }
+        )
     return report
 
 

@@ -30,7 +30,9 @@ def main() -> None:
         from sqlscore.bench.dbt_build import run_scheduled_job
 
         with contextlib.redirect_stdout(sys.stderr):  # dbt's log stays off the result line
-            seconds, timings = run_scheduled_job(Path(folder), int(rows), Workload(Path(folder)).registry.root)
+            seconds, timings = run_scheduled_job(
+                Path(folder), int(rows), Workload(Path(folder)).registry.root
+            )
     else:
         seconds = RUNNERS[path](Workload(Path(folder)), model, int(rows))
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "timings": timings}))

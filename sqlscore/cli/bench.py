@@ -46,20 +46,40 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
         records = as_records(run_benchmark(folder, args.rows))
-        print(f"DuckDB function path: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default; "
-              "onnxruntime path: one run on the whole in-memory batch, default session options")
+        print(
+            f"DuckDB function path: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default; "
+            "onnxruntime path: one run on the whole in-memory batch, default session options"
+        )
         emit_table(
             ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
-            [[r["model"], r["path"], f"{r['rows']:,}", r["seconds"], f"{r['rows_per_s']:,}",
-              r["ratio_to_onnxruntime"], r["peak_rss_mb"]] for r in records],
+            [
+                [
+                    r["model"],
+                    r["path"],
+                    f"{r['rows']:,}",
+                    r["seconds"],
+                    f"{r['rows_per_s']:,}",
+                    r["ratio_to_onnxruntime"],
+                    r["peak_rss_mb"],
+                ]
+                for r in records
+            ],
         )
         if args.memory_scale > 1:
             scaling = memory_scaling(folder, args.rows, args.memory_scale)
             print()
             emit_table(
                 ["model", "rows", "peak RSS MB", f"at {args.rows:,}", "ratio"],
-                [[s["model"], f"{s['rows']:,}", s["peak_rss_mb"], s["peak_rss_mb_at_base_rows"],
-                  s["rss_ratio"]] for s in scaling],
+                [
+                    [
+                        s["model"],
+                        f"{s['rows']:,}",
+                        s["peak_rss_mb"],
+                        s["peak_rss_mb_at_base_rows"],
+                        s["rss_ratio"],
+                    ]
+                    for s in scaling
+                ],
             )
             records.extend(scaling)
         if args.dbt:
@@ -69,14 +89,27 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             prepare_dbt_warehouse(folder, args.dbt)
             run = measure_record(folder, "all", "scheduled_run", args.dbt)
             steps = run["timings"]
-            print(f"\nsqlscore run, {args.dbt:,} customers: {run['seconds']:.1f} s, "
-                  f"peak RSS {run['peak_rss_mb']:,.0f} MB")
-            print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
-                  + f"; gate / scoring = {steps['gate'] / steps['scoring']:.2f}")
+            print(
+                f"\nsqlscore run, {args.dbt:,} customers: {run['seconds']:.1f} s, "
+                f"peak RSS {run['peak_rss_mb']:,.0f} MB"
+            )
+            print(
+                "  "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+                + f"; gate / scoring = {steps['gate'] / steps['scoring']:.2f}"
+            )
             for step in ("dbt_build", "scoring", "gate", "publish"):
-                records.append({"model": "all", "path": step, "rows": args.dbt,
-                                "seconds": round(steps[step], 3), "rows_per_s": round(args.dbt / steps[step]),
-                                "ratio_to_onnxruntime": None, "peak_rss_mb": round(run["peak_rss_mb"], 1)})
+                records.append(
+                    {
+                        "model": "all",
+                        "path": step,
+                        "rows": args.dbt,
+                        "seconds": round(steps[step], 3),
+                        "rows_per_s": round(args.dbt / steps[step]),
+                        "ratio_to_onnxruntime": None,
+                        "peak_rss_mb": round(run["peak_rss_mb"], 1),
+                    }
+                )
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")

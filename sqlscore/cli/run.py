@@ -18,7 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     run.add_argument("--as-of", help="as-of date of the features (default 2026-10-31 or $SQLSCORE_AS_OF)")
     run.add_argument("--expectations", help="folder of the suites (default expectations/)")
-    run.add_argument("--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)")
+    run.add_argument(
+        "--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)"
+    )
     run.set_defaults(handler=cmd_run)
 
 

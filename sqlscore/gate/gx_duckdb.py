@@ -14,6 +14,7 @@ The engine also sets DuckDB's ``search_path`` on every connection: GX's
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Literal
 
 import sqlalchemy
@@ -48,5 +49,5 @@ class DuckDBDatasource(SQLDatasource):
     type: Literal["sqlscore_duckdb"] = "sqlscore_duckdb"  # type: ignore[assignment]
 
     @property
-    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+    def execution_engine_type(self) -> builtins.type[SqlAlchemyExecutionEngine]:
         return BufferedDuckDBExecutionEngine

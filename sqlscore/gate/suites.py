@@ -79,8 +79,10 @@ def _observed(result: Any) -> Any:
     if "observed_value" in details:
         return details["observed_value"]
     if "unexpected_count" in details:
-        return {"unexpected_count": details["unexpected_count"],
-                "partial_unexpected_list": details.get("partial_unexpected_list", [])[:5]}
+        return {
+            "unexpected_count": details["unexpected_count"],
+            "partial_unexpected_list": details.get("partial_unexpected_list", [])[:5],
+        }
     return details
 
 
@@ -131,12 +133,14 @@ def validate_tables(
             site_name="sqlscore",
             site_config={
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs_dir.resolve())},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-    datasource = context.data_sources.add_sqlscore_duckdb(  # type: ignore[attr-defined]
+    datasource = context.data_sources.add_sqlscore_duckdb(
         name="warehouse", connection_string=f"duckdb:///{warehouse.resolve()}"
     )
     verdicts = []
@@ -156,7 +160,8 @@ def validate_tables(
                 name="sqlscore_gate",
                 validation_definitions=definitions,
                 actions=[UpdateDataDocsAction(name="data_docs", site_names=["sqlscore"])]
-                if docs_dir is not None else [],
+                if docs_dir is not None
+                else [],
                 result_format={"result_format": "SUMMARY"},
             )
         )
@@ -165,18 +170,27 @@ def validate_tables(
         for table in suites:
             run = by_suite[suites[table]["name"]]
             failures = [
-                Failure(r.expectation_config.type, _describe(r.expectation_config), _observed(r))
+                Failure(
+                    str(getattr(r.expectation_config, "type", "?")),
+                    _describe(r.expectation_config),
+                    _observed(r),
+                )
                 for r in run.results
                 if not r.success or (r.exception_info or {}).get("raised_exception")
             ]
-            verdicts.append(TableVerdict(table, not failures and bool(run.success), len(run.results), failures))
+            verdicts.append(
+                TableVerdict(table, not failures and bool(run.success), len(run.results), failures)
+            )
     except Exception as exc:  # a gate that cannot run blocks the publish
         raise GateError(f"the gate could not validate {', '.join(tables)}: {exc}") from exc
     finally:
         # Release every DuckDB connection GX opened: the warehouse is opened next with
         # another configuration, which DuckDB refuses while this instance lives.
-        for engine in {id(e): e for e in (datasource.get_engine(), getattr(
-            datasource.get_execution_engine(), "engine", None)) if e is not None}.values():
+        for engine in {
+            id(e): e
+            for e in (datasource.get_engine(), getattr(datasource.get_execution_engine(), "engine", None))
+            if e is not None
+        }.values():
             engine.dispose()
         del context, datasource
         gc.collect()

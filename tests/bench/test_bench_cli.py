@@ -18,7 +18,10 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [SQLSCORE, "bench", "--rows", "5000", "--workdir", str(tmp_path / "work"), "--json", str(out)],
-        capture_output=True, text=True, timeout=900, check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     records = json.loads(out.read_text())
@@ -26,18 +29,31 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
         (m, p) for m in ("plain_lr", "risk", "churn") for p in ("onnxruntime", "duckdb_udf", "python_batch")
     }
     for record in records:
-        assert set(record) == {"model", "path", "rows", "seconds", "rows_per_s", "ratio_to_onnxruntime", "peak_rss_mb"}
+        assert set(record) == {
+            "model",
+            "path",
+            "rows",
+            "seconds",
+            "rows_per_s",
+            "ratio_to_onnxruntime",
+            "peak_rss_mb",
+        }
         assert record["rows"] == 5000 and record["seconds"] > 0 and record["peak_rss_mb"] > 50
         assert abs(record["rows_per_s"] * record["seconds"] / 5000 - 1) < 1e-2
         baseline = next(
             r["seconds"] for r in records if r["model"] == record["model"] and r["path"] == "onnxruntime"
         )
-        assert abs(record["ratio_to_onnxruntime"] - round(baseline / record["seconds"], 3)) < 2e-3 + 1e-2 * record["ratio_to_onnxruntime"]
+        assert (
+            abs(record["ratio_to_onnxruntime"] - round(baseline / record["seconds"], 3))
+            < 2e-3 + 1e-2 * record["ratio_to_onnxruntime"]
+        )
     assert "x onnxruntime" in result.stdout
     # the DuckDB path really wrote a score per input row
     import duckdb
 
     with duckdb.connect(str(tmp_path / "work" / "bench.duckdb"), read_only=True) as con:
         for model in ("plain_lr", "risk", "churn"):
-            count, nulls = con.execute(f"select count(*), count(*) - count(score) from scores_{model}").fetchall()[0]
+            count, nulls = con.execute(
+                f"select count(*), count(*) - count(score) from scores_{model}"
+            ).fetchall()[0]
             assert count == 5000 and nulls == 0

@@ -44,7 +44,11 @@ def run_dbt(
     def run(*args: str, expect_ok: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [DBT, *args, "--project-dir", str(dbt_project), "--profiles-dir", str(REPO)],
-            env=dbt_env(warehouse, registry), capture_output=True, text=True, timeout=900, cwd=tmp_path,
+            env=dbt_env(warehouse, registry),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            cwd=tmp_path,
         )
         if expect_ok:
             assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 
 from sqlscore.demo.train import TRAINING_AS_OF, feature_sql
-from sqlscore.registry import Registry
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -53,7 +52,8 @@ def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -
     changed = {cid for cid in rows if rows[cid] != before.get(cid)}
     assert changed == {10, new_id}
     dupes = _query(
-        warehouse, "select count(*) from (select customer_id, as_of_date from scoring.churn_scores group by all having count(*) > 1)"
+        warehouse,
+        "select count(*) from (select customer_id, as_of_date from scoring.churn_scores group by all having count(*) > 1)",
     )[0][0]
     assert dupes == 0
 
@@ -67,16 +67,20 @@ def test_new_champion_rescores_the_as_of_date(run_dbt, demo_env) -> None:  # typ
     run_dbt("run", "--select", "scoring")
     versions = _query(warehouse, "select model_version, count(*) from scoring.risk_scores group by 1")
     churn_versions = _query(warehouse, "select distinct model_version from scoring.churn_scores")
-    assert versions == [(2, _query(warehouse, "select count(*) from intermediate.int_loan_applications_featurized")[0][0])]
+    assert versions == [
+        (2, _query(warehouse, "select count(*) from intermediate.int_loan_applications_featurized")[0][0])
+    ]
     assert churn_versions == [(1,)]
 
 
 def test_contract_violation_fails_with_a_clear_message(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
     model = dbt_project / "models" / "scoring" / "churn_scores.sql"
-    model.write_text(model.read_text().replace(
-        "{{ score_decile('churn', 'churn_probability') }} as churn_decile",
-        "cast({{ score_decile('churn', 'churn_probability') }} as varchar) as churn_decile",
-    ))
+    model.write_text(
+        model.read_text().replace(
+            "{{ score_decile('churn', 'churn_probability') }} as churn_decile",
+            "cast({{ score_decile('churn', 'churn_probability') }} as varchar) as churn_decile",
+        )
+    )
     result = run_dbt("run", "--select", "+churn_scores", expect_ok=False)
     assert result.returncode != 0
     assert "contract" in result.stdout.lower()
@@ -112,11 +116,16 @@ def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # typ
     warehouse, _ = demo_env
     for as_of in (TRAINING_AS_OF, "2026-10-31"):
         run_dbt("run", "--select", "+intermediate", "--vars", f"{{as_of_date: '{as_of}'}}")
-        for name, table, key in (("churn", "int_customers_featurized", "customer_id"),
-                                 ("risk", "int_loan_applications_featurized", "application_id")):
+        for name, table, _key in (
+            ("churn", "int_customers_featurized", "customer_id"),
+            ("risk", "int_loan_applications_featurized", "application_id"),
+        ):
             training = f"select * from ({feature_sql(name, as_of)})"
             scoring = f"select * exclude (as_of_date, feature_hash) from intermediate.{table}"
-            diff = _query(warehouse, f"select count(*) from (({training}) except all ({scoring}))"
-                          f" union all select count(*) from (({scoring}) except all ({training}))")
+            diff = _query(
+                warehouse,
+                f"select count(*) from (({training}) except all ({scoring}))"
+                f" union all select count(*) from (({scoring}) except all ({training}))",
+            )
             assert diff == [(0,), (0,)], (name, as_of)
             assert _query(warehouse, f"select count(*) from intermediate.{table}")[0][0] > 1000

@@ -47,12 +47,25 @@ class Published:
         }
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([SQLSCORE, "run", *args], env=self.env(**extra), cwd=self.root,
-                              capture_output=True, text=True, timeout=900, check=False)
+        return subprocess.run(
+            [SQLSCORE, "run", *args],
+            env=self.env(**extra),
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
 
     def start(self, **extra: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([SQLSCORE, "run"], env=self.env(**extra), cwd=self.root,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [SQLSCORE, "run"],
+            env=self.env(**extra),
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def sql(self, query: str) -> list[tuple]:  # type: ignore[type-arg]
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
@@ -70,7 +83,10 @@ class Published:
                 t: con.execute(f"select count(*), sum(hash(r)) from published.{t} r").fetchall()[0]
                 for t in TABLES
             }
-        return {"published": published, "serving_sha256": hashlib.sha256(self.serving.read_bytes()).hexdigest()}
+        return {
+            "published": published,
+            "serving_sha256": hashlib.sha256(self.serving.read_bytes()).hexdigest(),
+        }
 
     def last_run(self) -> tuple:  # type: ignore[type-arg]
         return self.sql(
@@ -92,7 +108,9 @@ def published_source(demo_source: tuple[Path, Path], tmp_path_factory: pytest.Te
 @pytest.fixture
 def published(published_source: Path, tmp_path: Path) -> Published:
     root = tmp_path / "site"
-    shutil.copytree(published_source, root, ignore=shutil.ignore_patterns("dbt_target", "dbt_logs", "gx_docs"))
+    shutil.copytree(
+        published_source, root, ignore=shutil.ignore_patterns("dbt_target", "dbt_logs", "gx_docs")
+    )
     return Published(root)
 
 

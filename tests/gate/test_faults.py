@@ -116,8 +116,9 @@ def test_an_expectation_that_raises_is_a_failure(published: Published, tmp_path:
     suites.mkdir()
     for table in TABLES:
         suite = json.loads((REPO / "expectations" / f"{table}.json").read_text())
-        suite["expectations"].append({"type": "expect_column_values_to_not_be_null",
-                                      "kwargs": {"column": "no_such_column"}})
+        suite["expectations"].append(
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "no_such_column"}}
+        )
         (suites / f"{table}.json").write_text(json.dumps(suite))
     verdicts = validate_tables(published.warehouse, list(TABLES), suites)
     assert all(not v.success for v in verdicts)
@@ -184,7 +185,9 @@ READER = textwrap.dedent(
 def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Published) -> None:
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published.serving), "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         for step in range(2):
