@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: setup
 	$(BIN)/sqlscore demo-data --customers $(CUSTOMERS)
 	$(BIN)/sqlscore train-demo
+	$(BIN)/sqlscore run
 	$(BIN)/sqlscore demo-summary
 
 test: setup

@@ -76,11 +76,20 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
     for name in registry.models():
         aliases = ", ".join(f"{a}={v}" for a, v in sorted(registry.aliases(name).items()))
         print(f"  {name:<10} versions {', '.join(registry.versions(name))}  ({aliases or 'no alias'})")
+    from sqlscore.publish import serving_path
+
+    serving = serving_path(warehouse)
     print("\nTry:")
     print("  .venv/bin/sqlscore models list")
     print("  .venv/bin/sqlscore models show churn")
     print(
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True)"
-        ".sql('select model_name, model_version, aliases from ml_models'))\""
+        '  .venv/bin/sqlscore sql "select region, round(avg(churn_probability), 3) as churn '
+        'from published.customer_churn_scores group by all order by 2 desc"'
     )
+    print("  .venv/bin/sqlscore shell")
+    print(
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True)"
+        ".sql('select risk_band, count(*) from loan_application_risk_scores group by all'))\""
+    )
+    print("  (the serving file is what BI tools and other processes read while scheduled runs write)")
     return 0
