@@ -33,6 +33,17 @@ alter table {RUNS_TABLE} add column if not exists timings json;
 """
 
 
+_FINISH_FIELDS = {
+    "rows_scored",
+    "rows_published",
+    "model_versions",
+    "failed_expectations",
+    "quarantined",
+    "timings",
+    "message",
+}
+
+
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, as_of_date: str) -> None:
     con.execute(_DDL)
     con.execute(
@@ -46,13 +57,12 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, as_of_date: str) -> N
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **fields: Any) -> None:
-    columns = ["status", "ended_at", *fields]
+    """Close the run's row: status, end time, and JSON fields (``message`` stays text)."""
     values: list[Any] = [status]
     assignments = ["status = ?", "ended_at = now()"]
     for name, value in fields.items():
+        if name not in _FINISH_FIELDS:
+            raise ValueError(f"unknown runs-table field {name!r}")
         assignments.append(f"{name} = ?")
-        values.append(
-            value if isinstance(value, str) and name == "message" else json.dumps(value, default=str)
-        )
-    del columns
+        values.append(value if name == "message" else json.dumps(value, default=str))
     con.execute(f"update {RUNS_TABLE} set {', '.join(assignments)} where run_id = ?", [*values, run_id])
