@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from sqlscore.errors import FunctionError
 from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry.graph_check import compare_card_with_graph
 
 _SESSIONS: dict[tuple[str, str], ort.InferenceSession] = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -40,14 +41,21 @@ def session_options(intra_op_threads: int = 1) -> ort.SessionOptions:
 def get_session(registry: Registry, card: ModelCard) -> ort.InferenceSession:
     """The process-wide session for a model version, created on first use.
 
+    The artifact is re-read, re-hashed and compared with its card on every call
+    (every registration), so a file changed after the session was created is still
+    refused; only the session itself is reused.
+
     Keyed by sha256 as well as name and version, so a registry that was
     rewritten (which ``verify`` would flag) can never reuse a stale session.
     """
     key = (card.ref, card.sha256)
+    artifact = registry.load_artifact(card)  # sha256 checked here
+    problems = compare_card_with_graph(card, artifact)
+    if problems:
+        raise FunctionError("; ".join(problems))
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
         if session is None:
-            artifact = registry.load_artifact(card)  # sha256 checked here
             session = ort.InferenceSession(
                 artifact, sess_options=session_options(), providers=["CPUExecutionProvider"]
             )

@@ -26,7 +26,6 @@ from sqlscore.functions.declarations import FunctionDeclaration
 from sqlscore.functions.onnx_engine import OnnxScorer, get_session
 from sqlscore.names import check_identifier
 from sqlscore.registry import ModelCard, Registry
-from sqlscore.registry.graph_check import compare_card_with_graph
 
 _SQL_TYPES = {"DOUBLE": sqltypes.DOUBLE, "VARCHAR": sqltypes.VARCHAR}
 
@@ -125,10 +124,7 @@ def register_one(
             f"function {declaration.name}: engine {declaration.engine!r} is not available yet; "
             "use engine: onnx"
         )
-    session = get_session(registry, card)  # sha256 verified while loading
-    problems = compare_card_with_graph(card, registry.load_artifact(card))
-    if problems:
-        raise FunctionError(f"function {declaration.name}: " + "; ".join(problems))
+    session = get_session(registry, card)  # sha256 and card-vs-graph verified while loading
     scorer = OnnxScorer(declaration.name, card, session, declaration.output)
     key = (_database_key(con), declaration.name)
     with _HOLDERS_LOCK:
