@@ -55,3 +55,4 @@ def run_cli(demo_env: tuple[Path, Registry]) -> Callable[..., subprocess.Complet
         )
 
     return run
+

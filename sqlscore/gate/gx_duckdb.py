@@ -28,6 +28,10 @@ class BufferedDuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     """Fetches every result while its connection is still open."""
 
     search_path = "candidate,main"
+    #: Every DuckDB connection these engines opened, so :func:`close_connections` can close
+    #: them: GX keeps references after its engines are disposed, and DuckDB refuses to open
+    #: the same file with another configuration while any of them lives.
+    _opened: list[Any] = []
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -36,11 +40,22 @@ class BufferedDuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         @sqlalchemy.event.listens_for(self.engine, "connect")
         def _set_search_path(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute(f"set search_path = '{search_path}'")
+            BufferedDuckDBExecutionEngine._opened.append(dbapi_connection)
 
     def execute_query(self, query: Any) -> Any:
         with self.get_connection() as connection:
             result = self._execute_query_with_recovery(connection, query)
             return result.freeze()()  # a buffered Result: rows survive the connection
+
+
+def close_connections() -> None:
+    """Close every DuckDB connection the gate's engines opened in this process."""
+    while BufferedDuckDBExecutionEngine._opened:
+        connection = BufferedDuckDBExecutionEngine._opened.pop()
+        try:
+            connection.close()
+        except Exception:  # already closed by its pool
+            pass
 
 
 class DuckDBDatasource(SQLDatasource):

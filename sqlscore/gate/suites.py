@@ -124,7 +124,7 @@ def validate_tables(
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
-    import sqlscore.gate.gx_duckdb  # noqa: F401  (registers the sqlscore_duckdb datasource type)
+    from sqlscore.gate.gx_duckdb import close_connections  # also registers sqlscore_duckdb
 
     suites = {table: load_suite(folder, table) for table in tables}
     context = gx.get_context(mode="ephemeral")
@@ -185,14 +185,10 @@ def validate_tables(
         raise GateError(f"the gate could not validate {', '.join(tables)}: {exc}") from exc
     finally:
         # Release every DuckDB connection GX opened: the warehouse is opened next with
-        # another configuration, which DuckDB refuses while this instance lives.
-        for engine in {
-            id(e): e
-            for e in (datasource.get_engine(), getattr(datasource.get_execution_engine(), "engine", None))
-            if e is not None
-        }.values():
-            engine.dispose()
+        # another configuration, which DuckDB refuses while any of them lives.
+        datasource.get_engine().dispose()
         del context, datasource
         gc.collect()
+        close_connections()
     _explain_unexpected_rows(warehouse, verdicts, suites)
     return verdicts
