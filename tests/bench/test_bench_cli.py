@@ -17,7 +17,8 @@ SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
-        [SQLSCORE, "bench", "--rows", "5000", "--workdir", str(tmp_path / "work"), "--json", str(out)],
+        [SQLSCORE, "bench", "--rows", "5000", "--workdir", str(tmp_path / "work"), "--json", str(out),
+         "--dbt", "3000"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -25,6 +26,12 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     records = json.loads(out.read_text())
+    job = {r["path"]: r for r in records if r["model"] == "all"}
+    assert set(job) == {"dbt_build", "scoring", "gate", "publish"}
+    assert all(r["rows"] == 3000 and r["seconds"] > 0 for r in job.values())
+    assert job["scoring"]["seconds"] < job["dbt_build"]["seconds"]
+    assert "gate / scoring =" in result.stdout
+    records = [r for r in records if r["model"] != "all"]
     assert {(r["model"], r["path"]) for r in records} == {
         (m, p) for m in ("plain_lr", "risk", "churn") for p in ("onnxruntime", "duckdb_udf", "python_batch")
     }
