@@ -186,9 +186,12 @@ def validate_tables(
     finally:
         # Release every DuckDB connection GX opened: the warehouse is opened next with
         # another configuration, which DuckDB refuses while any of them lives.
+        from great_expectations.data_context.data_context.context_factory import project_manager
+
         datasource.get_engine().dispose()
+        project_manager.set_project(None)  # GX keeps the last context (and its engines) globally
         del context, datasource
-        gc.collect()
         close_connections()
+        gc.collect()
     _explain_unexpected_rows(warehouse, verdicts, suites)
     return verdicts
