@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from sqlscore.config import project_folder
-from sqlscore.errors import SqlscoreError
+from sqlscore.errors import ConfigError, SqlscoreError
 from sqlscore.gate import TableVerdict, validate_tables
 from sqlscore.gate.suites import expectations_path
 from sqlscore.publish import (
@@ -153,13 +153,21 @@ def run_pipeline(
     docs_dir: Path | None = None,
 ) -> RunOutcome:
     as_of = as_of or os.environ.get("SQLSCORE_AS_OF") or "2026-10-31"
-    dt.date.fromisoformat(as_of)  # validated: it reaches SQL through dbt vars
+    try:
+        as_of = dt.date.fromisoformat(as_of).isoformat()  # validated: it reaches SQL through dbt vars
+    except ValueError as exc:
+        raise ConfigError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from exc
     run_id = str(uuid.uuid4())
     docs_dir = docs_dir or warehouse.parent / "gx_docs"
     expectations = expectations or expectations_path()
     say(f"run {run_id}: warehouse {warehouse}, as of {as_of}")
-    with duckdb.connect(str(warehouse)) as con:
-        start_run(con, run_id, as_of)
+    try:
+        with duckdb.connect(str(warehouse)) as con:
+            start_run(con, run_id, as_of)
+    except duckdb.Error as exc:
+        raise SqlscoreError(
+            f"cannot open the warehouse {warehouse} for writing (is another run or a writer open?): {exc}"
+        ) from exc
     try:
         say("1/3 dbt build (features, scores, candidates, dbt tests)")
         timings: dict[str, float] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -53,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         error("interrupted")
+        return EXIT_ERROR
+    except Exception as exc:  # anything unexpected is an error (2), never "a check failed" (1)
+        traceback.print_exc()
+        error(f"unexpected {type(exc).__name__}: {exc}")
         return EXIT_ERROR
     return code
 

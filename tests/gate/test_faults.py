@@ -206,3 +206,13 @@ def test_published_data_is_readable_from_the_duckdb_file_by_another_process(publ
         rows = con.execute("select count(*) from customer_churn_scores").fetchall()[0][0]
     assert rows == published.sql("select count(*) from published.customer_churn_scores")[0][0]
     time.sleep(0)  # the warehouse itself stays writable by the next run
+
+
+def test_bad_as_of_and_locked_warehouse_are_errors(published: Published) -> None:
+    before = published.consumer_view()
+    bad = published.run("--as-of", "2026-13-01")
+    assert bad.returncode == 2 and "is not a date" in bad.stderr
+    with duckdb.connect(str(published.warehouse)):  # another writer holds the file
+        locked = published.run()
+    assert locked.returncode == 2 and "cannot open the warehouse" in locked.stderr
+    assert published.consumer_view() == before
