@@ -15,7 +15,8 @@ message that names the model, version, function or column at fault::
     │   ├── UnsupportedEstimatorError   refused before anything is written
     │   └── ParityError             onnxruntime disagrees with sklearn
     ├── FunctionError               warehouse functions (udfs/)
-    │   └── SignatureError          wrong arity or argument types
+    │   ├── SignatureError          wrong arity or argument types
+    │   └── CompileError            a model the SQL engine cannot compile (names the op and model)
     ├── GateError                   the gate could not run (a failed expectation is not an error)
     ├── PublishError                publishing or serving failed; consumers keep the last good data
     └── DemoDataError               demo data generation
@@ -70,6 +71,10 @@ class FunctionError(SqlscoreError):
 
 class SignatureError(FunctionError):
     """A function was called with the wrong number or types of arguments."""
+
+
+class CompileError(FunctionError):
+    """The SQL engine cannot translate a model's graph; the message names the op and the model."""
 
 
 class GateError(SqlscoreError):

@@ -11,7 +11,11 @@ the converters and the runtime need closing for that:
   tree ops do not produce. scikit-learn's own trees (decision trees, random
   forests, extra trees, GradientBoosting) cast their input to float32 before
   comparing with thresholds, so inserting that cast in front of them is exact,
-  not an approximation.
+  not an approximation. HistGradientBoosting compares float64 in scikit-learn,
+  but skl2onnx stores its thresholds as float32 and the tree ops only run on
+  float: the same cast makes it runnable, and export's parity check decides
+  whether the float32 comparison is close enough to keep (rows can only differ
+  where a value lies between a float64 threshold and its float32 rounding).
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ _FLOAT32_TREES = {
     "ExtraTreesRegressor",
     "GradientBoostingClassifier",
     "GradientBoostingRegressor",
+    "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor",
 }
 
 

@@ -1,0 +1,85 @@
+"""A registered model compiled to one SQL expression per function output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import onnx
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.dialects import create_statement, expression_sql
+from sqlscore.compiler.graph import evaluate, parameter
+from sqlscore.compiler.values import DOUBLE, INT64, STRING, Col, Symbolic
+from sqlscore.errors import CompileError
+from sqlscore.registry.card import ModelCard
+
+#: Bumped whenever the generated SQL changes for the same model, so cached SQL is redone.
+COMPILER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CompiledFunction:
+    """The SQL of one function: name, typed parameters (card order), return type, expression."""
+
+    name: str
+    model_ref: str
+    sha256: str
+    parameters: tuple[tuple[str, str], ...]
+    return_type: str
+    expression: exp.Expression
+
+    def expression_sql(self, dialect: str = "duckdb") -> str:
+        return expression_sql(self.expression, dialect)
+
+    def create_sql(self, dialect: str = "duckdb", *, temporary: bool = False) -> str:
+        header = (
+            f"-- {self.name}: model {self.model_ref} (sha256 {self.sha256}), "
+            f"compiled by sqlscore (compiler v{COMPILER_VERSION}); generated, do not edit\n"
+        )
+        return header + create_statement(
+            self.name, self.parameters, self.return_type, self.expression, dialect, temporary=temporary
+        )
+
+
+def compile_function(
+    model: onnx.ModelProto, card: ModelCard, function: str, output: str, return_type: str
+) -> CompiledFunction:
+    """Compile the card's model into the expression behind ``function``.
+
+    ``output`` is ``score`` (positive-class probability or regression value),
+    ``label`` or ``probabilities`` (multiclass), as for the onnx engine.
+    """
+    parameters = {f.name: parameter(f.name, f.sql_type) for f in card.features}
+    names = [o.name for o in card.outputs]
+    if card.task == "regression":
+        wanted = names[0]
+    elif output == "label":
+        wanted = names[0]
+    else:
+        wanted = names[1] if len(names) > 1 else names[0]
+    tensor = evaluate(model, card.ref, parameters, [wanted])[wanted]
+    if not isinstance(tensor, Symbolic):
+        raise CompileError(f"model {card.ref}: output {wanted} does not depend on the features")
+    if output == "label":
+        expression = _typed(tensor.cols[0], STRING if return_type == "VARCHAR" else INT64)
+    elif output == "probabilities":
+        expression = exp.Array(expressions=[_typed(c, DOUBLE) for c in tensor.cols])
+    elif card.task == "binary_classification":
+        if tensor.width != 2:
+            raise CompileError(f"model {card.ref}: {wanted} has {tensor.width} columns, not 2")
+        expression = _typed(tensor.cols[1], DOUBLE)
+    else:
+        expression = _typed(tensor.cols[0], DOUBLE)
+    return CompiledFunction(
+        name=function,
+        model_ref=card.ref,
+        sha256=card.sha256,
+        parameters=tuple((f.name, f.sql_type) for f in card.features),
+        return_type=return_type,
+        expression=expression,
+    )
+
+
+def _typed(col: Col, dtype: str) -> exp.Expression:
+    return col.expr.copy() if col.dtype == dtype else sql.cast(col.expr.copy(), dtype)

@@ -1,0 +1,138 @@
+"""Column-wise application of an op over symbolic and constant tensors, with broadcasting.
+
+Every elementwise translator (Add, Sub, Where, Cast, ...) goes through
+:func:`apply`: constants fold to constants, a constant broadcasts over the
+columns of a symbolic tensor, and a column that depends on a single input
+keeps an :class:`Origin` whose numpy function repeats the op in the op's
+precision (float64 or float32), so splits can be moved back onto that input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.values import FLOAT, NUMPY_TYPES, STRING, Col, Origin, Symbolic, Tensor
+
+#: How the direction (+1, -1, 0, None) of an op's result follows from its arguments':
+#: receives per argument its direction (None unknown, "c" for a constant), its constant value
+#: (None for a symbolic argument) and its origin function (None for a constant).
+DirectionRule = Callable[..., int | None]
+
+
+def unknown_direction(*_: object) -> int | None:
+    return None
+
+
+def sum_direction(directions: Sequence[object]) -> int | None:
+    """Direction of a sum of terms with the given directions ('c' = constant term)."""
+    signs = set()
+    for direction in directions:
+        if direction == "c" or direction == 0:
+            continue
+        if direction is None:
+            return None
+        signs.add(direction)
+    if not signs:
+        return 0
+    return signs.pop() if len(signs) == 1 else None
+
+
+def _column_values(node: Node, value: Tensor, width: int) -> list[Col | object]:
+    if isinstance(value, Symbolic):
+        if value.width == width:
+            return list(value.cols)
+        if value.width == 1:
+            return [value.cols[0]] * width
+        raise node.fail(f"cannot broadcast {value.width} columns to {width}")
+    flat = np.asarray(value).reshape(-1)
+    if flat.size == width:
+        return list(flat)
+    if flat.size == 1:
+        return [flat[0]] * width
+    raise node.fail(f"cannot broadcast a constant of shape {np.shape(value)} to {width} columns")
+
+
+def _merge_origins(columns: Sequence[Col | object]) -> tuple[str, str, tuple[str, ...]] | None:
+    params = set()
+    known: list[str] = []
+    for column in columns:
+        if isinstance(column, Col):
+            if column.origin is None:
+                return None
+            params.add((column.origin.param, column.origin.kind))
+            known.extend(k for k in column.origin.known if k not in known)
+    if len(params) != 1:
+        return None
+    param, kind = params.pop()
+    return param, kind, tuple(known)
+
+
+def apply(
+    node: Node,
+    args: Sequence[Tensor],
+    dtype: str,
+    numpy_fn: Callable[..., np.ndarray],
+    sql_fn: Callable[..., exp.Expression],
+    direction: DirectionRule = unknown_direction,
+    cast_result: bool = True,
+) -> Tensor:
+    """Apply ``numpy_fn``/``sql_fn`` column by column; ``dtype`` is the result's element type.
+
+    ``sql_fn`` receives fresh copies of the argument expressions (constants as
+    literals). A float32 result is wrapped in a cast to REAL so that SQL rounds
+    where onnxruntime rounds (``cast_result=False`` when ``sql_fn`` already does).
+    """
+    if all(not isinstance(a, Symbolic) for a in args):
+        return np.asarray(numpy_fn(*[np.asarray(a) for a in args])).astype(NUMPY_TYPES[dtype])
+    width = max(a.width for a in args if isinstance(a, Symbolic))
+    per_arg = [_column_values(node, a, width) for a in args]
+    result = []
+    for j in range(width):
+        elements = [column[j] for column in per_arg]
+        exprs = [
+            e.expr.copy() if isinstance(e, Col) else sql.constant(e, _literal_type(e, dtype))
+            for e in elements
+        ]
+        expression = sql_fn(*exprs)
+        if cast_result and dtype == FLOAT:
+            expression = sql.cast(expression, FLOAT)
+        result.append(Col(expression, dtype, _origin(elements, dtype, numpy_fn, direction)))
+    return Symbolic(tuple(result))
+
+
+def _literal_type(value: object, dtype: str) -> str:
+    if isinstance(value, (str, bytes)):
+        return STRING
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)) and dtype not in ("double", FLOAT):
+        return "int64"
+    return dtype if dtype in ("double", FLOAT) else "double"
+
+
+def _origin(
+    elements: Sequence[Col | object],
+    dtype: str,
+    numpy_fn: Callable[..., np.ndarray],
+    direction: DirectionRule,
+) -> Origin | None:
+    merged = _merge_origins(elements)
+    if merged is None:
+        return None
+    param, kind, known = merged
+    numpy_type = NUMPY_TYPES[dtype]
+    fns = [e.origin.fn if isinstance(e, Col) and e.origin else None for e in elements]
+    consts = [None if isinstance(e, Col) else e for e in elements]
+
+    def fn(values: np.ndarray) -> np.ndarray:
+        operands = [f(values) if f is not None else c for f, c in zip(fns, consts, strict=True)]
+        with np.errstate(all="ignore"):
+            return np.asarray(numpy_fn(*operands)).astype(numpy_type)
+
+    directions = [e.origin.direction if isinstance(e, Col) and e.origin else "c" for e in elements]
+    return Origin(param, kind, fn, direction(directions, consts, fns) if kind != STRING else None, known)

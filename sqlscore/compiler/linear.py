@@ -1,0 +1,64 @@
+"""Weighted sums of columns, shared by MatMul, LinearClassifier and LinearRegressor.
+
+Columns that come from the same string input (the one-hot block of a
+category) are folded into one ``CASE category WHEN ... THEN weight`` term:
+the weights of a category's indicator columns are summed at compile time
+over every value the encoder knows, plus one unseen value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.values import DOUBLE, STRING, Col
+
+UNSEEN = "\x00sqlscore-unseen\x00"
+
+
+def weighted_sum(cols: Sequence[Col], weights: np.ndarray, bias: float | None = None) -> exp.Expression:
+    """``sum(w_j * x_j) + bias`` in double precision, skipping zero weights."""
+    terms: list[exp.Expression] = []
+    by_category: dict[str, list[tuple[Col, float]]] = {}
+    for col, weight in zip(cols, weights, strict=True):
+        weight = float(weight)
+        if weight == 0.0:
+            continue
+        origin = col.origin
+        if origin is not None and origin.kind == STRING:
+            by_category.setdefault(origin.param, []).append((col, weight))
+            continue
+        terms.append(exp.Mul(this=sql.paren(_as_double(col)), expression=sql.paren(sql.double(weight))))
+    for group in by_category.values():
+        terms.append(_category_term(group))
+    if bias is not None and float(bias) != 0.0:
+        terms.append(sql.double(float(bias)))
+    return sql.total(terms)
+
+
+def _as_double(col: Col) -> exp.Expression:
+    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE)
+
+
+def _category_term(group: list[tuple[Col, float]]) -> exp.Expression:
+    origin = group[0][0].origin
+    assert origin is not None
+    known = list(dict.fromkeys(k for col, _ in group if col.origin for k in col.origin.known))
+    values = np.array([*known, UNSEEN], dtype=object)
+    total = np.zeros(len(values))
+    for col, weight in group:
+        assert col.origin is not None
+        total += np.asarray(col.origin.fn(values), dtype=np.float64) * weight
+    default = float(total[-1])
+    ifs = [
+        exp.If(this=sql.constant(value, STRING), true=sql.double(float(t)))
+        for value, t in zip(known, total[:-1], strict=True)
+        if float(t) != default
+    ]
+    subject = exp.Coalesce(this=exp.column(origin.param), expressions=[exp.Literal.string("")])
+    if not ifs:
+        return sql.double(default)
+    return exp.Case(this=subject, ifs=ifs, default=sql.double(default))

@@ -1,0 +1,17 @@
+"""Abs: ``abs(x)`` (skl2onnx normalises binary probabilities with it)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import elementwise
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.values import Tensor
+
+
+def translate(node: Node) -> list[Tensor]:
+    x = node.inputs[0]
+    assert x is not None
+    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
+    return [elementwise.apply(node, [x], dtype, np.abs, lambda e: exp.Abs(this=e))]

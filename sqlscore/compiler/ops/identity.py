@@ -1,0 +1,13 @@
+"""Identity: the same tensor under another name."""
+
+from __future__ import annotations
+
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.values import Tensor
+
+
+def translate(node: Node) -> list[Tensor]:
+    value = node.inputs[0]
+    if value is None:
+        raise node.fail("no input")
+    return [value]

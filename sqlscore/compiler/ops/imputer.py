@@ -1,0 +1,34 @@
+"""Imputer (ONNX-ML): missing values (NaN, or a sentinel number) replaced per column."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops.where import where
+from sqlscore.compiler.values import BOOL, Tensor
+
+
+def translate(node: Node) -> list[Tensor]:
+    data = node.symbolic(0)
+    fill = np.asarray(node.attr("imputed_value_floats", []), dtype=np.float32)
+    if fill.size == 0:
+        raise node.fail("only imputed_value_floats is supported")
+    replaced = float(node.attr("replaced_value_float", math.nan))
+    if math.isnan(replaced):
+        mask = elementwise.apply(
+            node, [data], BOOL, np.isnan, sql.is_missing, lambda dirs, *_: 0 if dirs[0] is not None else None
+        )
+    else:
+        mask = elementwise.apply(
+            node,
+            [data, np.asarray(replaced, dtype=np.float32)],
+            BOOL,
+            np.equal,
+            lambda x, y: exp.EQ(this=x, expression=y),
+        )
+    return [where(node, mask, fill.astype(np.float32), data)]

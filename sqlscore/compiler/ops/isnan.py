@@ -1,0 +1,20 @@
+"""IsNaN: the mask of the imputer rewrite; NULL counts as missing as well as NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.values import BOOL, Tensor
+
+
+def _direction(dirs: list[object], *_: object) -> int | None:
+    # Arithmetic on a monotone non-missing input never produces NaN: the mask is constant (false).
+    return 0 if dirs[0] not in (None, "c") else None
+
+
+def translate(node: Node) -> list[Tensor]:
+    x = node.inputs[0]
+    assert x is not None
+    return [elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""LinearClassifier (ONNX-ML): per-class weighted sums, a post transform, the label."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.argmax_sql import first_argmax
+from sqlscore.compiler.linear import weighted_sum
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.postprocess import post_transform
+from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Symbolic, Tensor
+
+
+def translate(node: Node) -> list[Tensor]:
+    data = node.symbolic(0)
+    coefficients = np.asarray(node.attr("coefficients"), dtype=np.float32).astype(np.float64)
+    intercepts = np.asarray(node.attr("intercepts", []), dtype=np.float32).astype(np.float64)
+    width = data.width
+    rows = coefficients.size // width
+    if rows * width != coefficients.size:
+        raise node.fail(f"{coefficients.size} coefficients for {width} columns")
+    weights = coefficients.reshape(rows, width)
+    labels: list[object] = node.strings("classlabels_strings") or [
+        int(v) for v in node.attr("classlabels_ints", [])
+    ]
+    label_type = STRING if node.attr("classlabels_strings") else INT64
+    scores = [
+        Col(
+            sql.cast(weighted_sum(data.cols, weights[k], intercepts[k] if intercepts.size else None), FLOAT),
+            FLOAT,
+        )
+        for k in range(rows)
+    ]
+    transform = node.attr("post_transform", b"NONE")
+    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
+    if rows == 1 and len(labels) == 2:
+        # Binary with one weight vector: the score s is the positive class's.
+        positive = scores[0]
+        if transform == "LOGISTIC":
+            p = Col(sql.cast(sql.sigmoid(sql.cast(positive.expr.copy(), DOUBLE)), FLOAT), FLOAT)
+            negative = Col(
+                sql.cast(exp.Sub(this=sql.double(1.0), expression=sql.paren(p.expr.copy())), FLOAT), FLOAT
+            )
+            probabilities = [negative, p]
+        elif transform == "NONE":
+            negative = Col(sql.cast(exp.Neg(this=sql.paren(positive.expr.copy())), FLOAT), FLOAT)
+            probabilities = [negative, positive]
+        else:
+            raise node.fail(f"binary post_transform {transform} is not supported")
+        label = sql.case(
+            exp.GT(this=sql.paren(positive.expr.copy()), expression=sql.double(0.0)),
+            sql.constant(labels[1], label_type),
+            sql.constant(labels[0], label_type),
+        )
+    else:
+        try:
+            probabilities = post_transform(transform, scores, f"model {node.model}: LinearClassifier")
+        except ValueError as exc:
+            raise node.fail(str(exc)) from exc
+        index = first_argmax([c.expr for c in scores])
+        label = exp.Case(
+            this=index,
+            ifs=[
+                exp.If(this=sql.constant(i, INT64), true=sql.constant(v, label_type))
+                for i, v in enumerate(labels)
+            ],
+        )
+    return [Symbolic((Col(label, label_type),)), Symbolic(tuple(probabilities))]

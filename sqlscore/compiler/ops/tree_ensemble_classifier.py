@@ -1,0 +1,99 @@
+"""TreeEnsembleClassifier (ONNX-ML): random forests, gradient boosting, HistGradientBoosting classifiers.
+
+Binary ensembles that carry weights for one class only follow onnxruntime's
+rules: a single score ``s`` becomes ``[1 - s, s]`` when every weight is
+positive (random forests: averaged probabilities) and ``[-s, s]`` otherwise
+(boosting: a margin), before the post transform.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.argmax_sql import first_argmax
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.postprocess import post_transform
+from sqlscore.compiler.trees import as_float, conditions_for, read_ensemble, tree_sums, with_base
+from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Symbolic, Tensor
+
+
+def translate(node: Node) -> list[Tensor]:
+    data = node.symbolic(0)
+    ensemble = read_ensemble(node, "class")
+    conditions = conditions_for(node, ensemble, data.cols)
+    labels: list[object] = node.strings("classlabels_strings") or [
+        int(v) for v in node.attr("classlabels_int64s", [])
+    ]
+    label_type = STRING if node.attr("classlabels_strings") else INT64
+    base = np.asarray(node.attr("base_values", []), dtype=np.float32)
+    transform = node.attr("post_transform", b"NONE")
+    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
+    used = ensemble.targets()
+    if len(labels) == 2 and len(used) == 1:
+        probabilities, label = _binary_one_score(
+            node, ensemble, conditions, used[0], base, transform, labels, label_type
+        )
+    else:
+        scores = []
+        for k in range(len(labels)):
+            total, _ = tree_sums(ensemble, conditions, k)
+            scores.append(as_float(with_base(total, float(base[k]) if base.size > k else None)))
+        try:
+            probabilities = post_transform(transform, scores, f"model {node.model}: TreeEnsembleClassifier")
+        except ValueError as exc:
+            raise node.fail(str(exc)) from exc
+        index = first_argmax([c.expr for c in scores])
+        label = exp.Case(
+            this=index,
+            ifs=[
+                exp.If(this=sql.constant(i, INT64), true=sql.constant(v, label_type))
+                for i, v in enumerate(labels)
+            ],
+        )
+    return [Symbolic((Col(label, label_type),)), Symbolic(tuple(probabilities))]
+
+
+def _binary_one_score(
+    node: Node,
+    ensemble: object,
+    conditions: list[object],
+    target: int,
+    base: np.ndarray,
+    transform: str,
+    labels: list[object],
+    label_type: str,
+) -> tuple[list[Col], exp.Expression]:
+    from sqlscore.compiler.trees import Ensemble
+
+    assert isinstance(ensemble, Ensemble)
+    total, _ = tree_sums(ensemble, conditions, target)  # type: ignore[arg-type]
+    score = with_base(total, float(base[0]) if base.size else None)
+    positive = all(
+        w >= 0 for tree in ensemble.trees.values() for n in tree.values() for w in n.weights.values()
+    )
+    as_double = sql.cast(sql.paren(score), DOUBLE)
+    if positive:
+        cutoff = 0.5
+        second: exp.Expression = score
+        first: exp.Expression = exp.Sub(this=sql.real(1.0), expression=sql.paren(score.copy()))
+    else:
+        cutoff = 0.0
+        second = score
+        first = exp.Neg(this=sql.paren(score.copy()))
+    if transform == "LOGISTIC":
+        probabilities = [
+            Col(sql.sigmoid(exp.Neg(this=sql.paren(as_double.copy()))), DOUBLE),
+            Col(sql.sigmoid(as_double.copy()), DOUBLE),
+        ]
+    elif transform == "NONE":
+        probabilities = [Col(first, FLOAT), Col(second.copy(), FLOAT)]
+    else:
+        raise node.fail(f"binary post_transform {transform} is not supported")
+    label = sql.case(
+        exp.GT(this=sql.paren(score.copy()), expression=sql.double(cutoff)),
+        sql.constant(labels[1], label_type),
+        sql.constant(labels[0], label_type),
+    )
+    return probabilities, label

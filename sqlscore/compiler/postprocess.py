@@ -1,0 +1,52 @@
+"""The post transforms of the ONNX-ML ops (and the Softmax op): logistic, softmax, softmax_zero."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from sqlscore.compiler import sql
+from sqlscore.compiler.values import DOUBLE, FLOAT, Col
+
+
+def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
+    """exp(z_k - max z) / sum_j exp(z_j - max z); with ``zero`` a column equal to 0 stays 0."""
+    values = [c.expr if c.dtype == DOUBLE else sql.cast(c.expr, DOUBLE) for c in cols]
+    if len(values) == 1:
+        peak: exp.Expression = values[0].copy()
+    else:
+        peak = sql.greatest([v.copy() for v in values])
+
+    def shifted(v: exp.Expression) -> exp.Expression:
+        raised = exp.Exp(this=exp.Sub(this=sql.paren(v.copy()), expression=sql.paren(peak.copy())))
+        if zero:
+            return sql.case(exp.EQ(this=v.copy(), expression=sql.double(0.0)), sql.double(0.0), raised)
+        return raised
+
+    denominator = sql.total([shifted(v) for v in values])
+    dtype = FLOAT if cols and cols[0].dtype == FLOAT else DOUBLE
+    out = []
+    for v in values:
+        ratio: exp.Expression = exp.Div(this=sql.paren(shifted(v)), expression=sql.paren(denominator.copy()))
+        if dtype == FLOAT:
+            ratio = sql.cast(ratio, FLOAT)
+        out.append(Col(ratio, dtype))
+    return out
+
+
+def post_transform(name: str, cols: list[Col], what: str) -> list[Col]:
+    """Apply an ONNX-ML ``post_transform`` to score columns (``what`` names the op for errors)."""
+    if name in ("NONE", ""):
+        return cols
+    if name == "LOGISTIC":
+        return [Col(_float(sql.sigmoid(_double(c)), c.dtype), c.dtype) for c in cols]
+    if name in ("SOFTMAX", "SOFTMAX_ZERO"):
+        return softmax_columns(cols, zero=name == "SOFTMAX_ZERO")
+    raise ValueError(f"{what}: post_transform {name} is not supported")
+
+
+def _double(col: Col) -> exp.Expression:
+    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE)
+
+
+def _float(expression: exp.Expression, dtype: str) -> exp.Expression:
+    return sql.cast(expression, FLOAT) if dtype == FLOAT else expression

@@ -1,0 +1,110 @@
+"""Small builders for the sqlglot expressions the translators emit.
+
+Numbers are written so that every dialect reads back exactly the same double:
+the shortest round-trip digits with an exponent (``0.1e0``), which DuckDB,
+PostgreSQL and Spark all parse as a double (without the exponent DuckDB would
+read a DECIMAL and round it through a division). float32 values are that exact
+double cast to REAL, which is exact because the value is representable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler.values import BOOL, DOUBLE, FLOAT, INT64, STRING
+
+SQL_TYPES = {DOUBLE: "double", FLOAT: "float", INT64: "bigint", STRING: "varchar", BOOL: "boolean"}
+
+
+def double(value: float) -> exp.Expression:
+    """An exact double literal (infinities and NaN as casts of their names)."""
+    value = float(value)
+    if math.isnan(value):
+        return exp.cast(exp.Literal.string("NaN"), "double")
+    if math.isinf(value):
+        return exp.cast(exp.Literal.string("Infinity" if value > 0 else "-Infinity"), "double")
+    text = repr(value)
+    if "e" not in text:
+        text += "e0"
+    literal = exp.Literal.number(text.lstrip("-"))
+    return exp.Neg(this=literal) if text.startswith("-") else literal
+
+
+def real(value: float) -> exp.Expression:
+    """An exact float32 literal."""
+    return exp.cast(double(float(np.float32(value))), "float")
+
+
+def constant(value: object, dtype: str) -> exp.Expression:
+    """A literal of the compiler's element type ``dtype``."""
+    if dtype == STRING:
+        return exp.Literal.string(str(value))
+    if dtype == BOOL:
+        return exp.true() if bool(value) else exp.false()
+    if dtype == INT64:
+        number = int(value)  # type: ignore[call-overload]
+        literal = exp.Literal.number(str(abs(number)))
+        return exp.Neg(this=literal) if number < 0 else literal
+    if dtype == FLOAT:
+        return real(float(value))  # type: ignore[arg-type]
+    return double(float(value))  # type: ignore[arg-type]
+
+
+def cast(expression: exp.Expression, dtype: str) -> exp.Expression:
+    return exp.cast(expression, SQL_TYPES[dtype])
+
+
+def paren(expression: exp.Expression) -> exp.Expression:
+    if isinstance(expression, (exp.Column, exp.Literal, exp.Paren, exp.Cast, exp.Case, exp.Func)):
+        return expression
+    return exp.Paren(this=expression)
+
+
+def case(condition: exp.Expression, then: exp.Expression, otherwise: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=condition, true=then)], default=otherwise)
+
+
+def is_missing(column: exp.Expression) -> exp.Expression:
+    """NULL or NaN: both are "missing" to the model (NaN = NaN is true in DuckDB, PostgreSQL, Spark)."""
+    return exp.Or(
+        this=exp.Is(this=column.copy(), expression=exp.Null()),
+        expression=exp.EQ(this=column.copy(), expression=double(math.nan)),
+    )
+
+
+def total(terms: Sequence[exp.Expression]) -> exp.Expression:
+    """``t0 + t1 + ...`` left to right (the order onnxruntime accumulates in)."""
+    if not terms:
+        return double(0.0)
+    result = terms[0]
+    for term in terms[1:]:
+        result = exp.Add(this=result, expression=paren(term))
+    return result
+
+
+def clamp(expression: exp.Expression, low: float, high: float) -> exp.Expression:
+    """``least(greatest(e, low), high)``: keeps exp() inside the range every dialect computes."""
+    return least([greatest([expression, double(low)]), double(high)])
+
+
+# GREATEST/LEAST as plain calls: sqlglot rewrites exp.Greatest into a NULL-checking CASE for
+# DuckDB, and all three dialects already skip NULLs the same way.
+def greatest(values: Sequence[exp.Expression]) -> exp.Expression:
+    return exp.Anonymous(this="greatest", expressions=list(values))
+
+
+def least(values: Sequence[exp.Expression]) -> exp.Expression:
+    return exp.Anonymous(this="least", expressions=list(values))
+
+
+def sigmoid(expression: exp.Expression) -> exp.Expression:
+    """1 / (1 + exp(-x)), with x clamped to +-700 (PostgreSQL raises on exp overflow/underflow)."""
+    negated = exp.Neg(this=paren(clamp(expression, -700.0, 700.0)))
+    return exp.Div(
+        this=double(1.0),
+        expression=exp.Paren(this=exp.Add(this=double(1.0), expression=exp.Exp(this=negated))),
+    )
