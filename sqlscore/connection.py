@@ -56,8 +56,9 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (``SQLSCORE_WAREHOUSE`` by default) with every model callable.
 
-    ``engine`` applies to every function (``onnx``: onnxruntime inside this
-    process). ``SQLSCORE_MEMORY_LIMIT`` (for example ``128MB``) sets DuckDB's
+    ``engine`` is the engine of every function whose declaration does not
+    name one (``onnx``: onnxruntime inside this process; ``sql``: the model
+    compiled to a DuckDB macro stored in the warehouse). ``SQLSCORE_MEMORY_LIMIT`` (for example ``128MB``) sets DuckDB's
     ``memory_limit`` unless ``config`` does. A function whose model is missing or fails its checks is not
     registered; the reason is printed to stderr and kept in
     :func:`registration_report`, and the other functions work.
@@ -72,7 +73,7 @@ def connect(
     try:
         if not read_only:
             refresh_catalog(con, store)
-        report = register_functions(con, store, load_declarations(store, udfs, engine))
+        report = register_functions(con, store, load_declarations(store, udfs, engine), udfs)
         if not read_only:
             write_function_catalog(con, report.bindings, report.failed)
     except BaseException:

@@ -30,7 +30,7 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         refresh_catalog(conn, self._registry)
         declarations = load_declarations(self._registry, self._udfs, self._engine)
-        report = register_functions(conn, self._registry, declarations)
+        report = register_functions(conn, self._registry, declarations, self._udfs)
         write_function_catalog(conn, report.bindings, report.failed)
         for reason in report.failed.values():
             print(f"sqlscore: {reason}", file=sys.stderr)

@@ -5,29 +5,40 @@
   model version it is bound to and the card's feature names in argument order).
 -#}
 
+{#- The ml_functions row of the function that scores `model_name`: predict_<model> when no
+    engine is asked for; otherwise the score function declared for that model and engine
+    (predict_<model> itself when it has that engine, else e.g. predict_<model>_sql). -#}
 {% macro _sqlscore_function_row(model_name, engine) %}
-    {%- set function_name = 'predict_' ~ model_name -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- if engine is not none and engine not in ('onnx', 'sql') -%}
+        {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql', not '" ~ engine ~ "'") }}
+    {%- endif -%}
+    {%- set default_name = 'predict_' ~ model_name -%}
     {%- set query -%}
         select function_name, model_name, model_version, model_sha256, engine,
                array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error
-        from main.ml_functions where function_name = '{{ function_name }}'
+        from main.ml_functions
+        {%- if engine is none %}
+        where function_name = '{{ default_name }}'
+        {%- else %}
+        where (model_name = '{{ model_name }}' and engine = '{{ engine }}' and output = 'score')
+           or (error is not null and starts_with(function_name, '{{ default_name }}'))
+        order by error is not null, function_name = '{{ default_name }}' desc, function_name
+        {%- endif %}
+        limit 1
     {%- endset -%}
     {%- set rows = run_query(query).rows -%}
     {%- if rows | length == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "sqlscore: function " ~ function_name ~ " is not registered for model " ~ model_name
-            ~ "; check `sqlscore models verify` and udfs/functions.yml (the plugin prints why)") }}
+            "sqlscore: no function scores model " ~ model_name
+            ~ (" with engine " ~ engine if engine is not none else "")
+            ~ "; declare one in udfs/functions.yml (and check `sqlscore models verify`; the plugin prints why"
+            ~ " a function was not registered)") }}
     {%- endif -%}
     {%- if rows[0][7] -%}
         {{ exceptions.raise_compiler_error("sqlscore: " ~ rows[0][7]) }}
-    {%- endif -%}
-    {%- if engine is not none and rows[0][4] != engine -%}
-        {{ exceptions.raise_compiler_error(
-            "sqlscore: " ~ function_name ~ " is registered with engine " ~ rows[0][4]
-            ~ ", not " ~ engine) }}
     {%- endif -%}
     {{ return(rows[0]) }}
 {% endmacro %}

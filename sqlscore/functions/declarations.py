@@ -40,6 +40,9 @@ class FunctionDeclaration:
     model: str
     engine: str = "onnx"
     output: str = "score"
+    #: True when the entry names its engine itself; an engine passed to connect() or the
+    #: dbt plugin then leaves it alone (it replaces only the file's default engine).
+    engine_pinned: bool = False
 
     @property
     def model_name(self) -> str:
@@ -63,11 +66,19 @@ def default_declarations(model: str, task: str, engine: str = "onnx") -> list[Fu
 def load_declarations(
     registry: Registry, udfs: str | os.PathLike[str] | None = None, engine: str | None = None
 ) -> list[FunctionDeclaration]:
-    """Declared functions plus defaults for undeclared models; ``engine`` overrides all."""
+    """Declared functions plus defaults for undeclared models.
+
+    ``engine`` replaces the default engine: that of undeclared models and of
+    entries that do not name an engine themselves.
+    """
+    if engine is not None and engine not in ENGINES:
+        raise ConfigError(f"engine {engine!r} is not one of {ENGINES}")
     path = udfs_path(udfs) / DECLARATIONS_FILE
     declared = _read_file(path) if path.is_file() else []
     if engine is not None:
-        declared = [FunctionDeclaration(d.name, d.model, engine, d.output) for d in declared]
+        declared = [
+            d if d.engine_pinned else FunctionDeclaration(d.name, d.model, engine, d.output) for d in declared
+        ]
     covered = {d.model_name for d in declared}
     for model in registry.models():
         if model not in covered:
@@ -95,6 +106,7 @@ def _read_file(path: Path) -> list[FunctionDeclaration]:
             model=str(entry["model"]),
             engine=str(entry.get("engine", defaults.get("engine", "onnx"))),
             output=str(entry.get("output", "score")),
+            engine_pinned="engine" in entry,
         )
         if declaration.engine not in ENGINES:
             raise ConfigError(

@@ -13,17 +13,26 @@ still registered.
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 from duckdb import sqltypes
 
 from sqlscore.errors import FunctionError, SignatureError, SqlscoreError
-from sqlscore.functions.declarations import FunctionDeclaration
+from sqlscore.functions.declarations import FunctionDeclaration, udfs_path
 from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+from sqlscore.functions.sql_engine import (
+    GENERATED_DIR,
+    compiled_function,
+    drop_stored_macro,
+    install_macro,
+    write_generated,
+)
 from sqlscore.names import check_identifier
 from sqlscore.registry import ModelCard, Registry
 
@@ -114,16 +123,32 @@ def _exists(con: duckdb.DuckDBPyConnection, function: str) -> bool:
 
 
 def register_one(
-    con: duckdb.DuckDBPyConnection, registry: Registry, declaration: FunctionDeclaration
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    declaration: FunctionDeclaration,
+    generated: Path | None = None,
 ) -> ModelCard:
-    """Register one declared function; return the card of the model version it calls."""
+    """Register one declared function; return the card of the model version it calls.
+
+    ``generated`` is the folder the SQL engine writes its generated SQL to.
+    """
     card = registry.resolve(declaration.model)
     params, returns = signature_of(card, declaration.output)
+    if declaration.engine == "sql":
+        compiled = compiled_function(registry, card, declaration.name, declaration.output, returns)
+        with _HOLDERS_LOCK:
+            if (_database_key(con), declaration.name) in _HOLDERS and _exists(con, declaration.name):
+                raise FunctionError(
+                    f"function {declaration.name} is registered with engine onnx in this process; "
+                    "DuckDB cannot hold both under one name, open a new process for engine sql"
+                )
+        install_macro(con, compiled)
+        if generated is not None:
+            write_generated(compiled, generated)
+        return card
     if declaration.engine != "onnx":
-        raise FunctionError(
-            f"function {declaration.name}: engine {declaration.engine!r} is not available yet; "
-            "use engine: onnx"
-        )
+        raise FunctionError(f"function {declaration.name}: unknown engine {declaration.engine!r}")
+    drop_stored_macro(con, declaration.name)
     session = get_session(registry, card)  # sha256 and card-vs-graph verified while loading
     scorer = OnnxScorer(declaration.name, card, session, declaration.output)
     key = (_database_key(con), declaration.name)
@@ -160,12 +185,17 @@ def register_functions(
     con: duckdb.DuckDBPyConnection,
     registry: Registry,
     declarations: list[FunctionDeclaration],
+    udfs: str | os.PathLike[str] | None = None,
 ) -> RegistrationReport:
-    """Register every declaration that can be; collect the reasons of those that cannot."""
+    """Register every declaration that can be; collect the reasons of those that cannot.
+
+    SQL-engine functions write their generated SQL under ``<udfs>/generated/``.
+    """
     report = RegistrationReport()
+    generated = udfs_path(udfs) / GENERATED_DIR
     for declaration in declarations:
         try:
-            card = register_one(con, registry, declaration)
+            card = register_one(con, registry, declaration, generated)
         except (SqlscoreError, duckdb.Error) as exc:
             report.failed[declaration.name] = (
                 f"function {declaration.name} ({declaration.model}) not registered: {exc}"

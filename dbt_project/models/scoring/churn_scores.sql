@@ -37,7 +37,7 @@ scored as (
         customer_id,
         as_of_date,
         feature_hash,
-        {{ predict('churn', relation_alias='to_score') }} as churn_probability
+        {{ predict('churn', engine=var('scoring_engine'), relation_alias='to_score') }} as churn_probability
     from to_score
 ),
 
@@ -47,7 +47,7 @@ final as (
         cast(as_of_date as date) as as_of_date,
         cast(churn_probability as double) as churn_probability,
         {{ score_decile('churn', 'churn_probability') }} as churn_decile,
-        {{ model_provenance('churn') }},
+        {{ model_provenance('churn', engine=var('scoring_engine')) }},
         cast('{{ var("run_id", invocation_id) }}' as varchar) as run_id,
         cast(current_timestamp as timestamp with time zone) as scored_at,
         cast(feature_hash as varchar) as feature_hash

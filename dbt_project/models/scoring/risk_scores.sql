@@ -34,7 +34,7 @@ scored as (
         application_id,
         as_of_date,
         feature_hash,
-        {{ predict('risk', relation_alias='to_score') }} as default_probability
+        {{ predict('risk', engine=var('scoring_engine'), relation_alias='to_score') }} as default_probability
     from to_score
 ),
 
@@ -45,7 +45,7 @@ final as (
         cast(default_probability as double) as default_probability,
         {{ score_decile('risk', 'default_probability') }} as risk_decile,
         cast({{ risk_band('default_probability') }} as varchar) as risk_band,
-        {{ model_provenance('risk') }},
+        {{ model_provenance('risk', engine=var('scoring_engine')) }},
         cast('{{ var("run_id", invocation_id) }}' as varchar) as run_id,
         cast(current_timestamp as timestamp with time zone) as scored_at,
         cast(feature_hash as varchar) as feature_hash
