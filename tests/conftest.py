@@ -55,4 +55,3 @@ def run_cli(demo_env: tuple[Path, Registry]) -> Callable[..., subprocess.Complet
         )
 
     return run
-

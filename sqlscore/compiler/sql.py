@@ -36,7 +36,12 @@ def double(value: float) -> exp.Expression:
 
 def real(value: float) -> exp.Expression:
     """An exact float32 literal."""
-    return exp.cast(double(float(np.float32(value))), "float")
+    value = float(np.float32(value))
+    if math.isinf(value) or math.isnan(value):
+        return exp.cast(
+            exp.Literal.string({math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")), "float"
+        )
+    return exp.cast(double(value), "float")
 
 
 def constant(value: object, dtype: str) -> exp.Expression:
@@ -56,6 +61,36 @@ def constant(value: object, dtype: str) -> exp.Expression:
 
 def cast(expression: exp.Expression, dtype: str) -> exp.Expression:
     return exp.cast(expression, SQL_TYPES[dtype])
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: Doubles at or above this round to +inf in float32 (below it, to FLT_MAX at most).
+FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+
+
+def to_float32(expression: exp.Expression) -> exp.Expression:
+    """Round a double to float32 as onnxruntime does: out-of-range values become +-inf.
+
+    DuckDB and PostgreSQL raise on ``CAST(1e300 AS REAL)``; onnxruntime (C++) saturates.
+    """
+    e = expression
+
+    def present(condition: exp.Expression) -> exp.Expression:  # NaN sorts above +inf: exclude it
+        return exp.And(this=condition, expression=exp.LTE(this=e.copy(), expression=double(math.inf)))
+
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=present(exp.GTE(this=e.copy(), expression=double(FLOAT32_OVERFLOW))), true=real(math.inf)
+            ),
+            exp.If(
+                this=present(exp.GT(this=e.copy(), expression=double(FLOAT32_MAX))), true=real(FLOAT32_MAX)
+            ),
+            exp.If(this=exp.LTE(this=e.copy(), expression=double(-FLOAT32_OVERFLOW)), true=real(-math.inf)),
+            exp.If(this=exp.LT(this=e.copy(), expression=double(-FLOAT32_MAX)), true=real(-FLOAT32_MAX)),
+        ],
+        default=exp.cast(e.copy(), "float"),
+    )
 
 
 def paren(expression: exp.Expression) -> exp.Expression:

@@ -17,8 +17,18 @@ SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
-        [SQLSCORE, "bench", "--rows", "5000", "--workdir", str(tmp_path / "work"), "--json", str(out),
-         "--dbt", "3000"],
+        [
+            SQLSCORE,
+            "bench",
+            "--rows",
+            "5000",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(out),
+            "--dbt",
+            "3000",
+        ],
         capture_output=True,
         text=True,
         timeout=900,

@@ -19,9 +19,13 @@ def test_sql_formats_and_errors(run_cli) -> None:  # type: ignore[no-untyped-def
     table = run_cli("sql", f"select {RISK_CALL} as p")
     assert table.returncode == 0, table.stderr
     assert "p" in table.stdout and "double" in table.stdout
-    rows = list(csv.DictReader(io.StringIO(run_cli("sql", "--format", "csv", f"select {RISK_CALL} as p").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run_cli("sql", "--format", "csv", f"select {RISK_CALL} as p").stdout))
+    )
     assert len(rows) == 1 and 0 < float(rows[0]["p"]) < 1
-    as_json = json.loads(run_cli("sql", "--format", "json", "select model_name from ml_models order by 1").stdout)
+    as_json = json.loads(
+        run_cli("sql", "--format", "json", "select model_name from ml_models order by 1").stdout
+    )
     assert [r["model_name"] for r in as_json] == ["churn", "risk"]
     wrong = run_cli("sql", "select predict_risk(1.0)")
     assert wrong.returncode == 2 and "predict_risk" in wrong.stderr and "Candidate functions" in wrong.stderr
@@ -31,12 +35,20 @@ def test_shell_reads_statements_until_end_of_input(demo_env: tuple[Path, Registr
     warehouse, registry = demo_env
     env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
     script = f".functions\nselect 40 +\n  2 as answer;\nselect {RISK_CALL} > 0 as positive;\n.quit\n"
-    result = subprocess.run([SQLSCORE, "shell"], input=script, env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [SQLSCORE, "shell"], input=script, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "predict_churn -> churn:1" in result.stdout and "predict_risk -> risk:1" in result.stdout
     assert "42" in result.stdout and "true" in result.stdout
     assert "nanobind" not in result.stderr
-    failing = subprocess.run([SQLSCORE, "shell"], input="select nope;\n", env=env, capture_output=True,
-                             text=True, timeout=120, check=False)
+    failing = subprocess.run(
+        [SQLSCORE, "shell"],
+        input="select nope;\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert failing.returncode == 2 and "nope" in failing.stderr

@@ -16,17 +16,18 @@ import onnx
 import onnxruntime as ort
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlglot import exp
 
+from sqlscore.compiler import sql
 from sqlscore.compiler.dialects import expression_sql
 from sqlscore.compiler.graph import evaluate, parameter
 from sqlscore.compiler.values import FLOAT, Col, Origin, Symbolic
-from sqlscore.compiler import sql
 
 
 def float_parameter(name: str) -> Col:
     """A float32 graph input fed from a DOUBLE column (tests of float graphs)."""
     return Col(
-        sql.cast(__import__("sqlglot").exp.column(name), FLOAT),
+        sql.to_float32(exp.column(name)),
         FLOAT,
         Origin(name, "double", lambda v: np.asarray(v, dtype=np.float64).astype(np.float32), 1),
     )
@@ -54,7 +55,16 @@ def sql_columns(model: onnx.ModelProto, inputs: Mapping[str, Sequence[object]], 
     with duckdb.connect() as con:
         con.register("inputs", table)
         rows = con.execute(f"select {selects} from inputs").fetchnumpy()
-    return np.column_stack([np.asarray(rows[f"c{j}"]) for j in range(len(tensor.cols))])
+    return np.column_stack([_nulls_as_nan(rows[f"c{j}"]) for j in range(len(tensor.cols))])
+
+
+def _nulls_as_nan(values: np.ndarray) -> np.ndarray:
+    """NULL (a masked entry) is what SQL returns where onnxruntime returns NaN."""
+    if isinstance(values, np.ma.MaskedArray):
+        if values.dtype.kind in "fiu":
+            return np.ma.filled(values.astype(np.float64), np.nan)
+        return np.ma.filled(values, None)
+    return np.asarray(values)
 
 
 #: onnxruntime's tree ensembles add the trees row by row, in tree order, in float32 for batches
@@ -106,6 +116,8 @@ def assert_same(
     if expected.ndim == 1:
         expected = expected.reshape(-1, 1)
     got = np.asarray(sql_values)
+    if expected.shape != got.shape and expected.size == got.size:
+        expected = expected.reshape(got.shape)  # [N, 1, k] one-hot or [1, N] label tensors
     assert got.shape == expected.shape, (got.shape, expected.shape)
     if expected.dtype.kind in "OUSib":
         assert (got.astype(str) == expected.astype(str)).all(), "labels differ"
@@ -114,8 +126,11 @@ def assert_same(
     expected = expected.astype(np.float64)
     assert (np.isnan(got) == np.isnan(expected)).all(), "NULL/NaN positions differ"
     finite = ~np.isnan(expected)
-    difference = np.abs(got[finite] - expected[finite])
-    allowed = tolerance + relative * float(np.max(np.abs(expected[finite]), initial=0.0))
+    same = got[finite] == expected[finite]  # equal infinities count as equal
+    difference = np.where(same, 0.0, np.abs(got[finite] - expected[finite]))
+    magnitudes = np.abs(expected[finite])
+    largest = float(np.max(magnitudes[np.isfinite(magnitudes)], initial=0.0))
+    allowed = tolerance + relative * largest
     assert (difference <= allowed).all(), (
         f"max abs difference {difference.max()} > {tolerance} (+{relative}*max|value|)"
     )

@@ -9,7 +9,6 @@ probabilities and values, 100% label agreement.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any

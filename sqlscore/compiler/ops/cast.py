@@ -28,6 +28,8 @@ def translate(node: Node) -> list[Tensor]:
             # PostgreSQL has no boolean -> double cast.
             one, zero = sql.constant(1, target), sql.constant(0, target)
             return sql.case(e, one, zero)
+        if target == FLOAT and source in (DOUBLE, INT64):
+            return sql.to_float32(e)
         return sql.cast(e, target)
 
     def to_numpy(values: np.ndarray) -> np.ndarray:

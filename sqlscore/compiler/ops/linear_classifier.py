@@ -45,8 +45,9 @@ def translate(node: Node) -> list[Tensor]:
             )
             probabilities = [negative, p]
         elif transform == "NONE":
-            negative = Col(sql.cast(exp.Neg(this=sql.paren(positive.expr.copy())), FLOAT), FLOAT)
-            probabilities = [negative, positive]
+            # onnxruntime writes [1 - s, s] for a binary classifier with one weight vector.
+            one_minus = exp.Sub(this=sql.real(1.0), expression=sql.paren(positive.expr.copy()))
+            probabilities = [Col(sql.cast(one_minus, FLOAT), FLOAT), positive]
         else:
             raise node.fail(f"binary post_transform {transform} is not supported")
         label = sql.case(

@@ -44,7 +44,15 @@ def translate(node: Node) -> list[Tensor]:
             probabilities = post_transform(transform, scores, f"model {node.model}: TreeEnsembleClassifier")
         except ValueError as exc:
             raise node.fail(str(exc)) from exc
-        index = first_argmax([c.expr for c in scores])
+        if len(labels) == 2:
+            # onnxruntime: with two classes the label is the positive one when its score is > 0.
+            index: exp.Expression = sql.case(
+                exp.GT(this=sql.paren(scores[1].expr.copy()), expression=sql.double(0.0)),
+                sql.constant(1, INT64),
+                sql.constant(0, INT64),
+            )
+        else:
+            index = first_argmax([c.expr for c in scores])
         label = exp.Case(
             this=index,
             ifs=[

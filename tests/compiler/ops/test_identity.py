@@ -1,0 +1,7 @@
+from onnx import helper
+
+from tests.compiler.ops.graphs import D, check, model_of
+
+
+def test_identity() -> None:
+    check(model_of([helper.make_node("Identity", ["b"], ["y"])], [("b", D)], [("y", D)]), "y")
