@@ -56,7 +56,7 @@ def test_generated_sql_parses_in_sqlglot(demo_source: tuple[Path, Path], model: 
     assert not isinstance(parsed, exp.Command)
     assert expression_sql(parsed, dialect) == text  # reads back to the same SQL
     statement = compiled.create_sql(dialect)
-    assert f'predict_{model}' in statement and "RETURN" in statement
+    assert f"predict_{model}" in statement and "RETURN" in statement
 
 
 @pytest.mark.parametrize("model", ["churn", "risk"])

@@ -129,3 +129,21 @@ def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # typ
             )
             assert diff == [(0,), (0,)], (name, as_of)
             assert _query(warehouse, f"select count(*) from intermediate.{table}")[0][0] > 1000
+
+
+def test_sql_engine_scores_like_the_onnx_engine(run_dbt, demo_env, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
+    """``--vars '{scoring_engine: sql}'`` scores through the compiled macros, with the same numbers."""
+    warehouse, _ = demo_env
+    scores = "select customer_id, churn_probability from scoring.churn_scores order by 1"
+    risk = "select application_id, default_probability from scoring.risk_scores order by 1"
+    run_dbt("run", "--select", "+scoring")
+    onnx_churn, onnx_risk = _query(warehouse, scores), _query(warehouse, risk)
+    run_dbt("run", "--select", "scoring", "--full-refresh", "--vars", "{scoring_engine: sql}")
+    compiled = (dbt_project / "target" / "compiled").rglob("churn_scores.sql")
+    assert "predict_churn_sql(" in next(compiled).read_text()
+    sql_churn, sql_risk = _query(warehouse, scores), _query(warehouse, risk)
+    assert [r[0] for r in sql_churn] == [r[0] for r in onnx_churn] and len(sql_churn) > 3000
+    assert max(abs(a[1] - b[1]) for a, b in zip(sql_churn, onnx_churn, strict=True)) <= 1e-6
+    assert max(abs(a[1] - b[1]) for a, b in zip(sql_risk, onnx_risk, strict=True)) <= 1e-6
+    result = run_dbt("run", "--select", "scoring", "--vars", "{scoring_engine: gpu}", expect_ok=False)
+    assert result.returncode != 0 and "engine must be 'onnx' or 'sql'" in result.stdout
