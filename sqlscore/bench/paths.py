@@ -5,6 +5,8 @@
 * ``duckdb_udf``: ``CREATE TABLE ... AS SELECT id, predict_<model>(...)`` through
   the registered function, the way dbt and analysts score; DuckDB threads at
   their default (the cores), ``memory_limit`` 128MB.
+* ``duckdb_sql``: the same statement through the SQL engine: the model compiled
+  to a DuckDB macro (installed before timing starts), pure SQL, no Python.
 * ``python_batch``: the usual batch job: read the table out into pandas,
   sklearn ``predict_proba``, write the scores back as a table.
 """
@@ -18,7 +20,7 @@ import onnxruntime as ort
 
 from sqlscore.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
 
-PATHS = ("onnxruntime", "duckdb_udf", "python_batch")
+PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "python_batch")
 #: DuckDB buffer pool budget of the function path (see sqlscore.connection.MEMORY_LIMIT_ENV).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
@@ -32,13 +34,14 @@ def run_onnxruntime(workload: Workload, model: str, rows: int) -> float:
     return time.perf_counter() - start
 
 
-def run_duckdb_udf(workload: Workload, model: str, rows: int) -> float:
+def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onnx") -> float:
     import sqlscore
 
     con = sqlscore.connect(
         workload.warehouse,
         registry=workload.registry,
         udfs=workload.folder / "udfs",
+        engine=engine,
         config={"memory_limit": DUCKDB_MEMORY_LIMIT},
     )
     try:
@@ -51,6 +54,10 @@ def run_duckdb_udf(workload: Workload, model: str, rows: int) -> float:
         return time.perf_counter() - start
     finally:
         con.close()
+
+
+def run_duckdb_sql(workload: Workload, model: str, rows: int) -> float:
+    return run_duckdb_udf(workload, model, rows, engine="sql")
 
 
 def run_python_batch(workload: Workload, model: str, rows: int) -> float:
@@ -73,5 +80,6 @@ def run_python_batch(workload: Workload, model: str, rows: int) -> float:
 RUNNERS = {
     "onnxruntime": run_onnxruntime,
     "duckdb_udf": run_duckdb_udf,
+    "duckdb_sql": run_duckdb_sql,
     "python_batch": run_python_batch,
 }

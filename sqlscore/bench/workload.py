@@ -46,7 +46,9 @@ class Workload:
         return Registry(self.folder / "models_onnx")
 
     def input_table(self, model: str, rows: int) -> str:
-        return f"input_{model}_{rows}"
+        """Models named ``churn_*`` (the 300-tree variant) score the churn rows."""
+        base = "churn" if model.startswith("churn") else model
+        return f"input_{base}_{rows}"
 
 
 def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
@@ -89,7 +91,7 @@ def prepare(folder: Path, rows_needed: list[int]) -> Workload:
         if not registry.versions(model):
             estimator, features = fit_model(workload, model)
             with duckdb.connect(str(workload.source), read_only=True) as con:
-                sample = con.sql(_feature_query(model) + " limit 5000").pl().select(features)
+                sample = con.sql(feature_query(model) + " limit 5000").pl().select(features)
             export_model(estimator, sample, model, registry=registry, alias="champion")
     with duckdb.connect(str(workload.warehouse)) as con:
         con.execute(f"attach '{workload.source}' as demo (read_only)")
@@ -98,7 +100,7 @@ def prepare(folder: Path, rows_needed: list[int]) -> Workload:
                 table = workload.input_table(model, rows)
                 con.execute(
                     f"create table if not exists {table} as "
-                    f"with base as ({_feature_query(model, 'demo.')}) "
+                    f"with base as ({feature_query(model, 'demo.')}) "
                     f"select row_number() over () as id, base.* from base, "
                     f"range(ceil({rows} / (select count(*) from base))::bigint) limit {rows}"
                 )
@@ -107,7 +109,8 @@ def prepare(folder: Path, rows_needed: list[int]) -> Workload:
     return workload
 
 
-def _feature_query(model: str, catalog: str = "") -> str:
+def feature_query(model: str, catalog: str = "") -> str:
+    """The feature rows a bench model scores (demo features as of the scoring date, or plain columns)."""
     if model == "plain_lr":
         return f"select {_plain_columns('i')} from range(20000) t(i)"
     sql = feature_sql(model, SCORING_AS_OF)

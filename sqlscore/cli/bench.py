@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlscore.cli.output import emit_table
 from sqlscore.registry import Registry
+
+if TYPE_CHECKING:
+    from sqlscore.bench.compile_report import CompileFigure
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -36,7 +41,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="also time the scheduled job (`sqlscore run`: dbt build, gate, publish) on demo data "
         "with this many customers, step by step",
     )
+    bench.add_argument(
+        "--no-compile-report",
+        action="store_true",
+        help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
+    )
     bench.set_defaults(handler=cmd_bench)
+
+
+def _compile_report(folder: Path, rows: int) -> tuple[list[dict[str, object]], list[CompileFigure]]:
+    """The 300-tree model through onnxruntime and the SQL engine, and compile time / SQL size."""
+    from sqlscore.bench.compile_report import LARGE_MODEL, compile_figures, ensure_large_model
+    from sqlscore.bench.runner import as_records, run_benchmark
+    from sqlscore.bench.workload import MODELS, Workload
+
+    workload = Workload(folder)
+    ensure_large_model(workload)
+    timed = as_records(
+        run_benchmark(folder, rows, models=(LARGE_MODEL,), paths=("onnxruntime", "duckdb_sql"))
+    )
+    return timed, compile_figures(workload, (*MODELS, LARGE_MODEL))
 
 
 def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -46,9 +70,14 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
         records = as_records(run_benchmark(folder, args.rows))
+        figures: list[CompileFigure] = []
+        if not args.no_compile_report:
+            timed, figures = _compile_report(folder, args.rows)
+            records += timed + [{"path": "compile", **asdict(f)} for f in figures]
         print(
-            f"DuckDB function path: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default; "
-            "onnxruntime path: one run on the whole in-memory batch, default session options"
+            f"DuckDB paths: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default (duckdb_udf: the onnx "
+            "engine's Python function; duckdb_sql: the compiled macro); onnxruntime path: one run on "
+            "the whole in-memory batch, default session options"
         )
         emit_table(
             ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
@@ -63,8 +92,15 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
                     r["peak_rss_mb"],
                 ]
                 for r in records
+                if r["path"] != "compile"
             ],
         )
+        if figures:
+            print("\nSQL engine compile time and size (model card -> CREATE MACRO text):")
+            emit_table(
+                ["model", "trees", "compile s", "DuckDB SQL KB", "PostgreSQL SQL KB"],
+                [[f.model, f.trees, f.compile_seconds, f.duckdb_sql_kb, f.postgres_sql_kb] for f in figures],
+            )
         if args.memory_scale > 1:
             scaling = memory_scaling(folder, args.rows, args.memory_scale)
             print()

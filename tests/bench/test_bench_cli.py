@@ -41,10 +41,17 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     assert all(r["rows"] == 3000 and r["seconds"] > 0 for r in job.values())
     assert job["scoring"]["seconds"] < job["dbt_build"]["seconds"]
     assert "gate / scoring =" in result.stdout
-    records = [r for r in records if r["model"] != "all"]
+    compiled = {r["model"]: r for r in records if r["path"] == "compile"}
+    assert set(compiled) == {"plain_lr", "risk", "churn", "churn_gbt300"}
+    assert compiled["churn_gbt300"]["trees"] == 300 and compiled["churn"]["trees"] == 100
+    assert all(c["compile_seconds"] > 0 and c["duckdb_sql_kb"] > 0.5 for c in compiled.values())
+    assert compiled["churn_gbt300"]["duckdb_sql_kb"] > 2 * compiled["churn"]["duckdb_sql_kb"]
+    assert "SQL engine compile time and size" in result.stdout
+    records = [r for r in records if r["model"] != "all" and r["path"] != "compile"]
+    paths = ("onnxruntime", "duckdb_udf", "duckdb_sql", "python_batch")
     assert {(r["model"], r["path"]) for r in records} == {
-        (m, p) for m in ("plain_lr", "risk", "churn") for p in ("onnxruntime", "duckdb_udf", "python_batch")
-    }
+        (m, p) for m in ("plain_lr", "risk", "churn") for p in paths
+    } | {("churn_gbt300", "onnxruntime"), ("churn_gbt300", "duckdb_sql")}
     for record in records:
         assert set(record) == {
             "model",
