@@ -58,10 +58,11 @@ def connect(
 
     ``engine`` is the engine of every function whose declaration does not
     name one (``onnx``: onnxruntime inside this process; ``sql``: the model
-    compiled to a DuckDB macro stored in the warehouse). ``SQLSCORE_MEMORY_LIMIT`` (for example ``128MB``) sets DuckDB's
-    ``memory_limit`` unless ``config`` does. A function whose model is missing or fails its checks is not
-    registered; the reason is printed to stderr and kept in
-    :func:`registration_report`, and the other functions work.
+    compiled to a DuckDB macro stored in the warehouse). ``SQLSCORE_MEMORY_LIMIT``
+    (for example ``128MB``) sets DuckDB's ``memory_limit`` unless ``config`` does.
+    A function whose model is missing or fails its checks is not registered; the
+    reason is printed to stderr and kept in :func:`registration_report`, and the
+    other functions work.
     """
     store = registry if isinstance(registry, Registry) else Registry(registry)
     config = dict(config or {})

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import duckdb
 import onnxruntime as ort
@@ -77,7 +78,7 @@ def run_python_batch(workload: Workload, model: str, rows: int) -> float:
         con.close()
 
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[Workload, str, int], float]] = {
     "onnxruntime": run_onnxruntime,
     "duckdb_udf": run_duckdb_udf,
     "duckdb_sql": run_duckdb_sql,

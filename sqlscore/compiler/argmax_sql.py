@@ -18,7 +18,7 @@ def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
             exp.GTE(this=sql.paren(values[i].copy()), expression=sql.paren(values[j].copy()))
             for j in range(i + 1, len(values))
         ]
-        condition = conditions[0]
+        condition: exp.Expression = conditions[0]
         for extra in conditions[1:]:
             condition = exp.And(this=condition, expression=extra)
         ifs.append(exp.If(this=condition, true=sql.constant(i, "int64")))

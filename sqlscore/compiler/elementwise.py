@@ -39,7 +39,7 @@ def sum_direction(directions: Sequence[object]) -> int | None:
         signs.add(direction)
     if not signs:
         return 0
-    return signs.pop() if len(signs) == 1 else None
+    return int(signs.pop()) if len(signs) == 1 else None  # type: ignore[call-overload]
 
 
 def _column_values(node: Node, value: Tensor, width: int) -> list[Col | object]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlglot import exp
@@ -224,5 +225,5 @@ def _expression_condition(col: Col, split: Split) -> Condition:
         "BRANCH_EQ": exp.EQ,
         "BRANCH_NEQ": exp.NEQ,
     }[split.mode]
-    test = operator(this=sql.paren(value), expression=threshold)
+    test: Any = operator(this=sql.paren(value), expression=threshold)
     return sql.case(sql.is_missing(col.expr), exp.true() if split.missing_true else exp.false(), test)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import Symbolic, Tensor
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
@@ -15,7 +15,7 @@ def translate(node: Node) -> list[Tensor]:
         return [np.concatenate([np.asarray(v) for v in values], axis=axis)]
     if axis not in (1, -1):
         raise node.fail(f"concatenating along axis {axis} (only the feature axis is per row)")
-    cols = []
+    cols: list[Col] = []
     for index, value in enumerate(values):
         if not isinstance(value, Symbolic):
             raise node.fail(f"input {index} is a constant; only per-row inputs can be concatenated")

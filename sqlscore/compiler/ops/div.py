@@ -30,6 +30,6 @@ def translate(node: Node) -> list[Tensor]:
             result_type(a, b),
             np.divide,
             lambda x, y: exp.Div(this=sql.paren(x), expression=sql.paren(y)),
-            _direction,  # type: ignore[arg-type]
+            _direction,
         )
     ]

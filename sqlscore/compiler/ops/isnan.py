@@ -17,4 +17,4 @@ def _direction(dirs: list[object], *_: object) -> int | None:
 def translate(node: Node) -> list[Tensor]:
     x = node.inputs[0]
     assert x is not None
-    return [elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]  # type: ignore[arg-type]
+    return [elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]

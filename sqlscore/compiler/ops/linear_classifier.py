@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sqlglot import exp
 
@@ -22,7 +24,7 @@ def translate(node: Node) -> list[Tensor]:
     if rows * width != coefficients.size:
         raise node.fail(f"{coefficients.size} coefficients for {width} columns")
     weights = coefficients.reshape(rows, width)
-    labels: list[object] = node.strings("classlabels_strings") or [
+    labels: list[Any] = node.strings("classlabels_strings") or [
         int(v) for v in node.attr("classlabels_ints", [])
     ]
     label_type = STRING if node.attr("classlabels_strings") else INT64

@@ -32,6 +32,6 @@ def translate(node: Node) -> list[Tensor]:
             result_type(a, b),
             np.multiply,
             lambda x, y: exp.Mul(this=sql.paren(x), expression=sql.paren(y)),
-            scaled_direction,  # type: ignore[arg-type]
+            scaled_direction,
         )
     ]

@@ -26,6 +26,6 @@ def translate(node: Node) -> list[Tensor]:
             result_type(a, b),
             np.subtract,
             lambda x, y: exp.Sub(this=sql.paren(x), expression=sql.paren(y)),
-            direction,  # type: ignore[arg-type]
+            direction,
         )
     ]

@@ -8,6 +8,9 @@ positive (random forests: averaged probabilities) and ``[-s, s]`` otherwise
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from sqlglot import exp
 
@@ -15,7 +18,8 @@ from sqlscore.compiler import sql
 from sqlscore.compiler.argmax_sql import first_argmax
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.postprocess import post_transform
-from sqlscore.compiler.trees import as_float, conditions_for, read_ensemble, tree_sums, with_base
+from sqlscore.compiler.splits import Condition
+from sqlscore.compiler.trees import Ensemble, as_float, conditions_for, read_ensemble, tree_sums, with_base
 from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Symbolic, Tensor
 
 
@@ -23,7 +27,7 @@ def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
     ensemble = read_ensemble(node, "class")
     conditions = conditions_for(node, ensemble, data.cols)
-    labels: list[object] = node.strings("classlabels_strings") or [
+    labels: list[Any] = node.strings("classlabels_strings") or [
         int(v) for v in node.attr("classlabels_int64s", [])
     ]
     label_type = STRING if node.attr("classlabels_strings") else INT64
@@ -65,18 +69,15 @@ def translate(node: Node) -> list[Tensor]:
 
 def _binary_one_score(
     node: Node,
-    ensemble: object,
-    conditions: list[object],
+    ensemble: Ensemble,
+    conditions: Sequence[Condition],
     target: int,
     base: np.ndarray,
     transform: str,
     labels: list[object],
     label_type: str,
 ) -> tuple[list[Col], exp.Expression]:
-    from sqlscore.compiler.trees import Ensemble
-
-    assert isinstance(ensemble, Ensemble)
-    total, _ = tree_sums(ensemble, conditions, target)  # type: ignore[arg-type]
+    total, _ = tree_sums(ensemble, conditions, target)
     score = with_base(total, float(base[0]) if base.size else None)
     positive = all(
         w >= 0 for tree in ensemble.trees.values() for n in tree.values() for w in n.weights.values()

@@ -31,7 +31,7 @@ def where(node: Node, condition: Tensor, a: Tensor, b: Tensor) -> Tensor:
         node,
         [condition, a, b],
         result_type(a, b),
-        lambda c, x, y: np.where(c, x, y),
+        lambda c, x, y: np.asarray(np.where(c, x, y)),
         lambda c, x, y: sql.case(c, x, y),
         where_direction,
         cast_result=False,

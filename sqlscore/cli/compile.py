@@ -1,0 +1,59 @@
+"""``sqlscore compile MODEL``: a model's SQL-engine function for DuckDB, PostgreSQL or Spark SQL.
+
+For warehouses other than the embedded DuckDB, this prints the statement to
+run there (``CREATE FUNCTION ...``); nothing is installed anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import onnx
+
+from sqlscore.compiler import DIALECTS, compile_function
+from sqlscore.errors import IntegrityError
+from sqlscore.functions.declarations import default_declarations
+from sqlscore.functions.registration import signature_of
+from sqlscore.names import check_identifier
+from sqlscore.registry import Registry
+from sqlscore.registry.graph_check import compare_card_with_graph
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    parser = subparsers.add_parser(
+        "compile",
+        help="print a model compiled to SQL (a DuckDB macro, a PostgreSQL or Spark SQL function)",
+        description="Compile NAME[@ALIAS|:VERSION] with the SQL engine and print the statement that "
+        "creates its function in the chosen dialect.",
+    )
+    parser.add_argument("model", help="NAME, NAME@ALIAS or NAME:VERSION")
+    parser.add_argument("--dialect", choices=DIALECTS, default="duckdb")
+    parser.add_argument("--function", help="function name (default predict_<name>)")
+    parser.add_argument(
+        "--output", choices=("score", "label", "probabilities"), help="default: as predict_<name>"
+    )
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    parser.set_defaults(handler=cmd_compile)
+
+
+def cmd_compile(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    del warehouse
+    card = registry.resolve(args.model)
+    default = default_declarations(card.name, card.task)[0]
+    output = args.output or default.output
+    function = check_identifier(args.function or default.name, "function name")
+    _, returns = signature_of(card, output)
+    artifact = registry.load_artifact(card)  # sha256 checked
+    problems = compare_card_with_graph(card, artifact)
+    if problems:
+        raise IntegrityError("; ".join(problems))
+    compiled = compile_function(onnx.load_from_string(artifact), card, function, output, returns)
+    text = compiled.create_sql(args.dialect) + ";\n"
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out} ({len(text.encode()) / 1024:.1f} KB)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
