@@ -7,7 +7,7 @@ CUSTOMERS ?= 50000
 export SQLSCORE_WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
 export SQLSCORE_REGISTRY ?= $(CURDIR)/models_onnx
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean bench-orbital
 
 setup: $(STAMP)
 
@@ -32,3 +32,10 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) warehouse.duckdb warehouse.duckdb.wal dbt_project/target dbt_project/logs
+
+# posit's orbital, for `sqlscore bench` only (its own virtualenv: it pins other onnx/sqlglot versions).
+bench-orbital: .venv-orbital/bin/python
+
+.venv-orbital/bin/python:
+	python3.11 -m venv .venv-orbital
+	.venv-orbital/bin/pip install --quiet "orbital==0.6.0" "scikit-learn==1.9.1" "skl2onnx==1.20.0" pandas pyarrow

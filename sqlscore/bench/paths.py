@@ -7,6 +7,8 @@
   their default (the cores), ``memory_limit`` 128MB.
 * ``duckdb_sql``: the same statement through the SQL engine: the model compiled
   to a DuckDB macro (installed before timing starts), pure SQL, no Python.
+* ``orbital`` (only with ``make bench-orbital``): the same statement over the
+  SQL posit's orbital writes for the same model (generated before timing).
 * ``python_batch``: the usual batch job: read the table out into pandas,
   sklearn ``predict_proba``, write the scores back as a table.
 """
@@ -21,7 +23,7 @@ import onnxruntime as ort
 
 from sqlscore.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
 
-PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "python_batch")
+PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "orbital", "python_batch")
 #: DuckDB buffer pool budget of the function path (see sqlscore.connection.MEMORY_LIMIT_ENV).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
@@ -61,6 +63,22 @@ def run_duckdb_sql(workload: Workload, model: str, rows: int) -> float:
     return run_duckdb_udf(workload, model, rows, engine="sql")
 
 
+def run_orbital(workload: Workload, model: str, rows: int) -> float:
+    from sqlscore.bench.orbital_path import generate_orbital_sql
+
+    sql = generate_orbital_sql(workload, model, rows).read_text()
+    con = duckdb.connect(str(workload.warehouse), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    try:
+        start = time.perf_counter()
+        con.execute(
+            f'create or replace table scores_{model}_orbital as select "output_probability.1" as score '
+            f"from ({sql})"
+        )
+        return time.perf_counter() - start
+    finally:
+        con.close()
+
+
 def run_python_batch(workload: Workload, model: str, rows: int) -> float:
     estimator, features = fit_model(workload, model)
     con = duckdb.connect(str(workload.warehouse))
@@ -82,5 +100,6 @@ RUNNERS: dict[str, Callable[[Workload, str, int], float]] = {
     "onnxruntime": run_onnxruntime,
     "duckdb_udf": run_duckdb_udf,
     "duckdb_sql": run_duckdb_sql,
+    "orbital": run_orbital,
     "python_batch": run_python_batch,
 }

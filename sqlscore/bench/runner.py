@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlscore.bench.orbital_path import ORBITAL_MODELS, orbital_python
 from sqlscore.bench.paths import PATHS
 from sqlscore.bench.workload import MODELS, prepare
 from sqlscore.errors import SqlscoreError
@@ -64,6 +65,8 @@ def run_benchmark(
         for path in paths:
             if path == "python_batch" and model not in MODELS:
                 continue  # the extra models have no sklearn twin to time
+            if path == "orbital" and (model not in ORBITAL_MODELS or orbital_python() is None):
+                continue  # orbital is an optional extra (make bench-orbital)
             if progress:
                 print(f"  {model:<9} {path:<13} {rows:>12,} rows ...", file=sys.stderr, flush=True)
             seconds, rss = measure(folder, model, path, rows)

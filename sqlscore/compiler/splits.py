@@ -45,8 +45,20 @@ class Split:
     missing_true: bool
 
 
-#: A compiled split: an SQL condition, or a constant when every row goes the same way.
-Condition = exp.Expression | bool
+@dataclass(frozen=True)
+class Flipped:
+    """A split written as the test for the *false* branch (the CASE swaps its branches).
+
+    Missing values that go to the true branch cost one comparison this way:
+    a NULL test is NULL, which CASE treats as false, so NULL lands in the
+    true branch without an ``IS NULL`` of its own.
+    """
+
+    expression: exp.Expression
+
+
+#: A compiled split: an SQL condition (maybe flipped), or a constant when every row goes the same way.
+Condition = exp.Expression | Flipped | bool
 
 
 def compile_splits(cols: Sequence[Col], splits: Sequence[Split]) -> list[Condition]:
@@ -160,19 +172,18 @@ def _infinity() -> exp.Expression:
 
 def _at_most(raw: exp.Expression, bound: float, missing: bool) -> Condition:
     """Present values go true when ``raw <= bound``; missing ones go ``missing``."""
-    test = exp.LTE(this=raw.copy(), expression=sql.double(bound))
     if not missing:
-        return test  # NaN <= bound is false, NULL is NULL
-    above_all = exp.GT(this=raw.copy(), expression=_infinity())  # only NaN
-    return exp.Coalesce(this=exp.Or(this=test, expression=above_all), expressions=[exp.true()])
+        return exp.LTE(this=raw.copy(), expression=sql.double(bound))  # NaN <= bound is false, NULL is NULL
+    # false branch: present and above the bound (NaN is above every number, so bound it by +inf)
+    above = float(np.nextafter(bound, np.inf))
+    return Flipped(exp.Between(this=raw.copy(), low=sql.double(above), high=_infinity()))
 
 
 def _at_least(raw: exp.Expression, bound: float, missing: bool) -> Condition:
     """Present values go true when ``raw >= bound``; missing ones go ``missing``."""
-    test = exp.GTE(this=raw.copy(), expression=sql.double(bound))
     if missing:
-        return exp.Coalesce(this=test, expressions=[exp.true()])  # NaN >= bound is true
-    return exp.And(this=test, expression=exp.LTE(this=raw.copy(), expression=_infinity()))
+        return Flipped(exp.LT(this=raw.copy(), expression=sql.double(bound)))  # NaN < bound is false
+    return exp.Between(this=raw.copy(), low=sql.double(bound), high=_infinity())
 
 
 def _constant_on_present(raw: exp.Expression, present: bool, missing: bool) -> Condition:
@@ -181,7 +192,7 @@ def _constant_on_present(raw: exp.Expression, present: bool, missing: bool) -> C
     is_present = exp.LTE(this=raw.copy(), expression=_infinity())  # false for NaN, NULL for NULL
     if present:
         return is_present
-    return exp.Coalesce(this=exp.Not(this=is_present), expressions=[exp.true()])
+    return Flipped(is_present)
 
 
 def _category_conditions(col: Col, splits: Sequence[Split]) -> list[Condition]:

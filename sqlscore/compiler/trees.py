@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.splits import Condition, Split, compile_splits
+from sqlscore.compiler.splits import Condition, Flipped, Split, compile_splits
 from sqlscore.compiler.values import FLOAT, Col
 
 
@@ -123,6 +123,8 @@ def _subtree(
     right, right_value = _subtree(nodes, current.false_id, conditions, target)
     if left_value is not None and left_value == right_value:
         return left, left_value
+    if isinstance(condition, Flipped):
+        return sql.case(condition.expression.copy(), right, left), None
     assert isinstance(condition, exp.Expression)
     return sql.case(condition.copy(), left, right), None
 

@@ -208,13 +208,18 @@ CASES: dict[str, tuple[Callable[[], Any], str]] = {
 def split_edges(expression: exp.Expression) -> dict[str, list[float]]:
     """Every raw-input boundary in the compiled SQL, with the next double either side."""
     edges: dict[str, set[float]] = {}
-    for comparison in expression.find_all(exp.LTE, exp.GTE, exp.LT, exp.GT):
-        column, bound = comparison.this, comparison.expression
+
+    def add(column: exp.Expression, bound: exp.Expression) -> None:
         if isinstance(column, exp.Column) and isinstance(bound, (exp.Literal, exp.Neg)):
             value = float(bound.sql())
             if np.isfinite(value):
                 found = edges.setdefault(column.name, set())
                 found.update([value, np.nextafter(value, -np.inf), np.nextafter(value, np.inf)])
+
+    for comparison in expression.find_all(exp.LTE, exp.GTE, exp.LT, exp.GT):
+        add(comparison.this, comparison.expression)
+    for between in expression.find_all(exp.Between):
+        add(between.this, between.args["low"])
     return {name: sorted(values) for name, values in edges.items()}
 
 
