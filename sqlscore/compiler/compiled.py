@@ -10,12 +10,13 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.dialects import create_statement, expression_sql
 from sqlscore.compiler.graph import evaluate, parameter
+from sqlscore.compiler.rewrites import simplify_binary_logistic
 from sqlscore.compiler.values import DOUBLE, INT64, STRING, Col, Symbolic
 from sqlscore.errors import CompileError
 from sqlscore.registry.card import ModelCard
 
 #: Bumped whenever the generated SQL changes for the same model, so cached SQL is redone.
-COMPILER_VERSION = 1
+COMPILER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def compile_function(
         wanted = names[0]
     else:
         wanted = names[1] if len(names) > 1 else names[0]
-    tensor = evaluate(model, card.ref, parameters, [wanted])[wanted]
+    simplified = simplify_binary_logistic(onnx.ModelProto.FromString(model.SerializeToString()))
+    tensor = evaluate(simplified, card.ref, parameters, [wanted])[wanted]
     if not isinstance(tensor, Symbolic):
         raise CompileError(f"model {card.ref}: output {wanted} does not depend on the features")
     if output == "label":

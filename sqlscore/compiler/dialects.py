@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 from sqlglot import exp
 
+from sqlscore.compiler.sql import resolve_clamps
+
 DIALECTS = ("duckdb", "postgres", "spark")
 
 _PARAMETER_TYPES = {
@@ -39,9 +41,13 @@ def _deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
+#: Dialects whose exp() raises on overflow instead of returning inf (sigmoids clamp their input).
+EXP_RAISES = {"postgres"}
+
+
 def expression_sql(expression: exp.Expression, dialect: str) -> str:
     with _deep_recursion():
-        return expression.sql(dialect=dialect)
+        return resolve_clamps(expression, dialect in EXP_RAISES).sql(dialect=dialect)
 
 
 def create_statement(

@@ -121,9 +121,27 @@ def total(terms: Sequence[exp.Expression]) -> exp.Expression:
     return result
 
 
+#: Marks an argument of exp() that must stay within +-700 where exp() overflow is an error
+#: (PostgreSQL); DuckDB and Spark return inf/0 there, so the clamp is dropped for them
+#: (``sqlscore.compiler.dialects``).
+CLAMP = "sqlscore_exp_clamp"
+
+
 def clamp(expression: exp.Expression, low: float, high: float) -> exp.Expression:
-    """``least(greatest(e, low), high)``: keeps exp() inside the range every dialect computes."""
-    return least([greatest([expression, double(low)]), double(high)])
+    """``least(greatest(e, low), high)`` where the dialect needs it, ``e`` elsewhere."""
+    return exp.Anonymous(this=CLAMP, expressions=[expression, double(low), double(high)])
+
+
+def resolve_clamps(expression: exp.Expression, needed: bool) -> exp.Expression:
+    """Replace the :data:`CLAMP` markers by least/greatest (``needed``) or their argument."""
+    markers = [n for n in expression.find_all(exp.Anonymous) if str(n.this).lower() == CLAMP]
+    if not markers:
+        return expression
+    result = expression.copy()
+    for node in [n for n in result.find_all(exp.Anonymous) if str(n.this).lower() == CLAMP]:
+        value, low, high = node.expressions
+        node.replace(least([greatest([value, low]), high]) if needed else paren(value))
+    return result
 
 
 # GREATEST/LEAST as plain calls: sqlglot rewrites exp.Greatest into a NULL-checking CASE for
