@@ -87,31 +87,36 @@ def run_benchmark(
 
 
 def memory_scaling(
-    folder: Path, rows: int, factor: int, models: tuple[str, ...] = MODELS
+    folder: Path,
+    rows: int,
+    factor: int,
+    models: tuple[str, ...] = MODELS,
+    paths: tuple[str, ...] = ("duckdb_udf", "duckdb_sql"),
 ) -> list[dict[str, object]]:
-    """Peak RSS of the DuckDB function at ``rows`` and ``factor * rows``: flat means ratio near 1."""
+    """Peak RSS of the DuckDB paths at ``rows`` and ``factor * rows``: flat means ratio near 1."""
     prepare(folder, [rows, rows * factor])
     report = []
     for model in models:
-        print(
-            f"  {model:<9} duckdb_udf memory at {rows:,} and {rows * factor:,} rows ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        _, small = measure(folder, model, "duckdb_udf", rows)
-        seconds, large = measure(folder, model, "duckdb_udf", rows * factor)
-        report.append(
-            {
-                "model": model,
-                "path": "duckdb_udf_memory",
-                "rows": rows * factor,
-                "seconds": round(seconds, 3),
-                "rows_per_s": round(rows * factor / seconds),
-                "peak_rss_mb": round(large, 1),
-                "peak_rss_mb_at_base_rows": round(small, 1),
-                "rss_ratio": round(large / small, 3),
-            }
-        )
+        for path in paths:
+            print(
+                f"  {model:<9} {path} memory at {rows:,} and {rows * factor:,} rows ...",
+                file=sys.stderr,
+                flush=True,
+            )
+            _, small = measure(folder, model, path, rows)
+            seconds, large = measure(folder, model, path, rows * factor)
+            report.append(
+                {
+                    "model": model,
+                    "path": f"{path}_memory",
+                    "rows": rows * factor,
+                    "seconds": round(seconds, 3),
+                    "rows_per_s": round(rows * factor / seconds),
+                    "peak_rss_mb": round(large, 1),
+                    "peak_rss_mb_at_base_rows": round(small, 1),
+                    "rss_ratio": round(large / small, 3),
+                }
+            )
     return report
 
 

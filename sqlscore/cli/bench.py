@@ -31,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         type=int,
         default=0,
         metavar="K",
-        help="also score K x rows through the DuckDB function and compare peak RSS",
+        help="also score K x rows through the DuckDB paths (onnx function, SQL macro) and compare peak RSS",
     )
     bench.add_argument(
         "--dbt",
@@ -105,10 +105,11 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             scaling = memory_scaling(folder, args.rows, args.memory_scale)
             print()
             emit_table(
-                ["model", "rows", "peak RSS MB", f"at {args.rows:,}", "ratio"],
+                ["model", "path", "rows", "peak RSS MB", f"at {args.rows:,}", "ratio"],
                 [
                     [
                         s["model"],
+                        s["path"],
                         f"{s['rows']:,}",
                         s["peak_rss_mb"],
                         s["peak_rss_mb_at_base_rows"],

@@ -10,15 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import onnx
-
-from sqlscore.compiler import DIALECTS, compile_function
-from sqlscore.errors import IntegrityError
+from sqlscore.compiler import DIALECTS
 from sqlscore.functions.declarations import default_declarations
 from sqlscore.functions.registration import signature_of
+from sqlscore.functions.sql_engine import compiled_function
 from sqlscore.names import check_identifier
 from sqlscore.registry import Registry
-from sqlscore.registry.graph_check import compare_card_with_graph
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -45,11 +42,7 @@ def cmd_compile(args: argparse.Namespace, registry: Registry, warehouse: Path) -
     output = args.output or default.output
     function = check_identifier(args.function or default.name, "function name")
     _, returns = signature_of(card, output)
-    artifact = registry.load_artifact(card)  # sha256 checked
-    problems = compare_card_with_graph(card, artifact)
-    if problems:
-        raise IntegrityError("; ".join(problems))
-    compiled = compile_function(onnx.load_from_string(artifact), card, function, output, returns)
+    compiled = compiled_function(registry, card, function, output, returns)  # sha256 and graph checked
     text = compiled.create_sql(args.dialect) + ";\n"
     if args.out:
         Path(args.out).write_text(text)
