@@ -117,10 +117,14 @@ def _explain_unexpected_rows(
                 verdict.failures[index] = Failure(failure.expectation, failure.description, rows)
 
 
-def validate_tables(
+def validate_in_this_process(
     warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
 ) -> list[TableVerdict]:
-    """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``."""
+    """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``.
+
+    Runs Great Expectations in the calling process; :func:`sqlscore.gate.validate_tables`
+    runs this in a child process (see :mod:`sqlscore.gate.isolated` for why).
+    """
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
