@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.types import result_type
 from sqlscore.compiler.values import FLOAT, NUMPY_TYPES, STRING, Col, Origin, Symbolic, Tensor
 
 #: How the direction (+1, -1, 0, None) of an op's result follows from its arguments':
@@ -40,6 +41,35 @@ def sum_direction(directions: Sequence[object]) -> int | None:
     if not signs:
         return 0
     return int(signs.pop()) if len(signs) == 1 else None  # type: ignore[call-overload]
+
+
+def scaled_direction(direction: object, factor: float) -> int | None:
+    """A monotone column times a finite, non-zero constant keeps (or flips) its direction."""
+    if direction in ("c", None) or factor == 0.0 or not np.isfinite(factor):
+        return None
+    return int(direction) * (1 if factor > 0 else -1)  # type: ignore[call-overload]
+
+
+def arithmetic(
+    node: Node,
+    numpy_fn: Callable[..., np.ndarray],
+    sql_op: Callable[..., exp.Expression],
+    direction: DirectionRule,
+) -> list[Tensor]:
+    """A binary arithmetic op (Add, Sub, Mul, Div) on the node's two inputs, with broadcasting."""
+    a, b = node.inputs[0], node.inputs[1]
+    if a is None or b is None:
+        raise node.fail("needs two inputs")
+    return [
+        apply(
+            node,
+            [a, b],
+            result_type(a, b),
+            numpy_fn,
+            lambda x, y: sql_op(this=sql.paren(x), expression=sql.paren(y)),
+            direction,
+        )
+    ]
 
 
 def _column_values(node: Node, value: Tensor, width: int) -> list[Col | object]:

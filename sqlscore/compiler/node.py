@@ -39,5 +39,10 @@ class Node:
     def attr(self, name: str, default: Any = None) -> Any:
         return self.attrs.get(name, default)
 
+    def string(self, name: str, default: str) -> str:
+        """A single string attribute (ONNX stores them as bytes)."""
+        value = self.attrs.get(name, default)
+        return value.decode() if isinstance(value, bytes) else str(value)
+
     def strings(self, name: str) -> list[str]:
         return [v.decode() if isinstance(v, bytes) else str(v) for v in self.attrs.get(name, [])]

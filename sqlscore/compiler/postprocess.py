@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sqlscore.compiler import sql
+from sqlscore.compiler.node import Node
 from sqlscore.compiler.values import DOUBLE, FLOAT, Col
 
 
@@ -33,15 +34,16 @@ def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
     return out
 
 
-def post_transform(name: str, cols: list[Col], what: str) -> list[Col]:
-    """Apply an ONNX-ML ``post_transform`` to score columns (``what`` names the op for errors)."""
+def post_transform(node: Node, cols: list[Col]) -> list[Col]:
+    """Apply the node's ONNX-ML ``post_transform`` attribute to its score columns."""
+    name = node.string("post_transform", "NONE")
     if name in ("NONE", ""):
         return cols
     if name == "LOGISTIC":
         return [Col(_float(sql.sigmoid(_double(c)), c.dtype), c.dtype) for c in cols]
     if name in ("SOFTMAX", "SOFTMAX_ZERO"):
         return softmax_columns(cols, zero=name == "SOFTMAX_ZERO")
-    raise ValueError(f"{what}: post_transform {name} is not supported")
+    raise node.fail(f"post_transform {name} is not supported")
 
 
 def _double(col: Col) -> exp.Expression:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.argmax_sql import first_argmax
+from sqlscore.compiler.class_labels import class_labels, label_at
 from sqlscore.compiler.linear import weighted_sum
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.postprocess import post_transform
-from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Symbolic, Tensor
+from sqlscore.compiler.values import DOUBLE, FLOAT, Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
@@ -24,10 +23,7 @@ def translate(node: Node) -> list[Tensor]:
     if rows * width != coefficients.size:
         raise node.fail(f"{coefficients.size} coefficients for {width} columns")
     weights = coefficients.reshape(rows, width)
-    labels: list[Any] = node.strings("classlabels_strings") or [
-        int(v) for v in node.attr("classlabels_ints", [])
-    ]
-    label_type = STRING if node.attr("classlabels_strings") else INT64
+    labels, label_type = class_labels(node, "classlabels_ints")
     scores = [
         Col(
             sql.cast(weighted_sum(data.cols, weights[k], intercepts[k] if intercepts.size else None), FLOAT),
@@ -35,11 +31,10 @@ def translate(node: Node) -> list[Tensor]:
         )
         for k in range(rows)
     ]
-    transform = node.attr("post_transform", b"NONE")
-    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
     if rows == 1 and len(labels) == 2:
         # Binary with one weight vector: the score s is the positive class's.
         positive = scores[0]
+        transform = node.string("post_transform", "NONE")
         if transform == "LOGISTIC":
             p = Col(sql.cast(sql.sigmoid(sql.cast(positive.expr.copy(), DOUBLE)), FLOAT), FLOAT)
             negative = Col(
@@ -58,16 +53,6 @@ def translate(node: Node) -> list[Tensor]:
             sql.constant(labels[0], label_type),
         )
     else:
-        try:
-            probabilities = post_transform(transform, scores, f"model {node.model}: LinearClassifier")
-        except ValueError as exc:
-            raise node.fail(str(exc)) from exc
-        index = first_argmax([c.expr for c in scores])
-        label = exp.Case(
-            this=index,
-            ifs=[
-                exp.If(this=sql.constant(i, INT64), true=sql.constant(v, label_type))
-                for i, v in enumerate(labels)
-            ],
-        )
+        probabilities = post_transform(node, scores)
+        label = label_at(first_argmax([c.expr for c in scores]), labels, label_type)
     return [Symbolic((Col(label, label_type),)), Symbolic(tuple(probabilities))]

@@ -26,9 +26,4 @@ def translate(node: Node) -> list[Tensor]:
         )
         for t in range(targets)
     ]
-    transform = node.attr("post_transform", b"NONE")
-    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
-    try:
-        return [Symbolic(tuple(post_transform(transform, cols, f"model {node.model}: LinearRegressor")))]
-    except ValueError as exc:
-        raise node.fail(str(exc)) from exc
+    return [Symbolic(tuple(post_transform(node, cols)))]

@@ -11,8 +11,7 @@ from sqlscore.compiler.values import DOUBLE, FLOAT, Col, Symbolic, Tensor
 
 def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
-    norm = node.attr("norm", b"MAX")
-    norm = norm.decode() if isinstance(norm, bytes) else str(norm)
+    norm = node.string("norm", "MAX")
     values = [c.expr.copy() if c.dtype == DOUBLE else sql.cast(c.expr.copy(), DOUBLE) for c in data.cols]
     if norm == "MAX":
         divisor: exp.Expression = (

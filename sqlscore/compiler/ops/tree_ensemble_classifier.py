@@ -9,45 +9,37 @@ positive (random forests: averaged probabilities) and ``[-s, s]`` otherwise
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.argmax_sql import first_argmax
+from sqlscore.compiler.class_labels import class_labels, label_at
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.postprocess import post_transform
 from sqlscore.compiler.splits import Condition
 from sqlscore.compiler.trees import Ensemble, as_float, conditions_for, read_ensemble, tree_sums, with_base
-from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Symbolic, Tensor
+from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
     ensemble = read_ensemble(node, "class")
     conditions = conditions_for(node, ensemble, data.cols)
-    labels: list[Any] = node.strings("classlabels_strings") or [
-        int(v) for v in node.attr("classlabels_int64s", [])
-    ]
-    label_type = STRING if node.attr("classlabels_strings") else INT64
+    labels, label_type = class_labels(node, "classlabels_int64s")
     base = np.asarray(node.attr("base_values", []), dtype=np.float32)
-    transform = node.attr("post_transform", b"NONE")
-    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
     used = ensemble.targets()
     if len(labels) == 2 and len(used) == 1:
         probabilities, label = _binary_one_score(
-            node, ensemble, conditions, used[0], base, transform, labels, label_type
+            node, ensemble, conditions, used[0], base, labels, label_type
         )
     else:
         scores = []
         for k in range(len(labels)):
             total, _ = tree_sums(ensemble, conditions, k)
             scores.append(as_float(with_base(total, float(base[k]) if base.size > k else None)))
-        try:
-            probabilities = post_transform(transform, scores, f"model {node.model}: TreeEnsembleClassifier")
-        except ValueError as exc:
-            raise node.fail(str(exc)) from exc
+        probabilities = post_transform(node, scores)
         if len(labels) == 2:
             # onnxruntime: with two classes the label is the positive one when its score is > 0.
             index: exp.Expression = sql.case(
@@ -57,13 +49,7 @@ def translate(node: Node) -> list[Tensor]:
             )
         else:
             index = first_argmax([c.expr for c in scores])
-        label = exp.Case(
-            this=index,
-            ifs=[
-                exp.If(this=sql.constant(i, INT64), true=sql.constant(v, label_type))
-                for i, v in enumerate(labels)
-            ],
-        )
+        label = label_at(index, labels, label_type)
     return [Symbolic((Col(label, label_type),)), Symbolic(tuple(probabilities))]
 
 
@@ -73,7 +59,6 @@ def _binary_one_score(
     conditions: Sequence[Condition],
     target: int,
     base: np.ndarray,
-    transform: str,
     labels: list[object],
     label_type: str,
 ) -> tuple[list[Col], exp.Expression]:
@@ -91,6 +76,7 @@ def _binary_one_score(
         cutoff = 0.0
         second = score
         first = exp.Neg(this=sql.paren(score.copy()))
+    transform = node.string("post_transform", "NONE")
     if transform == "LOGISTIC":
         probabilities = [
             Col(sql.sigmoid(exp.Neg(this=sql.paren(as_double.copy()))), DOUBLE),

@@ -16,8 +16,7 @@ def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
     ensemble = read_ensemble(node, "target")
     conditions = conditions_for(node, ensemble, data.cols)
-    aggregate = node.attr("aggregate_function", b"SUM")
-    aggregate = aggregate.decode() if isinstance(aggregate, bytes) else str(aggregate)
+    aggregate = node.string("aggregate_function", "SUM")
     if aggregate not in ("SUM", "AVERAGE"):
         raise node.fail(f"aggregate_function {aggregate} is not supported")
     base = np.asarray(node.attr("base_values", []), dtype=np.float32)
@@ -27,11 +26,4 @@ def translate(node: Node) -> list[Tensor]:
         if aggregate == "AVERAGE" and count:
             total = exp.Div(this=sql.paren(total), expression=sql.real(float(count)))
         cols.append(as_float(with_base(total, float(base[target]) if base.size else None)))
-    transform = node.attr("post_transform", b"NONE")
-    transform = transform.decode() if isinstance(transform, bytes) else str(transform)
-    try:
-        return [
-            Symbolic(tuple(post_transform(transform, cols, f"model {node.model}: TreeEnsembleRegressor")))
-        ]
-    except ValueError as exc:
-        raise node.fail(str(exc)) from exc
+    return [Symbolic(tuple(post_transform(node, cols)))]
