@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import onnx
 from sqlglot import exp
@@ -29,9 +29,15 @@ class CompiledFunction:
     parameters: tuple[tuple[str, str], ...]
     return_type: str
     expression: exp.Expression
+    #: The expression written per dialect: writing a 300-tree model takes ~1 s per dialect, and
+    #: every connection that registers the function asks for it again (macro and review copies).
+    _written: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def expression_sql(self, dialect: str = "duckdb") -> str:
-        return expression_sql(self.expression, dialect)
+        written = self._written.get(dialect)
+        if written is None:
+            written = self._written[dialect] = expression_sql(self.expression, dialect)
+        return written
 
     def create_sql(self, dialect: str = "duckdb", *, temporary: bool = False) -> str:
         header = (
@@ -39,7 +45,12 @@ class CompiledFunction:
             f"compiled by sqlscore (compiler v{COMPILER_VERSION}); generated, do not edit\n"
         )
         return header + create_statement(
-            self.name, self.parameters, self.return_type, self.expression, dialect, temporary=temporary
+            self.name,
+            self.parameters,
+            self.return_type,
+            self.expression_sql(dialect),
+            dialect,
+            temporary=temporary,
         )
 
 

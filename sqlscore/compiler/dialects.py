@@ -46,6 +46,8 @@ EXP_RAISES = {"postgres"}
 
 
 def expression_sql(expression: exp.Expression, dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect {dialect!r} is not one of {DIALECTS}")
     with _deep_recursion():
         return resolve_clamps(expression, dialect in EXP_RAISES).sql(dialect=dialect)
 
@@ -54,17 +56,19 @@ def create_statement(
     name: str,
     parameters: Sequence[tuple[str, str]],
     return_type: str,
-    expression: exp.Expression,
+    body: str,
     dialect: str,
     *,
     temporary: bool = False,
 ) -> str:
-    """``CREATE ... name(params) ... <expression>`` for ``dialect`` (one of :data:`DIALECTS`)."""
+    """``CREATE ... name(params) ... <body>`` for ``dialect`` (one of :data:`DIALECTS`).
+
+    ``body`` is the function's expression already written in ``dialect`` (:func:`expression_sql`).
+    """
     if dialect not in DIALECTS:
         raise ValueError(f"dialect {dialect!r} is not one of {DIALECTS}")
     types = _PARAMETER_TYPES[dialect]
     quoted = [exp.to_identifier(p, quoted=True).sql(dialect=dialect) for p, _ in parameters]
-    body = expression_sql(expression, dialect)
     function = exp.to_identifier(name, quoted=True).sql(dialect=dialect)
     if dialect == "duckdb":
         params = ", ".join(f"{q} {types[t]}" for q, (_, t) in zip(quoted, parameters, strict=True))
