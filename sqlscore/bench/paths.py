@@ -7,6 +7,12 @@
   their default (the cores), ``memory_limit`` 128MB.
 * ``duckdb_sql``: the same statement through the SQL engine: the model compiled
   to a DuckDB macro (installed before timing starts), pure SQL, no Python.
+* ``duckdb_sql_in_memory``: the macro's arithmetic like for like with
+  ``onnxruntime``: the rows are copied into an in-memory temp table before
+  timing starts (as onnxruntime's feeds are read into numpy) and the scores go
+  to an in-memory temp table (as onnxruntime's go to numpy), so neither side
+  reads or writes the warehouse file; DuckDB's default ``memory_limit`` so that
+  the rows stay in memory.
 * ``orbital`` (only with ``make bench-orbital``): the same statement over the
   SQL posit's orbital writes for the same model (generated before timing).
 * ``python_batch``: the usual batch job: read the table out into pandas,
@@ -22,8 +28,9 @@ import duckdb
 import onnxruntime as ort
 
 from sqlscore.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
+from sqlscore.errors import SqlscoreError
 
-PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "orbital", "python_batch")
+PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "duckdb_sql_in_memory", "orbital", "python_batch")
 #: DuckDB buffer pool budget of the function path (see sqlscore.connection.MEMORY_LIMIT_ENV).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
@@ -37,23 +44,29 @@ def run_onnxruntime(workload: Workload, model: str, rows: int) -> float:
     return time.perf_counter() - start
 
 
-def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onnx") -> float:
+def _connect(workload: Workload, engine: str, config: dict[str, object]) -> duckdb.DuckDBPyConnection:
     import sqlscore
 
-    con = sqlscore.connect(
+    return sqlscore.connect(
         workload.warehouse,
         registry=workload.registry,
         udfs=workload.folder / "udfs",
         engine=engine,
-        config={"memory_limit": DUCKDB_MEMORY_LIMIT},
+        config=config,
     )
+
+
+def _scoring_select(workload: Workload, model: str, source: str) -> str:
+    args = ", ".join(feature_names(workload, model))
+    return f"select id, predict_{model}({args}) as score from {source}"
+
+
+def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onnx") -> float:
+    con = _connect(workload, engine, {"memory_limit": DUCKDB_MEMORY_LIMIT})
     try:
-        args = ", ".join(feature_names(workload, model))
+        select = _scoring_select(workload, model, workload.input_table(model, rows))
         start = time.perf_counter()
-        con.execute(
-            f"create or replace table scores_{model} as "
-            f"select id, predict_{model}({args}) as score from {workload.input_table(model, rows)}"
-        )
+        con.execute(f"create or replace table scores_{model} as {select}")
         return time.perf_counter() - start
     finally:
         con.close()
@@ -61,6 +74,22 @@ def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onn
 
 def run_duckdb_sql(workload: Workload, model: str, rows: int) -> float:
     return run_duckdb_udf(workload, model, rows, engine="sql")
+
+
+def run_duckdb_sql_in_memory(workload: Workload, model: str, rows: int) -> float:
+    con = _connect(workload, "sql", {})
+    try:
+        con.execute(f"create temp table rows_in_memory as select * from {workload.input_table(model, rows)}")
+        select = _scoring_select(workload, model, "rows_in_memory")
+        start = time.perf_counter()
+        con.execute(f"create temp table scores_in_memory as {select}")
+        seconds = time.perf_counter() - start
+        scored = con.execute("select count(score) from scores_in_memory").fetchone()
+        if scored is None or scored[0] != rows:
+            raise SqlscoreError(f"duckdb_sql_in_memory scored {scored} of {rows} {model} rows")
+        return seconds
+    finally:
+        con.close()
 
 
 def run_orbital(workload: Workload, model: str, rows: int) -> float:
@@ -100,6 +129,7 @@ RUNNERS: dict[str, Callable[[Workload, str, int], float]] = {
     "onnxruntime": run_onnxruntime,
     "duckdb_udf": run_duckdb_udf,
     "duckdb_sql": run_duckdb_sql,
+    "duckdb_sql_in_memory": run_duckdb_sql_in_memory,
     "orbital": run_orbital,
     "python_batch": run_python_batch,
 }

@@ -1,8 +1,9 @@
 """Runs every (model, path) in its own process, side by side, and reports ratios.
 
 Timing covers the scoring only (data already in the warehouse, or already in
-memory for the onnxruntime limit); peak RSS is the worker process's own high
-water mark (VmHWM), so each path is charged only for itself.
+memory for the onnxruntime limit), the median of ``repeat`` runs in the same
+worker; peak RSS is the worker process's own high water mark (VmHWM), so each
+path is charged only for itself.
 """
 
 from __future__ import annotations
@@ -29,18 +30,19 @@ class Measurement:
     rows_per_s: float
     ratio_to_onnxruntime: float | None
     peak_rss_mb: float
+    repeats: int
 
 
-def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one path in a child process."""
-    record = measure_record(folder, model, path, rows)
+def measure(folder: Path, model: str, path: str, rows: int, repeat: int = 1) -> tuple[float, float]:
+    """(median seconds, peak RSS in MB) of one path in a child process."""
+    record = measure_record(folder, model, path, rows, repeat)
     return float(record["seconds"]), float(record["peak_rss_mb"])
 
 
-def measure_record(folder: Path, model: str, path: str, rows: int) -> dict[str, Any]:
-    """The worker's whole result line: seconds, peak_rss_mb and any step timings."""
+def measure_record(folder: Path, model: str, path: str, rows: int, repeat: int = 1) -> dict[str, Any]:
+    """The worker's whole result line: seconds, each run's seconds, peak_rss_mb and any step timings."""
     result = subprocess.run(
-        [sys.executable, "-m", "sqlscore.bench.worker", str(folder), model, path, str(rows)],
+        [sys.executable, "-m", "sqlscore.bench.worker", str(folder), model, path, str(rows), str(repeat)],
         capture_output=True,
         text=True,
         check=False,
@@ -57,6 +59,7 @@ def run_benchmark(
     models: tuple[str, ...] = MODELS,
     paths: tuple[str, ...] = PATHS,
     progress: bool = True,
+    repeat: int = 1,
 ) -> list[Measurement]:
     prepare(folder, [rows])
     results: list[Measurement] = []
@@ -69,7 +72,7 @@ def run_benchmark(
                 continue  # orbital is an optional extra (make bench-orbital)
             if progress:
                 print(f"  {model:<9} {path:<13} {rows:>12,} rows ...", file=sys.stderr, flush=True)
-            seconds, rss = measure(folder, model, path, rows)
+            seconds, rss = measure(folder, model, path, rows, repeat)
             if path == "onnxruntime":
                 baseline = seconds
             results.append(
@@ -81,6 +84,7 @@ def run_benchmark(
                     rows_per_s=round(rows / seconds),
                     ratio_to_onnxruntime=round(baseline / seconds, 3) if baseline else None,
                     peak_rss_mb=round(rss, 1),
+                    repeats=repeat,
                 )
             )
     return results

@@ -1,13 +1,16 @@
 """One measurement in a fresh process, so that peak RSS belongs to one path only.
 
-Usage (internal): ``python -m sqlscore.bench.worker FOLDER MODEL PATH ROWS``;
-prints ``{"seconds": ..., "peak_rss_mb": ...}`` on the last line of stdout.
+Usage (internal): ``python -m sqlscore.bench.worker FOLDER MODEL PATH ROWS [REPEAT]``;
+prints ``{"seconds": ..., "peak_rss_mb": ...}`` on the last line of stdout. With
+REPEAT > 1 the path is timed that many times in this process and ``seconds`` is
+the median (``each`` lists them): one shot on a shared machine can be off by 30%.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -25,7 +28,9 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     folder, model, path, rows = sys.argv[1:5]
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     timings: dict[str, float] = {}
+    each: list[float] = []
     if path == "scheduled_run":
         from sqlscore.bench.dbt_build import run_scheduled_job
 
@@ -33,9 +38,11 @@ def main() -> None:
             seconds, timings = run_scheduled_job(
                 Path(folder), int(rows), Workload(Path(folder)).registry.root
             )
+        each = [seconds]
     else:
-        seconds = RUNNERS[path](Workload(Path(folder)), model, int(rows))
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "timings": timings}))
+        each = [RUNNERS[path](Workload(Path(folder)), model, int(rows)) for _ in range(repeat)]
+    record = {"seconds": statistics.median(each), "each": each, "peak_rss_mb": peak_rss_mb()}
+    print(json.dumps({**record, "timings": timings}))
 
 
 if __name__ == "__main__":

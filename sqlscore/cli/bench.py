@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlscore.cli.output import emit_table
+from sqlscore.errors import ConfigError
 from sqlscore.registry import Registry
 
 if TYPE_CHECKING:
@@ -25,6 +26,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     bench.add_argument("--rows", type=int, default=2_000_000, help="rows per model (default 2,000,000)")
     bench.add_argument("--json", metavar="PATH", help="also write the records as JSON")
+    bench.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="K",
+        help="time each path K times in its process and report the median (default 3)",
+    )
     bench.add_argument("--workdir", help="keep the benchmark warehouse here (default: a temp folder)")
     bench.add_argument(
         "--memory-scale",
@@ -49,7 +57,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     bench.set_defaults(handler=cmd_bench)
 
 
-def _compile_report(folder: Path, rows: int) -> tuple[list[dict[str, object]], list[CompileFigure]]:
+def _compile_report(
+    folder: Path, rows: int, repeat: int
+) -> tuple[list[dict[str, object]], list[CompileFigure]]:
     """The 300-tree model through onnxruntime and the SQL engine, and compile time / SQL size."""
     from sqlscore.bench.compile_report import LARGE_MODEL, compile_figures, ensure_large_model
     from sqlscore.bench.runner import as_records, run_benchmark
@@ -58,7 +68,7 @@ def _compile_report(folder: Path, rows: int) -> tuple[list[dict[str, object]], l
     workload = Workload(folder)
     ensure_large_model(workload)
     timed = as_records(
-        run_benchmark(folder, rows, models=(LARGE_MODEL,), paths=("onnxruntime", "duckdb_sql"))
+        run_benchmark(folder, rows, models=(LARGE_MODEL,), paths=("onnxruntime", "duckdb_sql"), repeat=repeat)
     )
     return timed, compile_figures(workload, (*MODELS, LARGE_MODEL))
 
@@ -69,15 +79,20 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
 
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
-        records = as_records(run_benchmark(folder, args.rows))
+        if args.repeat < 1:
+            raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
+        records = as_records(run_benchmark(folder, args.rows, repeat=args.repeat))
         figures: list[CompileFigure] = []
         if not args.no_compile_report:
-            timed, figures = _compile_report(folder, args.rows)
+            timed, figures = _compile_report(folder, args.rows, args.repeat)
             records += timed + [{"path": "compile", **asdict(f)} for f in figures]
         print(
+            f"Median of {args.repeat} timed run(s) per path. "
             f"DuckDB paths: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default (duckdb_udf: the onnx "
-            "engine's Python function; duckdb_sql: the compiled macro); onnxruntime path: one run on "
-            "the whole in-memory batch, default session options"
+            "engine's Python function; duckdb_sql: the compiled macro), CREATE TABLE AS SELECT from and "
+            "into the warehouse file; duckdb_sql_in_memory: the macro from and into in-memory temp "
+            "tables, default memory_limit; onnxruntime path: one run on the whole in-memory batch, "
+            "default session options"
         )
         emit_table(
             ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
