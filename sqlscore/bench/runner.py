@@ -31,6 +31,7 @@ class Measurement:
     ratio_to_onnxruntime: float | None
     peak_rss_mb: float
     repeats: int
+    seconds_each: list[float]
 
 
 def measure(folder: Path, model: str, path: str, rows: int, repeat: int = 1) -> tuple[float, float]:
@@ -72,7 +73,8 @@ def run_benchmark(
                 continue  # orbital is an optional extra (make bench-orbital)
             if progress:
                 print(f"  {model:<9} {path:<13} {rows:>12,} rows ...", file=sys.stderr, flush=True)
-            seconds, rss = measure(folder, model, path, rows, repeat)
+            record = measure_record(folder, model, path, rows, repeat)
+            seconds, rss = float(record["seconds"]), float(record["peak_rss_mb"])
             if path == "onnxruntime":
                 baseline = seconds
             results.append(
@@ -85,6 +87,7 @@ def run_benchmark(
                     ratio_to_onnxruntime=round(baseline / seconds, 3) if baseline else None,
                     peak_rss_mb=round(rss, 1),
                     repeats=repeat,
+                    seconds_each=[round(t, 6) for t in record["each"]],
                 )
             )
     return results

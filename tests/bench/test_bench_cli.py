@@ -68,8 +68,10 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
             "ratio_to_onnxruntime",
             "peak_rss_mb",
             "repeats",
+            "seconds_each",
         }
-        assert record["repeats"] == 2
+        assert record["repeats"] == 2 and len(record["seconds_each"]) == 2
+        assert min(record["seconds_each"]) <= record["seconds"] <= max(record["seconds_each"])
         assert record["rows"] == 5000 and record["seconds"] > 0 and record["peak_rss_mb"] > 50
         assert abs(record["rows_per_s"] * record["seconds"] / 5000 - 1) < 1e-2
         baseline = next(
