@@ -72,7 +72,7 @@ def run_benchmark(
             if path == "orbital" and (model not in ORBITAL_MODELS or orbital_python() is None):
                 continue  # orbital is an optional extra (make bench-orbital)
             if progress:
-                print(f"  {model:<9} {path:<13} {rows:>12,} rows ...", file=sys.stderr, flush=True)
+                print(f"  {model:<12} {path:<20} {rows:>12,} rows ...", file=sys.stderr, flush=True)
             record = measure_record(folder, model, path, rows, repeat)
             seconds, rss = float(record["seconds"]), float(record["peak_rss_mb"])
             if path == "onnxruntime":

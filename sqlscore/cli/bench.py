@@ -77,10 +77,10 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
     from sqlscore.bench.paths import DUCKDB_MEMORY_LIMIT
     from sqlscore.bench.runner import as_records, memory_scaling, run_benchmark
 
+    if args.repeat < 1:
+        raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
-        if args.repeat < 1:
-            raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
         records = as_records(run_benchmark(folder, args.rows, repeat=args.repeat))
         figures: list[CompileFigure] = []
         if not args.no_compile_report:

@@ -91,3 +91,16 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
                 f"select count(*), count(*) - count(score) from scores_{model}"
             ).fetchall()[0]
             assert count == 5000 and nulls == 0
+
+
+def test_bench_refuses_fewer_than_one_timed_run(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [SQLSCORE, "bench", "--repeat", "0", "--workdir", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--repeat must be at least 1, got 0" in result.stderr
+    assert not (tmp_path / "work").exists()  # refused before any data was built
