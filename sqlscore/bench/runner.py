@@ -34,9 +34,9 @@ class Measurement:
     seconds_each: list[float]
 
 
-def measure(folder: Path, model: str, path: str, rows: int, repeat: int = 1) -> tuple[float, float]:
-    """(median seconds, peak RSS in MB) of one path in a child process."""
-    record = measure_record(folder, model, path, rows, repeat)
+def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one timed run of one path in a child process."""
+    record = measure_record(folder, model, path, rows)
     return float(record["seconds"]), float(record["peak_rss_mb"])
 
 

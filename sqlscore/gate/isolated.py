@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -63,20 +64,7 @@ def validate_tables(
 
 
 def verdicts_as_json(verdicts: list[TableVerdict]) -> dict[str, Any]:
-    return {
-        "verdicts": [
-            {
-                "table": v.table,
-                "success": v.success,
-                "evaluated": v.evaluated,
-                "failures": [
-                    {"expectation": f.expectation, "description": f.description, "observed": f.observed}
-                    for f in v.failures
-                ],
-            }
-            for v in verdicts
-        ]
-    }
+    return {"verdicts": [asdict(v) for v in verdicts]}
 
 
 def error_as_json(error: Exception) -> dict[str, Any]:
@@ -88,11 +76,5 @@ def verdicts_from_json(document: dict[str, Any]) -> list[TableVerdict]:
     if "error" in document:
         raise _ERRORS[document["error"]["type"]](document["error"]["message"])
     return [
-        TableVerdict(
-            v["table"],
-            v["success"],
-            v["evaluated"],
-            [Failure(f["expectation"], f["description"], f["observed"]) for f in v["failures"]],
-        )
-        for v in document["verdicts"]
+        TableVerdict(**{**v, "failures": [Failure(**f) for f in v["failures"]]}) for v in document["verdicts"]
     ]
