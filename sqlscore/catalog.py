@@ -48,11 +48,11 @@ create or replace table {CATALOG_TABLE} (
 def refresh_catalog(con: duckdb.DuckDBPyConnection, registry: Registry) -> int:
     """Rebuild ``ml_models`` from the registry in one transaction; return its row count."""
     rows = []
-    for name in registry.models():
-        aliases = registry.aliases(name)
-        for version in registry.versions(name):
-            card = registry.card(name, version)
-            held = sorted(a for a, v in aliases.items() if v == version)
+    scanned = registry.scan()  # broken models are left out; `sqlscore models verify` names them
+    for name, cards in scanned.cards.items():
+        aliases = scanned.aliases[name]
+        for card in cards:
+            held = sorted(a for a, v in aliases.items() if v == card.version)
             rows.append(
                 (
                     card.name,

@@ -12,8 +12,9 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- do _sqlscore_checked(model_name, '[a-z][a-z0-9_]{0,62}', 'model name') -%}
     {%- if engine is not none and engine not in ('onnx', 'sql') -%}
-        {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql', not '" ~ engine ~ "'") }}
+        {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql', not " ~ (engine | tojson)) }}
     {%- endif -%}
     {%- set default_name = 'predict_' ~ model_name -%}
     {%- set query -%}
@@ -40,7 +41,23 @@
     {%- if rows[0][7] -%}
         {{ exceptions.raise_compiler_error("sqlscore: " ~ rows[0][7]) }}
     {%- endif -%}
+    {#- Everything below is spliced into SQL: checked again, whoever wrote ml_functions. -#}
+    {%- do _sqlscore_checked(rows[0][0], '[A-Za-z_][A-Za-z0-9_]{0,62}', 'function name') -%}
+    {%- do _sqlscore_checked(rows[0][1], '[a-z][a-z0-9_]{0,62}', 'model name') -%}
+    {%- do _sqlscore_checked(rows[0][2] | string, '[1-9][0-9]{0,8}', 'model version') -%}
+    {%- do _sqlscore_checked(rows[0][3], '[0-9a-f]{64}', 'model sha256') -%}
+    {%- for feature in rows[0][5].split(',') -%}
+        {%- do _sqlscore_checked(feature, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'feature name') -%}
+    {%- endfor -%}
     {{ return(rows[0]) }}
+{% endmacro %}
+
+{#- Refuse (compile error) a value that does not match `pattern` as a whole. Names are checked,
+    not escaped: a name that needs escaping is not a name sqlscore ever writes. -#}
+{% macro _sqlscore_checked(value, pattern, what) %}
+    {%- if value is not string or modules.re.fullmatch(pattern, value) is none -%}
+        {{ exceptions.raise_compiler_error("sqlscore: invalid " ~ what ~ " " ~ (value | string | tojson)) }}
+    {%- endif -%}
 {% endmacro %}
 
 {#- predict('churn') -> predict_churn(tenure_months, plan, ...) with the card's argument order. -#}

@@ -53,10 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def cmd_list(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     records = []
-    for name in registry.models():
-        aliases = registry.aliases(name)
-        for version in registry.versions(name):
-            card = registry.card(name, version)
+    scanned = registry.scan()
+    for problem in scanned.problems:
+        warn(f"{problem.path}: {problem.reason}")
+    for name, cards in scanned.cards.items():
+        aliases = scanned.aliases[name]
+        for card in cards:
+            version = card.version
             records.append(
                 {
                     "name": name,

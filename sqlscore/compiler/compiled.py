@@ -13,6 +13,7 @@ from sqlscore.compiler.graph import evaluate, parameter
 from sqlscore.compiler.rewrites import simplify_binary_logistic
 from sqlscore.compiler.values import DOUBLE, INT64, STRING, Col, Symbolic
 from sqlscore.errors import CompileError
+from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 from sqlscore.registry.card import ModelCard
 
 #: Bumped whenever the generated SQL changes for the same model, so cached SQL is redone.
@@ -40,11 +41,7 @@ class CompiledFunction:
         return written
 
     def create_sql(self, dialect: str = "duckdb", *, temporary: bool = False) -> str:
-        header = (
-            f"-- {self.name}: model {self.model_ref} (sha256 {self.sha256}), "
-            f"compiled by sqlscore (compiler v{COMPILER_VERSION}); generated, do not edit\n"
-        )
-        return header + create_statement(
+        return _header(self.name, self.model_ref, self.sha256) + create_statement(
             self.name,
             self.parameters,
             self.return_type,
@@ -52,6 +49,23 @@ class CompiledFunction:
             dialect,
             temporary=temporary,
         )
+
+
+def _header(function: str, model_ref: str, sha256: str) -> str:
+    """The one-line comment above a generated statement, from checked names only.
+
+    A newline inside a ``--`` comment ends it and turns the rest into SQL, so
+    every piece is checked again here, whatever checked it before.
+    """
+    name, _, version = model_ref.partition(":")
+    check_identifier(function, "function name")
+    check_model_name(name)
+    check_version(version)
+    check_sha256(sha256)
+    return (
+        f"-- {function}: model {name}:{version} (sha256 {sha256}), "
+        f"compiled by sqlscore (compiler v{COMPILER_VERSION}); generated, do not edit\n"
+    )
 
 
 def compile_function(

@@ -32,7 +32,7 @@ from sqlscore.export.graph_fixes import (
 from sqlscore.export.parity import check_parity
 from sqlscore.export.reference import holdout_metrics, score_reference
 from sqlscore.export.refusals import refuse_unsupported
-from sqlscore.names import check_model_name, check_version
+from sqlscore.names import check_alias, check_identifier, check_model_name, check_version
 from sqlscore.registry.card import ModelCard, Output
 from sqlscore.registry.graph_check import value_type
 from sqlscore.registry.store import Registry, sha256_bytes
@@ -61,6 +61,10 @@ def export_model(
     model was fitted on (only its fingerprint is kept). Returns the new card.
     """
     check_model_name(name)
+    if alias is not None:
+        check_alias(alias)  # before anything is converted or written
+    if version is not None:
+        check_version(version)
     store = registry if isinstance(registry, Registry) else Registry(registry)
     refuse_unsupported(estimator, name)
     frame = to_polars(sample, "sample")
@@ -68,6 +72,8 @@ def export_model(
         raise ExportError(f"model {name}: the parity sample is empty")
     columns = list(getattr(estimator, "feature_names_in_", frame.columns))
     features = infer_features(frame, columns, name)
+    for feature in features:  # they become SQL parameter names: refused here, before any work
+        check_identifier(feature.name, f"feature name of model {name}")
     classifier = is_classifier(estimator)
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(estimator, "classes_", [])]
     task = _task(classifier, classes)
@@ -118,7 +124,7 @@ def export_model(
             "opset": dict(TARGET_OPSET),
         },
     )
-    store.write_version(card, artifact)
+    card = store.write_version(card, artifact)
     if alias is not None:
         store.promote(name, card.version, alias)
     return card

@@ -17,8 +17,8 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 
 from sqlscore.config import project_folder
-from sqlscore.errors import ConfigError
-from sqlscore.names import check_identifier
+from sqlscore.errors import ConfigError, InvalidNameError
+from sqlscore.names import check_identifier, check_model_ref
 from sqlscore.registry import Registry
 
 DECLARATIONS_FILE = "functions.yml"
@@ -80,10 +80,17 @@ def load_declarations(
             d if d.engine_pinned else FunctionDeclaration(d.name, d.model, engine, d.output) for d in declared
         ]
     covered = {d.model_name for d in declared}
+    scanned = registry.scan()
     for model in registry.models():
-        if model not in covered:
-            task = registry.resolve(model).task
-            declared.extend(default_declarations(model, task, engine or "onnx"))
+        if model in covered:
+            continue
+        if model in scanned.skipped:
+            # Declared anyway so that its registration fails and says why (stderr, ml_functions.error):
+            # a run that scores this model then stops naming it, and every other model still works.
+            declared.append(FunctionDeclaration(f"predict_{model}", model, engine or "onnx", "score"))
+            continue
+        task = registry.resolve(model).task
+        declared.extend(default_declarations(model, task, engine or "onnx"))
     names = [d.name for d in declared]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -101,9 +108,14 @@ def _read_file(path: Path) -> list[FunctionDeclaration]:
     for index, entry in enumerate(data.get("functions", []) or []):
         if not isinstance(entry, dict) or "name" not in entry or "model" not in entry:
             raise ConfigError(f"{path}: functions[{index}] needs at least 'name' and 'model'")
+        try:
+            name = check_identifier(str(entry["name"]), "function name")
+            model = check_model_ref(str(entry["model"]))
+        except InvalidNameError as exc:
+            raise ConfigError(f"{path}: functions[{index}]: {exc}") from exc
         declaration = FunctionDeclaration(
-            name=check_identifier(str(entry["name"]), "function name"),
-            model=str(entry["model"]),
+            name=name,
+            model=model,
             engine=str(entry.get("engine", defaults.get("engine", "onnx"))),
             output=str(entry.get("output", "score")),
             engine_pinned="engine" in entry,

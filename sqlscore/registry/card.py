@@ -4,19 +4,34 @@ The card is written once, beside ``model.onnx``, and never changed: it holds
 the feature names and SQL types in the ONNX input order (which is the argument
 order of ``predict_<name>``), the sha256 that every load re-checks, and the
 figures that justified registering the version.
+
+A card is a file anyone with write access to the registry can edit, and its
+names end up in folder paths and SQL text. So a card is *parsed*, never just
+loaded: :func:`parse_card` checks every field that reaches a path or SQL
+against the strict name rules and against the folder it was found in, and
+checks the card's own checksum (``card_sha256``, recorded at export over the
+rest of the card), before a :class:`ModelCard` exists at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from sqlscore.errors import IntegrityError, InvalidNameError
+from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 
 CARD_FILE = "model_card.json"
 ARTIFACT_FILE = "model.onnx"
 CARD_SCHEMA_VERSION = 1
+CHECKSUM_FIELD = "card_sha256"
 
 TASKS = ("binary_classification", "multiclass_classification", "regression")
+#: Feature types a card may declare: (SQL type, ONNX input type).
+FEATURE_TYPES = {("DOUBLE", "tensor(double)"), ("VARCHAR", "tensor(string)")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class ModelCard:
     score_reference: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, Any] = field(default_factory=dict)
     schema_version: int = CARD_SCHEMA_VERSION
+    card_sha256: str = ""
 
     @property
     def ref(self) -> str:
@@ -76,11 +92,86 @@ class ModelCard:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
 
+    def sealed(self) -> ModelCard:
+        """This card with ``card_sha256`` set over every other field (done once, at export)."""
+        return replace(self, card_sha256=card_checksum(self.to_dict()))
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelCard:
+        """Build a card from trusted data (an export in this process); files go through parse_card."""
         values = dict(data)
         values["features"] = tuple(Feature(**f) for f in data["features"])
         values["outputs"] = tuple(Output(**o) for o in data["outputs"])
         values["classes"] = tuple(data.get("classes", ()))
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def card_checksum(data: dict[str, Any]) -> str:
+    """sha256 of the card's canonical JSON, without the checksum field itself."""
+    body = {k: v for k, v in data.items() if k != CHECKSUM_FIELD}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_card(data: Any, name: str, version: str, where: str) -> ModelCard:
+    """Check a card read from ``where`` (folder ``name/version``) and build it; raise naming the fault.
+
+    Checked: the checksum over the card's text, the name and version against the
+    folder (a card cannot point outside its folder or pass for another model),
+    feature and output names as plain SQL identifiers, the feature types, the
+    task, the artifact sha256 and the class labels. Nothing else in the card
+    reaches SQL or a path.
+    """
+    ref = f"{name}:{version}"
+    try:
+        if not isinstance(data, dict):
+            raise IntegrityError(f"model card {where} is not a JSON object")
+        recorded = data.get(CHECKSUM_FIELD)
+        if not recorded:
+            raise IntegrityError(
+                f"model card {where} of {ref} has no {CHECKSUM_FIELD}: it was not written by "
+                "sqlscore's export; export the model again"
+            )
+        if card_checksum(data) != recorded:
+            raise IntegrityError(
+                f"model card {where} of {ref} was changed after export (its {CHECKSUM_FIELD} does not "
+                "match its content); restore it from version control or export a new version"
+            )
+        if data.get("name") != name or data.get("version") != version:
+            raise IntegrityError(
+                f"model card {where} names {data.get('name')!r} version {data.get('version')!r}, "
+                f"but it lies in the folder of {ref}"
+            )
+        check_model_name(name)
+        check_version(version)
+        card = ModelCard.from_dict(data)
+        _check_fields(card)
+    except InvalidNameError as exc:
+        raise IntegrityError(f"model card {where} of {ref}: {exc}") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IntegrityError(f"model card {where} of {ref} is malformed: {exc!r}") from exc
+    return card
+
+
+def _check_fields(card: ModelCard) -> None:
+    if card.task not in TASKS:
+        raise ValueError(f"task {card.task!r} is not one of {TASKS}")
+    check_sha256(card.sha256, "artifact sha256")
+    if not card.features:
+        raise ValueError("the card lists no features")
+    for feature in card.features:
+        check_identifier(feature.name, "feature name")
+        if (feature.sql_type, feature.onnx_type) not in FEATURE_TYPES:
+            raise ValueError(f"feature {feature.name}: types {feature.sql_type}/{feature.onnx_type}")
+    names = card.feature_names
+    if len(set(names)) != len(names):
+        raise ValueError(f"feature names repeat: {names}")
+    for output in card.outputs:
+        check_identifier(output.name, "output name")
+    for label in card.classes:
+        if not isinstance(label, str | int | float | bool):
+            raise ValueError(f"class label {label!r} is not a string or number")
+    edges = card.score_reference.get("decile_edges") or []
+    if not all(isinstance(e, int | float) and math.isfinite(e) for e in edges):
+        raise ValueError("score_reference.decile_edges must be finite numbers")

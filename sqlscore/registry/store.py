@@ -17,19 +17,20 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlscore.config import registry_path
 from sqlscore.errors import (
     IntegrityError,
+    InvalidNameError,
     ModelNotFoundError,
     RegistryError,
     VersionExistsError,
 )
-from sqlscore.names import check_alias, check_model_name, check_version
-from sqlscore.registry.card import ARTIFACT_FILE, CARD_FILE, ModelCard
+from sqlscore.names import check_alias, check_model_name, check_version, is_model_name, is_version
+from sqlscore.registry.card import ARTIFACT_FILE, CARD_FILE, ModelCard, parse_card
 
 ALIASES_FILE = "aliases.json"
 LOCK_FILE = ".lock"
@@ -62,7 +63,7 @@ class Registry:
         return sorted(
             p.name
             for p in self.root.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and self._version_dirs(p.name)
+            if p.is_dir() and is_model_name(p.name) and self._version_dirs(p.name)
         )
 
     def versions(self, name: str) -> list[str]:
@@ -73,36 +74,52 @@ class Registry:
         folder = self.root / name
         if not folder.is_dir():
             return []
-        found = [p for p in folder.iterdir() if p.is_dir() and p.name.isdigit()]
+        found = [p for p in folder.iterdir() if p.is_dir() and is_version(p.name)]
         return sorted(found, key=lambda p: int(p.name))
 
     def card(self, name: str, version: str | int) -> ModelCard:
-        """The card of one version; raises if the model or version does not exist."""
+        """The checked card of one version; raises if it is missing, edited or malformed."""
         check_model_name(name)
         version = check_version(version)
         path = self.root / name / version / CARD_FILE
         if not path.is_file():
             known = ", ".join(self.versions(name)) or "none"
             raise ModelNotFoundError(
-                f"model {name} has no version {version} in {self.root} (versions: {known})"
+                f"model {name} has no version {version} in {self.root} "
+                f"(no {CARD_FILE} in {path.parent}; versions: {known})"
             )
         try:
-            return ModelCard.from_dict(json.loads(path.read_text()))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise IntegrityError(f"model card {path} is unreadable: {exc}") from exc
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise IntegrityError(f"model card {path} of {name}:{version} is unreadable: {exc}") from exc
+        return parse_card(data, name, version, str(path))
 
     def aliases(self, name: str) -> dict[str, str]:
         """Alias -> version for one model."""
         return {alias: entry["version"] for alias, entry in self._read_aliases(name).items()}
 
     def _read_aliases(self, name: str) -> dict[str, dict[str, Any]]:
+        """The aliases file, every alias and version in it checked before anything uses them."""
         path = self.root / check_model_name(name) / ALIASES_FILE
         if not path.is_file():
             return {}
         try:
-            data: dict[str, dict[str, Any]] = json.loads(path.read_text())
-        except ValueError as exc:
-            raise RegistryError(f"aliases file {path} is not valid JSON: {exc}") from exc
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise RegistryError(f"aliases file {path} of model {name} is not valid JSON: {exc}") from exc
+        try:
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            for alias, entry in data.items():
+                check_alias(alias)
+                if not isinstance(entry, dict) or not isinstance(entry.get("history", []), list):
+                    raise TypeError(f"alias {alias!r} is not an object with a history list")
+                check_version(entry["version"])
+                entry.setdefault("history", [])
+                for previous in entry["history"]:
+                    check_version(previous)
+        except (InvalidNameError, KeyError, TypeError) as exc:
+            raise RegistryError(f"aliases file {path} of model {name} is malformed: {exc}") from exc
         return data
 
     def resolve(self, ref: str) -> ModelCard:
@@ -170,12 +187,18 @@ class Registry:
         versions = self.versions(name)
         return str(int(versions[-1]) + 1) if versions else "1"
 
-    def write_version(self, card: ModelCard, artifact: bytes) -> Path:
-        """Write a new version atomically; an existing version is never touched."""
+    def write_version(self, card: ModelCard, artifact: bytes) -> ModelCard:
+        """Write a new version atomically and return its sealed card; an existing version is never touched.
+
+        The card is sealed (its checksum recorded) and put through the same checks
+        as a card read back from disk, so nothing is written that a reader would refuse.
+        """
         check_model_name(card.name)
         check_version(card.version)
         if sha256_bytes(artifact) != card.sha256:
             raise IntegrityError(f"card of {card.ref} does not match the artifact being written")
+        card = card.sealed()
+        parse_card(json.loads(card.to_json()), card.name, card.version, f"the new card of {card.ref}")
         with self._locked():
             target = self.root / card.name / card.version
             if target.exists():
@@ -195,7 +218,7 @@ class Registry:
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
-        return target
+        return card
 
     def promote(self, name: str, version: str | int, alias: str) -> str | None:
         """Point ``alias`` at ``version``; return the version it held before (or None)."""
@@ -241,19 +264,78 @@ class Registry:
         os.replace(tmp, path)
 
     # -------------------------------------------------------------- verifying
+    def scan(self) -> RegistryScan:
+        """Every readable card and alias, and a :class:`Problem` for everything else.
+
+        A model whose aliases file is broken, or whose default version (champion,
+        else newest) has no usable card, is *skipped* as a whole: scoring it with
+        some other version would be wrong without saying so. Every other model
+        keeps working.
+        """
+        result = RegistryScan()
+        if not self.root.is_dir():
+            return result
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if not is_model_name(folder.name):
+                result.problems.append(
+                    Problem(str(folder), f"folder {folder.name!r} is not a valid model name; ignored")
+                )
+                continue
+            self._scan_model(folder.name, result)
+        return result
+
+    def _scan_model(self, name: str, result: RegistryScan) -> None:
+        folder = self.root / name
+        for child in sorted(folder.iterdir()):
+            if child.is_dir() and not child.name.startswith(".") and not is_version(child.name):
+                result.problems.append(
+                    Problem(str(child), f"folder {child.name!r} of model {name} is not a version; ignored")
+                )
+        cards: list[ModelCard] = []
+        for version in self.versions(name):
+            try:
+                cards.append(self.card(name, version))
+            except RegistryError as exc:
+                result.problems.append(Problem(str(folder / version / CARD_FILE), str(exc)))
+        if not self.versions(name):
+            return
+        try:
+            aliases = self.aliases(name)
+        except RegistryError as exc:
+            result.problems.append(Problem(str(folder / ALIASES_FILE), str(exc)))
+            result.skipped[name] = str(exc)
+            return
+        readable = {c.version for c in cards}
+        for alias, version in sorted(aliases.items()):
+            if version not in readable:
+                result.problems.append(
+                    Problem(
+                        str(folder / ALIASES_FILE),
+                        f"alias {name}@{alias} points at version {version}, which is missing or broken",
+                    )
+                )
+        default = aliases.get(CHAMPION) or self.versions(name)[-1]
+        if default not in readable:
+            result.skipped[name] = (
+                f"model {name}: its {'champion' if CHAMPION in aliases else 'newest'} version {default} "
+                "is missing or broken (see `sqlscore models verify`)"
+            )
+            return
+        result.cards[name] = cards
+        result.aliases[name] = aliases
+
     def verify(self) -> list[Problem]:
-        """Re-hash every artifact and compare every card with its graph."""
+        """Every problem :meth:`scan` finds, plus a re-hash of every artifact against its card's graph."""
         from sqlscore.registry.graph_check import compare_card_with_graph
 
-        problems: list[Problem] = []
+        scanned = self.scan()
+        problems = list(scanned.problems)
         for name in self.models():
             for version in self.versions(name):
-                folder = self.root / name / version
                 try:
                     card = self.card(name, version)
-                except RegistryError as exc:
-                    problems.append(Problem(str(folder / CARD_FILE), str(exc)))
-                    continue
+                except RegistryError:
+                    continue  # already reported by the scan
                 try:
                     data = self.load_artifact(card)
                 except IntegrityError as exc:
@@ -261,12 +343,14 @@ class Registry:
                     continue
                 for reason in compare_card_with_graph(card, data):
                     problems.append(Problem(str(self.artifact_path(card)), reason))
-            for alias, version in self.aliases(name).items():
-                if version not in self.versions(name):
-                    problems.append(
-                        Problem(
-                            str(self.root / name / ALIASES_FILE),
-                            f"alias {name}@{alias} points at missing version {version}",
-                        )
-                    )
         return problems
+
+
+@dataclass
+class RegistryScan:
+    """What :meth:`Registry.scan` found: usable models, their cards and aliases, and the problems."""
+
+    cards: dict[str, list[ModelCard]] = field(default_factory=dict)  # usable model -> readable versions
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # usable model -> alias -> version
+    skipped: dict[str, str] = field(default_factory=dict)  # unusable model -> why
+    problems: list[Problem] = field(default_factory=list)

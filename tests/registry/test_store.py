@@ -15,6 +15,7 @@ from sqlscore.errors import (
     VersionExistsError,
 )
 from sqlscore.registry import Registry
+from sqlscore.registry.card import card_checksum
 
 
 def test_demo_models_have_champions(demo_env: tuple[Path, Registry]) -> None:
@@ -125,8 +126,20 @@ def test_verify_names_card_graph_mismatch(demo_env: tuple[Path, Registry]) -> No
     card_path = registry.root / "risk" / "1" / "model_card.json"
     card = json.loads(card_path.read_text())
     card["features"][0], card["features"][1] = card["features"][1], card["features"][0]
+    card["card_sha256"] = card_checksum(card)  # a sealed card that disagrees with its graph
     card_path.write_text(json.dumps(card))
     problems = registry.verify()
     assert len(problems) == 1
     assert problems[0].path.endswith("risk/1/model.onnx")
     assert "card features" in problems[0].reason
+
+
+def test_verify_names_a_card_edited_after_export(demo_env: tuple[Path, Registry]) -> None:
+    _, registry = demo_env
+    card_path = registry.root / "risk" / "1" / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card["description"] = "edited by hand"
+    card_path.write_text(json.dumps(card))
+    reasons = {p.path: p.reason for p in registry.verify()}
+    assert "was changed after export" in reasons[str(card_path)]
+    assert "risk@champion points at version 1, which is missing or broken" in " ".join(reasons.values())

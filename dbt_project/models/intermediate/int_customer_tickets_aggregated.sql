@@ -1,5 +1,5 @@
 {#- Support tickets per customer in the 90 days up to var('as_of_date'). -#}
-{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+{%- set as_of = as_of_date() -%}
 
 with
 

@@ -1,5 +1,5 @@
 {#- Usage per customer over trailing windows ending at var('as_of_date'). -#}
-{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+{%- set as_of = as_of_date() -%}
 
 with
 

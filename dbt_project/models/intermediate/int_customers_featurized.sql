@@ -1,6 +1,6 @@
 {#- One row per customer with the churn model's features as of var('as_of_date').
     Only joins, windows and ratios: imputation, scaling and encoding are inside the model. -#}
-{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+{%- set as_of = as_of_date() -%}
 
 with
 

@@ -1,5 +1,5 @@
 {#- One row per loan application submitted up to var('as_of_date'), with the risk model's features. -#}
-{%- set as_of = "date '" ~ var('as_of_date') ~ "'" -%}
+{%- set as_of = as_of_date() -%}
 
 with
 

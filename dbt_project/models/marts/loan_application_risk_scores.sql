@@ -8,7 +8,7 @@ scores as (
 
 current_scores as (
     select * from scores
-    where as_of_date = date '{{ var('as_of_date') }}'
+    where as_of_date = {{ as_of_date() }}
 ),
 
 applications as (

@@ -48,7 +48,7 @@ final as (
         cast(churn_probability as double) as churn_probability,
         {{ score_decile('churn', 'churn_probability') }} as churn_decile,
         {{ model_provenance('churn', engine=var('scoring_engine')) }},
-        cast('{{ var("run_id", invocation_id) }}' as varchar) as run_id,
+        cast({{ run_id() }} as varchar) as run_id,
         cast(current_timestamp as timestamp with time zone) as scored_at,
         cast(feature_hash as varchar) as feature_hash
     from scored

@@ -46,7 +46,7 @@ final as (
         {{ score_decile('risk', 'default_probability') }} as risk_decile,
         cast({{ risk_band('default_probability') }} as varchar) as risk_band,
         {{ model_provenance('risk', engine=var('scoring_engine')) }},
-        cast('{{ var("run_id", invocation_id) }}' as varchar) as run_id,
+        cast({{ run_id() }} as varchar) as run_id,
         cast(current_timestamp as timestamp with time zone) as scored_at,
         cast(feature_hash as varchar) as feature_hash
     from scored
