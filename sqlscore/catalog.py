@@ -15,6 +15,7 @@ import duckdb
 
 from sqlscore.functions.declarations import FunctionDeclaration
 from sqlscore.registry import CHAMPION, ModelCard, Registry
+from sqlscore.warehouse import open_warehouse
 
 CATALOG_TABLE = "ml_models"
 
@@ -150,5 +151,5 @@ def write_function_catalog(
 
 def refresh_catalog_file(warehouse: Path, registry: Registry) -> int:
     """Open the warehouse file, refresh ``ml_models`` and close it again."""
-    with duckdb.connect(str(warehouse)) as con:
+    with open_warehouse(warehouse) as con:
         return refresh_catalog(con, registry)

@@ -23,6 +23,7 @@ from sqlscore.config import warehouse_path
 from sqlscore.functions import load_declarations, register_functions
 from sqlscore.functions.registration import RegistrationReport
 from sqlscore.registry import Registry
+from sqlscore.warehouse import open_warehouse
 
 #: DuckDB's buffer pool keeps the pages of a table being written in memory up to
 #: memory_limit (80% of RAM by default), so peak RSS grows with the rows scored.
@@ -68,8 +69,10 @@ def connect(
     config = dict(config or {})
     if os.environ.get(MEMORY_LIMIT_ENV) and "memory_limit" not in config:
         config["memory_limit"] = os.environ[MEMORY_LIMIT_ENV]
-    target = ":memory:" if database == ":memory:" else str(warehouse_path(database))
-    con = duckdb.connect(target, read_only=read_only, config=config)
+    if database == ":memory:":
+        con = duckdb.connect(":memory:", config=config)
+    else:
+        con = open_warehouse(warehouse_path(database), read_only=read_only, config=config)
     _OPEN.add(con)
     try:
         if not read_only:

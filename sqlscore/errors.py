@@ -19,6 +19,8 @@ message that names the model, version, function or column at fault::
     │   └── CompileError            a model the SQL engine cannot compile (names the op and model)
     ├── GateError                   the gate could not run (a failed expectation is not an error)
     ├── PublishError                publishing or serving failed; consumers keep the last good data
+    ├── RunLockedError              another run holds the warehouse's run lock; nothing was done
+    ├── WarehouseError              the warehouse file cannot be opened (missing folder, lock, read-only)
     └── DemoDataError               demo data generation
 """
 
@@ -83,6 +85,14 @@ class GateError(SqlscoreError):
 
 class PublishError(SqlscoreError):
     """Publishing failed; the published tables and serving file are unchanged."""
+
+
+class RunLockedError(SqlscoreError):
+    """Another ``sqlscore run`` is running on the same warehouse; this one did nothing."""
+
+
+class WarehouseError(SqlscoreError):
+    """The warehouse (or the serving file) cannot be opened as asked; the message says why."""
 
 
 class DemoDataError(SqlscoreError):

@@ -1,19 +1,31 @@
 """Publishing audited candidates, and keeping failed ones for inspection.
 
-Consumers read two things, both switched atomically:
+Consumers read two things: ``published.<table>`` in the warehouse, and the
+serving file (``<warehouse>_serving.duckdb`` by default), a read-only copy for
+other processes (BI tools, the duckdb CLI, ``sqlscore serve``), because DuckDB
+lets only one process open the warehouse for writing. Two files cannot switch
+in one atomic step, so a publish moves them in a recorded order whose every
+crash point the next run repairs (:func:`recover_serving`):
 
-* ``published.<table>`` in the warehouse, replaced for every table in one DuckDB
-  transaction (readers in the warehouse see the old set or the new, never a mix);
-* the serving file (``SQLSCORE_SERVING``, default ``<warehouse>_serving.duckdb``), a
-  read-only copy for other processes (BI tools, the duckdb CLI), because DuckDB
-  lets only one process open the warehouse for writing. It is written beside the
-  old one and renamed over it: a reader opens either the old file or the new.
+1. ``stage_serving_copy``: the new serving file is written whole from the
+   candidates, beside the old one, as ``.<serving>.<run id>.tmp``, and fsynced.
+   A crash here leaves published.* and the serving file as they were; the next
+   run deletes the partial file.
+2. ``publish_candidates``: every ``published.<table>`` is replaced *and* the run
+   is recorded ``published``, in one DuckDB transaction. A crash before the
+   commit changes nothing.
+3. ``swap_serving_copy``: the staged file is renamed over the serving file (an
+   atomic rename; readers open the old file or the new, never a mix). A crash
+   between 2 and 3 leaves the serving file one run behind published.*, with the
+   new one staged: the next run renames it into place (or rebuilds it from
+   published.* if it is gone) before it does anything else.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -26,16 +38,17 @@ CANDIDATE_SCHEMA = "candidate"
 QUARANTINE_SCHEMA = "quarantine"
 SERVING_ENV = "SQLSCORE_SERVING"
 SERVING_INFO_TABLE = "serving_info"
-#: Fault injection for the atomicity tests: seconds to wait inside the publish
-#: transaction and before the serving file's rename, so a test can kill -9 there.
-PAUSE_ENV = "SQLSCORE_PAUSE_IN_PUBLISH"
+#: Fault injection for the crash tests: ``STEP:SECONDS`` pauses that long at a step boundary of
+#: ``sqlscore run`` (see :func:`pause_at`), printing a line a test waits for before its kill -9.
+PAUSE_ENV = "SQLSCORE_PAUSE_AT"
 
 
-def _pause(where: str) -> None:
-    seconds = float(os.environ.get(PAUSE_ENV) or 0)
-    if seconds > 0:
-        print(f"[sqlscore run]     pausing {seconds:g} s {where} ({PAUSE_ENV})", flush=True)
-        time.sleep(seconds)
+def pause_at(step: str) -> None:
+    """Sleep at ``step`` when ``SQLSCORE_PAUSE_AT`` names it (tests kill the run there)."""
+    wanted, _, seconds = (os.environ.get(PAUSE_ENV) or "").partition(":")
+    if wanted == step:
+        print(f"[sqlscore run]     pausing {seconds} s at {step} ({PAUSE_ENV})", flush=True)
+        time.sleep(float(seconds or 30))
 
 
 def serving_path(warehouse: Path) -> Path:
@@ -43,12 +56,65 @@ def serving_path(warehouse: Path) -> Path:
     return Path(explicit) if explicit else warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
 
 
+def staging_path(serving: Path, run_id: str) -> Path:
+    return serving.with_name(f".{serving.name}.{run_id}.tmp")
+
+
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish_candidates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
-    """Replace every ``published.<table>`` by its candidate in one transaction; return row counts."""
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])
+
+
+def stage_serving_copy(
+    con: duckdb.DuckDBPyConnection, serving: Path, tables: list[str], run_id: str, source_schema: str
+) -> Path:
+    """Write the next serving file whole, from ``source_schema``, beside the current one; return it."""
+    for table in tables:
+        check_identifier(table, "table name")
+    staging = staging_path(serving, run_id)
+    _remove_file(staging)
+    try:
+        con.execute(f"attach {_sql_string(str(staging))} as sqlscore_serving_staging")
+        try:
+            counts = []
+            for table in tables:
+                con.execute(
+                    f"create table sqlscore_serving_staging.main.{table} as "
+                    f"select * from {source_schema}.{table}"
+                )
+                counts.append(_count(con, f"sqlscore_serving_staging.main.{table}"))
+            con.execute(
+                f"create table sqlscore_serving_staging.main.{SERVING_INFO_TABLE} as "
+                "select ? as run_id, now() as published_at, t.table_name, t.row_count "
+                "from (select unnest(?::varchar[]) as table_name, unnest(?::bigint[]) as row_count) t",
+                [run_id, tables, counts],
+            )
+        finally:
+            con.execute("detach sqlscore_serving_staging")
+        with open(staging, "rb") as handle:
+            os.fsync(handle.fileno())
+    except (OSError, duckdb.Error) as exc:
+        _remove_file(staging)
+        raise PublishError(
+            f"cannot write the serving copy beside {serving} ({exc}); nothing was published, "
+            "published tables and the serving file are as they were"
+        ) from exc
+    return staging
+
+
+def publish_candidates(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    record: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, int]:
+    """Replace every ``published.<table>`` by its candidate in one transaction; return row counts.
+
+    ``record`` (a callable taking the row counts) runs inside the same transaction,
+    so the run's ``published`` record commits with the tables or not at all.
+    """
     for table in tables:
         check_identifier(table, "table name")
     con.execute(f"create schema if not exists {PUBLISHED_SCHEMA}")
@@ -59,72 +125,101 @@ def publish_candidates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dic
                 f"create or replace table {PUBLISHED_SCHEMA}.{table} as "
                 f"select * from {CANDIDATE_SCHEMA}.{table}"
             )
-        _pause("before committing published.*")
+        rows = {table: _count(con, f"{PUBLISHED_SCHEMA}.{table}") for table in tables}
+        if record is not None:
+            record(rows)
+        pause_at("publish_transaction")
         con.execute("commit")
     except BaseException as exc:
         con.execute("rollback")
         raise PublishError(f"publishing {', '.join(tables)} failed and was rolled back: {exc}") from exc
-    return {
-        table: int(con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{table}").fetchall()[0][0])
-        for table in tables
-    }
+    return rows
 
 
-def write_serving_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], run_id: str) -> None:
-    """Copy the published tables into a new file and rename it over ``target`` atomically."""
-    staging = target.with_name(f".{target.name}.{run_id}.tmp")
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
-        leftover.unlink(missing_ok=True)
+def swap_serving_copy(staging: Path, serving: Path) -> None:
+    """Rename the staged file over the serving file and make the rename durable."""
     try:
-        con.execute(f"attach {_sql_string(str(staging))} as sqlscore_serving_staging")
-        try:
-            for table in tables:
-                con.execute(
-                    f"create table sqlscore_serving_staging.main.{table} as "
-                    f"select * from {PUBLISHED_SCHEMA}.{table}"
-                )
-            con.execute(
-                f"create table sqlscore_serving_staging.main.{SERVING_INFO_TABLE} as "
-                "select ? as run_id, now() as published_at, t.table_name, t.row_count "
-                "from (select unnest(?::varchar[]) as table_name, unnest(?::bigint[]) as row_count) t",
-                [
-                    run_id,
-                    tables,
-                    [
-                        int(con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{t}").fetchall()[0][0])
-                        for t in tables
-                    ],
-                ],
-            )
-        finally:
-            con.execute("detach sqlscore_serving_staging")
-        with open(staging, "rb") as handle:
-            os.fsync(handle.fileno())
-        _pause("before renaming the serving file into place")
-        os.replace(staging, target)
-        directory = os.open(target.parent, os.O_RDONLY)
+        os.replace(staging, serving)
+        directory = os.open(serving.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
-    except BaseException as exc:
-        staging.unlink(missing_ok=True)
+    except OSError as exc:
         raise PublishError(
-            f"writing the serving copy {target} failed; the previous one is intact: {exc}"
+            f"published.* is committed but the serving file {serving} could not be replaced ({exc}); "
+            f"the new copy is kept as {staging} and the next run puts it in place"
         ) from exc
 
 
-def quarantine_candidates(con: duckdb.DuckDBPyConnection, tables: list[str], run_id: str) -> list[str]:
-    """Keep failed candidates as ``quarantine.<table>__<run id>``; return their names."""
+def serving_run_id(serving: Path) -> str | None:
+    """The run id the serving file holds, or None when it is missing or unreadable.
+
+    Opened by a fresh connection closed at once: while a connection to a path is open in a
+    process, DuckDB keeps serving that process the file it first opened.
+    """
+    if not serving.exists():
+        return None
+    try:
+        with duckdb.connect(str(serving), read_only=True) as con:
+            rows = con.execute(f"select distinct run_id from {SERVING_INFO_TABLE}").fetchall()
+    except duckdb.Error:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def recover_serving(
+    con: duckdb.DuckDBPyConnection, serving: Path, tables: list[str], last_published: str | None
+) -> str | None:
+    """Bring the serving file level with published.* after a crash; remove leftovers; say what was done.
+
+    Call holding the run lock, before the run changes anything.
+    """
+    repaired = None
+    if last_published is not None and serving_run_id(serving) != last_published:
+        staged = staging_path(serving, last_published)
+        if serving_run_id(staged) == last_published:
+            swap_serving_copy(staged, serving)
+            repaired = (
+                f"its serving file was put in place by the next run (it had been staged as {staged.name})"
+            )
+        else:
+            present = [t for t in tables if _exists(con, PUBLISHED_SCHEMA, t)]
+            if present:
+                staged = stage_serving_copy(con, serving, present, last_published, PUBLISHED_SCHEMA)
+                swap_serving_copy(staged, serving)
+                repaired = "its serving file was rebuilt from published.* by the next run"
+    for leftover in serving.parent.glob(f".{serving.name}.*.tmp*"):
+        _remove_file(leftover)
+    return repaired
+
+
+def _remove_file(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def quarantine_candidates(
+    con: duckdb.DuckDBPyConnection, tables: list[str], run_id: str, built: set[str]
+) -> list[str]:
+    """Keep this run's failed candidates as ``quarantine.<table>__<run id>``; return their names.
+
+    Only the candidates this run built (``built``, from dbt's results) are kept: when dbt
+    stopped before building a table, what ``candidate.<table>`` holds is an earlier run's.
+    """
     con.execute(f"create schema if not exists {QUARANTINE_SCHEMA}")
     kept = []
     suffix = run_id.replace("-", "")[:12]
     for table in tables:
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [CANDIDATE_SCHEMA, table],
-        ).fetchall()[0][0]
-        if not exists:
+        check_identifier(table, "table name")
+        if table not in built or not _exists(con, CANDIDATE_SCHEMA, table):
             continue
         name = f"{QUARANTINE_SCHEMA}.{table}__{suffix}"
         con.execute(f"create or replace table {name} as select * from {CANDIDATE_SCHEMA}.{table}")

@@ -1,14 +1,18 @@
 """``sqlscore run``: build the candidates with dbt, audit them, publish or block.
 
-One process does it all (dbt runs in-process), so a ``kill -9`` stops
-everything at once: DuckDB discards the uncommitted transaction, the published
-tables and the serving file stay the last good version, and the next run
-starts from there. Exit codes: 0 published, 1 blocked by the gate, 2 error.
+One process does it all (dbt runs in-process) while holding the warehouse's
+run lock, so a second run refuses at once and a ``kill -9`` stops everything:
+DuckDB discards the uncommitted transaction, and the next run marks the killed
+run ``interrupted`` (its ``step`` says how far it got), repairs the serving file
+if the kill fell between the publish commit and the rename (see
+:mod:`sqlscore.publish`), removes the leftovers, and starts from there.
+Exit codes: 0 published, 1 blocked by the gate or dbt's tests, 2 error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -20,21 +24,29 @@ from typing import Any
 import duckdb
 
 from sqlscore.config import project_folder
-from sqlscore.errors import ConfigError, SqlscoreError
+from sqlscore.errors import ConfigError, PublishError, SqlscoreError
 from sqlscore.gate import TableVerdict, validate_tables
+from sqlscore.gate.isolated import remove_scratch
 from sqlscore.gate.suites import expectations_path
 from sqlscore.publish import (
+    CANDIDATE_SCHEMA,
+    pause_at,
     publish_candidates,
     quarantine_candidates,
+    recover_serving,
     serving_path,
-    write_serving_copy,
+    stage_serving_copy,
+    swap_serving_copy,
 )
 from sqlscore.registry import Registry
-from sqlscore.runs import finish_run, start_run
+from sqlscore.run_lock import run_lock
+from sqlscore.runs import RUNS_TABLE, add_note, finish_run, last_published_run, passed_step, start_run
+from sqlscore.warehouse import open_warehouse
 
 PUBLISHED_TABLES = ["customer_churn_scores", "loan_application_risk_scores"]
 SCORING_TABLES = ["scoring.churn_scores", "scoring.risk_scores"]
 EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+DEFAULT_AS_OF = "2026-10-31"
 
 
 @dataclass
@@ -61,10 +73,19 @@ def _profiles_dir() -> Path:
     return Path(os.environ.get("SQLSCORE_PROFILES_DIR") or _dbt_project_dir().resolve().parent)
 
 
+@dataclass
+class DbtBuild:
+    """What ``dbt build`` did: whether every node passed, which tests failed, which models it built."""
+
+    ok: bool
+    failed_tests: list[str] = field(default_factory=list)
+    built: set[str] = field(default_factory=set)
+
+
 def run_dbt_build(
     warehouse: Path, registry: Registry, as_of: str, run_id: str, timings: dict[str, float]
-) -> tuple[bool, str]:
-    """dbt build in this process; (ok, reason). Failed tests block, failed models are errors.
+) -> DbtBuild:
+    """dbt build in this process. Failed tests block (``ok`` False), failed models are errors.
 
     Adds ``dbt_build`` and ``scoring`` (the scoring models' own execution time) to ``timings``.
     """
@@ -84,7 +105,7 @@ def run_dbt_build(
                 "--profiles-dir",
                 str(_profiles_dir()),
                 "--vars",
-                f"{{as_of_date: '{as_of}', run_id: '{run_id}'}}",
+                json.dumps({"as_of_date": as_of, "run_id": run_id}),  # JSON is YAML; values checked
                 "--target-path",
                 str(warehouse.parent / "dbt_target"),
                 "--log-path",
@@ -94,25 +115,26 @@ def run_dbt_build(
     finally:
         _release_dbt_connection()
     timings["dbt_build"] = time.perf_counter() - start
+    results = getattr(result.result, "results", []) or []
     timings["scoring"] = sum(
         float(r.execution_time or 0)
-        for r in getattr(result.result, "results", []) or []
+        for r in results
         if getattr(r.node, "fqn", [None, None])[1:2] == ["scoring"]
     )
-    if result.success:
-        return True, ""
-    if result.exception is not None:
+    if result.exception is not None and not results:
         raise SqlscoreError(f"dbt build could not run: {result.exception}")
-    errors, failed_tests = [], []
-    for node_result in getattr(result.result, "results", []):
+    errors, failed_tests, built = [], [], set()
+    for node_result in results:
         status = str(node_result.status)
         if status == "error":
             errors.append(f"{node_result.node.name}: {(node_result.message or '').strip()[:500]}")
         elif status == "fail":
             failed_tests.append(f"{node_result.node.name} ({node_result.failures} failing rows)")
+        elif status == "success" and getattr(node_result.node, "resource_type", None) == "model":
+            built.add(node_result.node.name)
     if errors:
         raise SqlscoreError("dbt build failed: " + "; ".join(errors))
-    return False, "dbt tests failed: " + "; ".join(failed_tests)
+    return DbtBuild(result.success, failed_tests, built)
 
 
 def _release_dbt_connection() -> None:
@@ -144,6 +166,18 @@ def _model_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows)
 
 
+def parse_as_of(as_of: str | None) -> str:
+    """The as-of date: given, else $SQLSCORE_AS_OF, else the default; refused unless YYYY-MM-DD."""
+    if as_of is None:
+        as_of = os.environ.get("SQLSCORE_AS_OF") or DEFAULT_AS_OF
+    try:
+        if as_of != as_of.strip():
+            raise ValueError("surrounding spaces")
+        return dt.date.fromisoformat(as_of).isoformat()  # "" is refused here, never the default
+    except ValueError as exc:
+        raise ConfigError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from exc
+
+
 def run_pipeline(
     warehouse: Path,
     registry: Registry,
@@ -152,87 +186,152 @@ def run_pipeline(
     expectations: Path | None = None,
     docs_dir: Path | None = None,
 ) -> RunOutcome:
-    as_of = as_of or os.environ.get("SQLSCORE_AS_OF") or "2026-10-31"
-    try:
-        as_of = dt.date.fromisoformat(as_of).isoformat()  # validated: it reaches SQL through dbt vars
-    except ValueError as exc:
-        raise ConfigError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from exc
-    run_id = str(uuid.uuid4())
-    docs_dir = docs_dir or warehouse.parent / "gx_docs"
-    expectations = expectations or expectations_path()
-    say(f"run {run_id}: warehouse {warehouse}, as of {as_of}")
-    try:
-        with duckdb.connect(str(warehouse)) as con:
-            start_run(con, run_id, as_of)
-    except duckdb.Error as exc:
-        raise SqlscoreError(
-            f"cannot open the warehouse {warehouse} for writing (is another run or a writer open?): {exc}"
-        ) from exc
-    try:
-        say("1/3 dbt build (features, scores, candidates, dbt tests)")
-        timings: dict[str, float] = {}
-        built, reason = run_dbt_build(warehouse, registry, as_of, run_id, timings)
-        verdicts: list[TableVerdict] = []
-        if built:
-            say(f"2/3 gate: Great Expectations suites from {expectations} on candidate tables")
-            started = time.perf_counter()
-            verdicts = validate_tables(warehouse, PUBLISHED_TABLES, expectations, docs_dir)
-            timings["gate"] = time.perf_counter() - started
-            say(f"    Data Docs: {docs_dir / 'index.html'}")
-        with duckdb.connect(str(warehouse)) as con:
-            common: dict[str, Any] = {
-                "rows_scored": _rows_scored(con, run_id),
-                "model_versions": _model_versions(con),
-                "timings": timings,
-            }
-            if built and all(v.success for v in verdicts):
-                say("3/3 publish: published.* in one transaction, then the serving file")
-                started = time.perf_counter()
-                rows = publish_candidates(con, PUBLISHED_TABLES)
-                write_serving_copy(con, serving_path(warehouse), PUBLISHED_TABLES, run_id)
-                timings["publish"] = time.perf_counter() - started
-                finish_run(con, run_id, "published", rows_published=rows, **common)
-                return RunOutcome(
-                    run_id,
-                    EXIT_PUBLISHED,
-                    "published",
-                    f"published {rows}; serving file {serving_path(warehouse)}",
-                    verdicts,
-                    rows,
-                    timings=timings,
-                )
-            failures = [
-                {
-                    "table": v.table,
-                    "expectation": f.expectation,
-                    "description": f.description,
-                    "observed": f.observed,
-                }
-                for v in verdicts
-                for f in v.failures
-            ]
-            if not built:
-                failures.append(
-                    {"table": "dbt", "expectation": "dbt tests", "description": reason, "observed": None}
-                )
-            kept = quarantine_candidates(con, PUBLISHED_TABLES, run_id)
-            finish_run(con, run_id, "blocked", failed_expectations=failures, quarantined=kept, **common)
-            return RunOutcome(
-                run_id,
-                EXIT_BLOCKED,
-                "blocked",
-                "the gate blocked the publish; consumers keep the last good version",
-                verdicts,
-                quarantined=kept,
-                timings=timings,
-            )
-    except BaseException as exc:
-        message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
+    """Build, gate and publish, holding the run lock throughout; the outcome says how it ended."""
+    as_of = parse_as_of(as_of)
+    with run_lock(warehouse):
+        run_id = str(uuid.uuid4())
+        say(f"run {run_id}: warehouse {warehouse}, as of {as_of}")
+        with open_warehouse(warehouse) as con:
+            stale = start_run(con, run_id, as_of)
+        for earlier in stale:
+            say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
         try:
-            with duckdb.connect(str(warehouse)) as con:
-                finish_run(con, run_id, "error", message=message)
-        except duckdb.Error as inner:
-            print(f"sqlscore: could not record the error in the runs table: {inner}", file=sys.stderr)
-        if isinstance(exc, SqlscoreError):
-            return RunOutcome(run_id, EXIT_ERROR, "error", message)
-        raise
+            return _run_steps(
+                warehouse,
+                registry,
+                run_id,
+                as_of,
+                expectations or expectations_path(),
+                docs_dir or warehouse.parent / "gx_docs",
+            )
+        except BaseException as exc:
+            _record_failure(warehouse, run_id, exc)
+            if isinstance(exc, SqlscoreError):
+                return RunOutcome(run_id, EXIT_ERROR, "failed", str(exc))
+            raise
+
+
+def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
+    """Close the run's record as failed (or interrupted); the next run does it if this cannot."""
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
+    try:
+        with open_warehouse(warehouse) as con:
+            finish_run(con, run_id, "interrupted" if interrupted else "failed", message=message)
+    except (SqlscoreError, duckdb.Error) as inner:
+        print(
+            f"sqlscore: could not record the end of run {run_id} ({inner}); "
+            "the next run records it as interrupted",
+            file=sys.stderr,
+        )
+
+
+def _run_steps(
+    warehouse: Path, registry: Registry, run_id: str, as_of: str, expectations: Path, docs_dir: Path
+) -> RunOutcome:
+    serving = serving_path(warehouse)
+    with open_warehouse(warehouse) as con:
+        last = last_published_run(con)
+        repaired = recover_serving(con, serving, PUBLISHED_TABLES, last)
+        if repaired and last is not None:
+            add_note(con, last, repaired)
+            say(f"    run {last}: {repaired}")
+    remove_scratch(warehouse)
+
+    say("1/3 dbt build (features, scores, candidates, dbt tests)")
+    timings: dict[str, float] = {}
+    build = run_dbt_build(warehouse, registry, as_of, run_id, timings)
+    with open_warehouse(warehouse) as con:
+        passed_step(con, run_id, "dbt_built")
+    pause_at("dbt_built")
+    verdicts: list[TableVerdict] = []
+    if build.ok:
+        say(f"2/3 gate: Great Expectations suites from {expectations} on candidate tables")
+        started = time.perf_counter()
+        verdicts = validate_tables(warehouse, PUBLISHED_TABLES, expectations, docs_dir)
+        timings["gate"] = time.perf_counter() - started
+        say(f"    Data Docs: {docs_dir / 'index.html'}")
+    with open_warehouse(warehouse) as con:
+        passed_step(con, run_id, "gated")
+        pause_at("gated")
+        common: dict[str, Any] = {
+            "rows_scored": _rows_scored(con, run_id),
+            "model_versions": _model_versions(con),
+            "timings": timings,
+        }
+        if build.ok and all(v.success for v in verdicts):
+            return _publish(con, serving, run_id, verdicts, timings, common)
+        return _block(con, run_id, build, verdicts, timings, common)
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    run_id: str,
+    verdicts: list[TableVerdict],
+    timings: dict[str, float],
+    common: dict[str, Any],
+) -> RunOutcome:
+    """Stage the serving copy, commit published.* with the run's record, then swap the serving file."""
+    say("3/3 publish: the serving copy staged, published.* committed with the run's record, then swapped in")
+    started = time.perf_counter()
+    staged = stage_serving_copy(con, serving, PUBLISHED_TABLES, run_id, CANDIDATE_SCHEMA)
+    passed_step(con, run_id, "serving_staged")
+    pause_at("serving_staged")
+
+    def record(rows: dict[str, int]) -> None:
+        finish_run(con, run_id, "published", rows_published=rows, step="published", **common)
+
+    rows = publish_candidates(con, PUBLISHED_TABLES, record)
+    pause_at("published")
+    try:
+        swap_serving_copy(staged, serving)
+    except PublishError as exc:
+        add_note(con, run_id, str(exc))
+        return RunOutcome(run_id, EXIT_ERROR, "published", str(exc), verdicts, rows, timings=timings)
+    passed_step(con, run_id, "serving_swapped")
+    timings["publish"] = time.perf_counter() - started
+    con.execute(f"update {RUNS_TABLE} set timings = ? where run_id = ?", [json.dumps(timings), run_id])
+    return RunOutcome(
+        run_id,
+        EXIT_PUBLISHED,
+        "published",
+        f"published {rows}; serving file {serving}",
+        verdicts,
+        rows,
+        timings=timings,
+    )
+
+
+def _block(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    build: DbtBuild,
+    verdicts: list[TableVerdict],
+    timings: dict[str, float],
+    common: dict[str, Any],
+) -> RunOutcome:
+    """Keep this run's candidates in quarantine and record what blocked it."""
+    failures = [
+        {"table": v.table, "expectation": f.expectation, "description": f.description, "observed": f.observed}
+        for v in verdicts
+        for f in v.failures
+    ]
+    reasons = [
+        f"{v.table}: {len(v.failures)} of {v.evaluated} expectations failed"
+        for v in verdicts
+        if not v.success
+    ]
+    if not build.ok:
+        failed = "; ".join(build.failed_tests) or "see the dbt log"
+        failures.append({"table": "dbt", "expectation": "dbt tests", "description": failed, "observed": None})
+        reasons.insert(0, f"dbt tests failed: {failed}")
+        unbuilt = [t for t in PUBLISHED_TABLES if t not in build.built]
+        if unbuilt:
+            reasons.append(f"dbt stopped before building {', '.join(unbuilt)} (nothing to quarantine)")
+    kept = quarantine_candidates(con, PUBLISHED_TABLES, run_id, build.built)
+    message = "blocked: " + "; ".join(reasons) + "; consumers keep the last good version"
+    finish_run(
+        con, run_id, "blocked", failed_expectations=failures, quarantined=kept, message=message, **common
+    )
+    return RunOutcome(run_id, EXIT_BLOCKED, "blocked", message, verdicts, quarantined=kept, timings=timings)

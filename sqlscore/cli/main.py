@@ -9,6 +9,7 @@ Exit codes, the same for every command:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -50,9 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     warehouse = Path(warehouse_path(args.warehouse))
     try:
         code: int = args.handler(args, registry, warehouse)
+        sys.stdout.flush()
     except SqlscoreError as exc:
         error(str(exc))
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`sqlscore models show churn | head -3`): end quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_ERROR

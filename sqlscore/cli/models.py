@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
-
 from sqlscore.catalog import refresh_catalog_file
 from sqlscore.cli.output import emit_json, emit_table, warn
+from sqlscore.errors import WarehouseError
 from sqlscore.registry import Registry
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -150,7 +149,7 @@ def _refresh(registry: Registry, warehouse: Path) -> None:
         return
     try:
         refresh_catalog_file(warehouse, registry)
-    except duckdb.IOException as exc:
+    except WarehouseError as exc:
         warn(
             f"registry changed, but ml_models in {warehouse} was not refreshed ({exc}); "
             "it is refreshed by the next sqlscore command that opens the warehouse"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
+from sqlscore.cli.output import error
 from sqlscore.registry import Registry
 
 
@@ -24,9 +26,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     run.set_defaults(handler=cmd_run)
 
 
-def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.runner import run_pipeline
+def _interrupt(signum: int, frame: object) -> None:
+    """A scheduler's SIGTERM ends the run like Ctrl-C: recorded ``interrupted``, lock released."""
+    raise KeyboardInterrupt(f"stopped by signal {signal.Signals(signum).name}")
 
+
+def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.runner import EXIT_ERROR, run_pipeline
+
+    signal.signal(signal.SIGTERM, _interrupt)
     outcome = run_pipeline(
         warehouse.resolve(),
         registry,
@@ -35,8 +43,11 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         docs_dir=Path(args.docs) if args.docs else None,
     )
     for verdict in outcome.verdicts:
-        state = "passed" if verdict.success else "FAILED"
-        print(f"  {verdict.table}: {state} ({verdict.evaluated} expectations)")
+        if verdict.success:
+            print(f"  {verdict.table}: passed ({verdict.evaluated} expectations)")
+        else:
+            failed = f"{len(verdict.failures)} of {verdict.evaluated} expectations failed"
+            print(f"  {verdict.table}: FAILED ({failed})")
         for failure in verdict.failures:
             print(f"    - {failure}")
     for table in outcome.quarantined:
@@ -44,4 +55,6 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
     if outcome.timings:
         print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in outcome.timings.items()))
     print(f"run {outcome.run_id}: {outcome.status}: {outcome.message}")
+    if outcome.exit_code == EXIT_ERROR:
+        error(outcome.message)  # stderr too, where a scheduler looks for the cause
     return outcome.exit_code

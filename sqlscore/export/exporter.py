@@ -30,6 +30,7 @@ from sqlscore.export.graph_fixes import (
     with_named_inputs,
 )
 from sqlscore.export.parity import check_parity
+from sqlscore.export.profile import input_profile
 from sqlscore.export.reference import holdout_metrics, score_reference
 from sqlscore.export.refusals import refuse_unsupported
 from sqlscore.names import check_alias, check_identifier, check_model_name, check_version
@@ -124,7 +125,12 @@ def export_model(
             "opset": dict(TARGET_OPSET),
         },
     )
-    card = store.write_version(card, artifact)
+    profiled = to_polars(training_data, "training_data") if training_data is not None else None
+    if profiled is None or not set(card.feature_names) <= set(profiled.columns):
+        profiled, source = frame, "sample"
+    else:
+        source = "training_data"
+    card = store.write_version(card, artifact, input_profile(profiled, features, source))
     if alias is not None:
         store.promote(name, card.version, alias)
     return card

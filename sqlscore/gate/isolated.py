@@ -14,6 +14,7 @@ has closed its connections, and only while the parent waits for it.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,10 @@ from typing import Any
 from sqlscore.errors import ConfigError, GateError
 from sqlscore.gate.suites import Failure, TableVerdict
 
+#: The request and verdict files live in a scratch folder beside the warehouse under this prefix,
+#: so the next run (holding the run lock) can remove the folders that killed runs left.
+SCRATCH_PREFIX = ".sqlscore-gate-"
+
 #: The errors the worker may report, re-raised as the same class in the parent.
 _ERRORS: dict[str, type[Exception]] = {"ConfigError": ConfigError, "GateError": GateError}
 
@@ -32,7 +37,12 @@ def validate_tables(
     warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
 ) -> list[TableVerdict]:
     """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json`` (in a child)."""
-    with tempfile.TemporaryDirectory(prefix="sqlscore-gate-") as scratch:
+    if not warehouse.parent.is_dir():
+        raise GateError(
+            f"the gate could not validate {', '.join(tables)}: the folder of the warehouse "
+            f"{warehouse} does not exist"
+        )
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=warehouse.parent) as scratch:
         request = Path(scratch) / "request.json"
         answer = Path(scratch) / "verdicts.json"
         request.write_text(
@@ -61,6 +71,12 @@ def validate_tables(
                 f"{child.returncode} and no verdicts: {child.stderr.strip()[-2000:]}"
             )
         return verdicts_from_json(json.loads(answer.read_text()))
+
+
+def remove_scratch(warehouse: Path) -> None:
+    """Remove the scratch folders killed runs left beside ``warehouse`` (hold the run lock)."""
+    for folder in warehouse.parent.glob(f"{SCRATCH_PREFIX}*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def verdicts_as_json(verdicts: list[TableVerdict]) -> dict[str, Any]:

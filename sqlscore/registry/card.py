@@ -26,6 +26,7 @@ from sqlscore.names import check_identifier, check_model_name, check_sha256, che
 
 CARD_FILE = "model_card.json"
 ARTIFACT_FILE = "model.onnx"
+PROFILE_FILE = "input_profile.json"
 CARD_SCHEMA_VERSION = 1
 CHECKSUM_FIELD = "card_sha256"
 
@@ -71,6 +72,8 @@ class ModelCard:
     score_reference: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, Any] = field(default_factory=dict)
     schema_version: int = CARD_SCHEMA_VERSION
+    #: sha256 of ``input_profile.json`` (the training inputs' profile), empty when none was written.
+    input_profile_sha256: str = ""
     card_sha256: str = ""
 
     @property
@@ -158,6 +161,8 @@ def _check_fields(card: ModelCard) -> None:
     if card.task not in TASKS:
         raise ValueError(f"task {card.task!r} is not one of {TASKS}")
     check_sha256(card.sha256, "artifact sha256")
+    if card.input_profile_sha256:
+        check_sha256(card.input_profile_sha256, "input profile sha256")
     if not card.features:
         raise ValueError("the card lists no features")
     for feature in card.features:
@@ -175,3 +180,32 @@ def _check_fields(card: ModelCard) -> None:
     edges = card.score_reference.get("decile_edges") or []
     if not all(isinstance(e, int | float) and math.isfinite(e) for e in edges):
         raise ValueError("score_reference.decile_edges must be finite numbers")
+
+
+def profile_bytes(profile: dict[str, Any]) -> bytes:
+    """The input profile as written to disk (its sha256 is recorded in the card)."""
+    return (json.dumps(profile, indent=1, sort_keys=True, allow_nan=False) + "\n").encode()
+
+
+def parse_profile(data: Any, card: ModelCard, where: str) -> dict[str, Any]:
+    """Check an input profile against its card; raise naming the fault. Its names reach SQL."""
+    try:
+        if not isinstance(data, dict) or not isinstance(data.get("features"), dict):
+            raise ValueError("not an object with a features object")
+        kinds = {f.name: ("number" if f.sql_type == "DOUBLE" else "category") for f in card.features}
+        for name, feature in data["features"].items():
+            if kinds.get(name) != feature.get("kind"):
+                raise ValueError(f"feature {name!r} is not a {feature.get('kind')} input of the model")
+            numbers = [feature.get("null_rate")]
+            if feature["kind"] == "number":
+                numbers += [v for v in (feature.get("min"), feature.get("max")) if v is not None]
+                numbers += list(feature.get("decile_edges", [])) + list(feature.get("bin_shares", []))
+            else:
+                if not all(isinstance(c, str) for c in feature["categories"]):
+                    raise ValueError(f"feature {name!r}: categories must be strings")
+                numbers += list(feature["categories"].values())
+            if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
+                raise ValueError(f"feature {name!r}: every figure must be a finite number")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise IntegrityError(f"input profile {where} of {card.ref} is malformed: {exc}") from exc
+    return data

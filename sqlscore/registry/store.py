@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,15 @@ from sqlscore.errors import (
     VersionExistsError,
 )
 from sqlscore.names import check_alias, check_model_name, check_version, is_model_name, is_version
-from sqlscore.registry.card import ARTIFACT_FILE, CARD_FILE, ModelCard, parse_card
+from sqlscore.registry.card import (
+    ARTIFACT_FILE,
+    CARD_FILE,
+    PROFILE_FILE,
+    ModelCard,
+    parse_card,
+    parse_profile,
+    profile_bytes,
+)
 
 ALIASES_FILE = "aliases.json"
 LOCK_FILE = ".lock"
@@ -150,6 +158,25 @@ class Registry:
             raise ModelNotFoundError(f"no model named {name} in registry {self.root}")
         return self.card(name, versions[-1])
 
+    def input_profile(self, card: ModelCard) -> dict[str, Any] | None:
+        """The checked input profile of a version, or None when it was exported without one."""
+        path = self.root / card.name / card.version / PROFILE_FILE
+        if not path.is_file():
+            if card.input_profile_sha256:
+                raise IntegrityError(f"input profile of model {card.ref} is missing: {path}")
+            return None
+        data = path.read_bytes()
+        if card.input_profile_sha256 and sha256_bytes(data) != card.input_profile_sha256:
+            raise IntegrityError(
+                f"input profile {path} of model {card.ref} was changed after export (sha256 differs "
+                "from the card's); restore it from version control"
+            )
+        try:
+            parsed = json.loads(data)
+        except ValueError as exc:
+            raise IntegrityError(f"input profile {path} of model {card.ref} is not JSON: {exc}") from exc
+        return parse_profile(parsed, card, str(path))
+
     def artifact_path(self, card: ModelCard) -> Path:
         return self.root / card.name / card.version / ARTIFACT_FILE
 
@@ -187,16 +214,24 @@ class Registry:
         versions = self.versions(name)
         return str(int(versions[-1]) + 1) if versions else "1"
 
-    def write_version(self, card: ModelCard, artifact: bytes) -> ModelCard:
+    def write_version(
+        self, card: ModelCard, artifact: bytes, profile: dict[str, Any] | None = None
+    ) -> ModelCard:
         """Write a new version atomically and return its sealed card; an existing version is never touched.
 
-        The card is sealed (its checksum recorded) and put through the same checks
-        as a card read back from disk, so nothing is written that a reader would refuse.
+        The card is sealed (its checksum recorded, and the input profile's when there is one)
+        and put through the same checks as a card read back from disk, so nothing is written
+        that a reader would refuse.
         """
         check_model_name(card.name)
         check_version(card.version)
         if sha256_bytes(artifact) != card.sha256:
             raise IntegrityError(f"card of {card.ref} does not match the artifact being written")
+        written_profile = None
+        if profile is not None:
+            parse_profile(profile, card, f"the new profile of {card.ref}")
+            written_profile = profile_bytes(profile)
+            card = replace(card, input_profile_sha256=sha256_bytes(written_profile))
         card = card.sealed()
         parse_card(json.loads(card.to_json()), card.name, card.version, f"the new card of {card.ref}")
         with self._locked():
@@ -211,6 +246,8 @@ class Registry:
             try:
                 (staging / ARTIFACT_FILE).write_bytes(artifact)
                 (staging / CARD_FILE).write_text(card.to_json())
+                if written_profile is not None:
+                    (staging / PROFILE_FILE).write_bytes(written_profile)
                 for child in staging.iterdir():
                     with open(child, "rb") as fh:
                         os.fsync(fh.fileno())
@@ -343,6 +380,10 @@ class Registry:
                     continue
                 for reason in compare_card_with_graph(card, data):
                     problems.append(Problem(str(self.artifact_path(card)), reason))
+                try:
+                    self.input_profile(card)
+                except IntegrityError as exc:
+                    problems.append(Problem(str(self.root / name / version / PROFILE_FILE), str(exc)))
         return problems
 
 

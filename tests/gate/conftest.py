@@ -88,6 +88,24 @@ class Published:
             "serving_sha256": hashlib.sha256(self.serving.read_bytes()).hexdigest(),
         }
 
+    def serving_matches_published(self) -> bool:
+        """The serving file holds exactly published.* and names the last published run."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            con.execute(f"attach '{self.serving}' as serving (read_only)")
+            last = con.execute(
+                "select run_id from ops.sqlscore_runs where status = 'published' order by ended_at desc limit 1"
+            ).fetchall()[0][0]
+            info = con.execute("select distinct run_id from serving.serving_info").fetchall()
+            same = all(
+                con.execute(
+                    f"select count(*) from ((from published.{t} except all from serving.{t}) "
+                    f"union all (from serving.{t} except all from published.{t}))"
+                ).fetchall()[0][0]
+                == 0
+                for t in TABLES
+            )
+        return info == [(last,)] and same
+
     def last_run(self) -> tuple:  # type: ignore[type-arg]
         return self.sql(
             "select status, failed_expectations, quarantined, message from ops.sqlscore_runs "

@@ -4,6 +4,7 @@ clear and the exit code is right (0 published, 1 blocked by the gate, 2 error)."
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def test_tampered_model_artifact(published: Published) -> None:
     assert result.returncode == 2, result.stdout[-3000:]
     assert "churn:1" in result.stdout and "sha256" in result.stdout
     assert published.consumer_view() == before
-    assert published.last_run()[0] == "error"
+    assert published.last_run()[0] == "failed"
 
 
 def test_missing_feature_column(published: Published) -> None:
@@ -143,23 +144,84 @@ def test_kill_during_scoring(published: Published) -> None:
     assert statuses[-2:] == ["interrupted", "published"]
 
 
-def test_kill_during_publish(published: Published) -> None:
+#: The step boundaries of a run in order, where SQLSCORE_PAUSE_AT can hold it for a kill -9, and the
+#: ``step`` its record must show after the kill.
+BOUNDARIES = [
+    ("dbt_built", "dbt_built"),
+    ("gated", "gated"),
+    ("serving_staged", "serving_staged"),
+    ("publish_transaction", "serving_staged"),  # inside the publish transaction, before its commit
+    ("published", "published"),  # committed, the serving file not yet renamed
+]
+
+
+def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Published) -> None:
+    """kill -9 at each step boundary in turn; after each, consumers see the last good data (or, after
+    the commit, published.* new and the new serving file staged); a second run started meanwhile is
+    refused; the last run repairs everything and leaves no temporary file."""
     published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
     before = published.consumer_view()
-    for marker in ("before committing published", "before renaming the serving file"):
-        process = published.start(SQLSCORE_PAUSE_IN_PUBLISH="30")
-        wait_for_line(process, marker)
+    for pause, recorded_step in BOUNDARIES:
+        process = published.start(SQLSCORE_PAUSE_AT=f"{pause}:60")
+        wait_for_line(process, f"pausing 60 s at {pause}")
+        if pause == "dbt_built":  # one run at a time: a second one is refused at once, naming the holder
+            second = published.run()
+            assert second.returncode == 2 and f"(pid {process.pid})" in second.stderr, second.stderr
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
-        if marker.startswith("before committing"):
-            assert published.consumer_view() == before  # the transaction never committed
+        status, step = published.sql(
+            "select status, step from ops.sqlscore_runs order by started_at desc limit 1"
+        )[0]
+        if pause == "published":
+            assert (status, step) == ("published", "published")
+            after = published.consumer_view()
+            assert after["published"] != before["published"]  # committed
+            assert after["serving_sha256"] == before["serving_sha256"]  # not yet renamed...
+            assert list(published.root.glob(".warehouse_serving.duckdb.*.tmp"))  # ...but staged, whole
         else:
-            # published.* committed, but the serving file is still the previous one, whole
-            assert published.consumer_view()["serving_sha256"] == before["serving_sha256"]
+            assert (status, step) == ("running", recorded_step)  # the next run marks it interrupted
+            assert published.consumer_view() == before
+    # 6 runs recorded: 5 killed (4 before their commit) and none by the refused second run
+    assert published.sql("select count(*) from ops.sqlscore_runs")[0][0] == 1 + len(BOUNDARIES)
+
+    leftover = published.root / ".sqlscore-gate-killed"  # what a kill during the gate leaves
+    leftover.mkdir()
+    (leftover / "request.json").write_text("{}")
     result = published.run()
     assert result.returncode == 0, result.stdout[-3000:]
-    assert not list(published.root.glob(".warehouse_serving.duckdb.*.tmp"))
-    assert published.consumer_view() != before
+    assert "its serving file was put in place by the next run" in result.stdout
+    statuses = published.sql("select status, message from ops.sqlscore_runs order by started_at")[-6:]
+    assert [s for s, _ in statuses] == ["interrupted"] * 4 + ["published", "published"]
+    assert "after step serving_staged" in statuses[3][1]
+    assert published.serving_matches_published()
+    assert not list(published.root.glob(".warehouse_serving.duckdb.*"))
+    assert not list(published.root.glob(".sqlscore-gate-*"))
+
+
+def test_a_lost_staged_copy_is_rebuilt_from_published(published: Published) -> None:
+    published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
+    process = published.start(SQLSCORE_PAUSE_AT="published:60")
+    wait_for_line(process, "pausing 60 s at published")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    for staged in published.root.glob(".warehouse_serving.duckdb.*.tmp"):
+        staged.unlink()
+    assert not published.serving_matches_published()
+    result = published.run()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "rebuilt from published.*" in result.stdout
+    assert published.serving_matches_published()
+
+
+def test_an_unwritable_serving_location_fails_before_publishing(published: Published) -> None:
+    published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
+    before = published.consumer_view()
+    result = published.run(SQLSCORE_SERVING="/proc/sqlscore_serving.duckdb")
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "cannot write the serving copy" in result.stderr and "Traceback" not in result.stderr
+    assert published.consumer_view() == before
+    status, _, _, message = published.last_run()
+    assert status == "failed" and "nothing was published" in message
 
 
 READER = textwrap.dedent(
@@ -212,9 +274,15 @@ def test_published_data_is_readable_from_the_duckdb_file_by_another_process(publ
 
 def test_bad_as_of_and_locked_warehouse_are_errors(published: Published) -> None:
     before = published.consumer_view()
-    bad = published.run("--as-of", "2026-13-01")
-    assert bad.returncode == 2 and "is not a date" in bad.stderr
+    for as_of in ("2026-13-01", "", " 2026-10-31", "2026-10-31'; select 1; --"):
+        bad = published.run("--as-of", as_of)
+        assert bad.returncode == 2 and "is not a date" in bad.stderr, (as_of, bad.stderr)
     with duckdb.connect(str(published.warehouse)):  # another writer holds the file
         locked = published.run()
-    assert locked.returncode == 2 and "cannot open the warehouse" in locked.stderr
+    assert locked.returncode == 2 and "is in use by another process" in locked.stderr
+    assert f"pid {os.getpid()}" in locked.stderr and "Traceback" not in locked.stderr
     assert published.consumer_view() == before
+    # the locked run's record was closed by the next run, which found its process gone
+    assert published.run().returncode == 0
+    statuses = [s for (s,) in published.sql("select status from ops.sqlscore_runs order by started_at")]
+    assert "running" not in statuses

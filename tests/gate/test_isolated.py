@@ -22,6 +22,13 @@ def test_a_warehouse_the_child_cannot_open_is_a_gate_error(tmp_path: Path) -> No
     missing = tmp_path / "no_such_dir" / "warehouse.duckdb"
     with pytest.raises(GateError, match="could not validate customer_churn_scores"):
         validate_tables(missing, ["customer_churn_scores"], REPO / "expectations")
+    not_duckdb = tmp_path / "warehouse.duckdb"
+    not_duckdb.write_text("not a database")
+    with pytest.raises(
+        GateError, match="could not validate customer_churn_scores: .*not a valid DuckDB database"
+    ):
+        validate_tables(not_duckdb, ["customer_churn_scores"], REPO / "expectations")
+    assert not list(tmp_path.glob(".sqlscore-gate-*"))  # the scratch folder went with the child
 
 
 def test_verdicts_survive_the_json_round_trip() -> None:
