@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -111,10 +112,29 @@ create or replace table {FUNCTIONS_TABLE} (
 """
 
 
+PROFILES_TABLE = "ml_input_profiles"
+
+_PROFILES_DDL = f"""
+create or replace table {PROFILES_TABLE} (
+    model_name varchar not null,
+    model_version integer not null,
+    feature varchar not null,
+    kind varchar not null,            -- number or category
+    null_rate double not null,        -- share of NULL (numbers: or NaN; categories: or '') in training
+    min_value double,                 -- numbers: the training range
+    max_value double,
+    categories varchar[],             -- categories: every category seen in training
+    categories_complete boolean,      -- false when training had too many categories to keep them all
+    primary key (model_name, model_version, feature)
+)
+"""
+
+
 def write_function_catalog(
     con: duckdb.DuckDBPyConnection,
     bindings: list[tuple[FunctionDeclaration, ModelCard]],
     failed: dict[str, str] | None = None,
+    profiles: dict[str, dict[str, Any] | None] | None = None,
 ) -> None:
     """Record which function calls which model version, for dbt macros and provenance.
 
@@ -138,15 +158,44 @@ def write_function_catalog(
     rows += [
         (name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()
     ]
+    profile_rows = _profile_rows(bindings, profiles or {})
     con.execute("begin transaction")
     try:
         con.execute(_FUNCTIONS_DDL)
         if rows:
             con.executemany(f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())", rows)
+        con.execute(_PROFILES_DDL)
+        if profile_rows:
+            con.executemany(f"insert into {PROFILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", profile_rows)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _profile_rows(
+    bindings: list[tuple[FunctionDeclaration, ModelCard]], profiles: dict[str, dict[str, Any] | None]
+) -> list[tuple[object, ...]]:
+    """One row per feature of every bound model version that has an input profile."""
+    rows: list[tuple[object, ...]] = []
+    for card in {card.ref: card for _, card in bindings}.values():
+        profile = profiles.get(card.ref)
+        for feature, facts in ((profile or {}).get("features") or {}).items():
+            numeric = facts["kind"] == "number"
+            rows.append(
+                (
+                    card.name,
+                    int(card.version),
+                    feature,
+                    facts["kind"],
+                    facts["null_rate"],
+                    facts.get("min") if numeric else None,
+                    facts.get("max") if numeric else None,
+                    None if numeric else list(facts["categories"]),
+                    None if numeric else bool(facts.get("complete", True)),
+                )
+            )
+    return rows
 
 
 def refresh_catalog_file(warehouse: Path, registry: Registry) -> int:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 import weakref
 from typing import Any
 
 import duckdb
 
-from sqlscore.catalog import refresh_catalog, write_function_catalog
+from sqlscore.binding import bind
 from sqlscore.config import warehouse_path
-from sqlscore.functions import load_declarations, register_functions
 from sqlscore.functions.registration import RegistrationReport
 from sqlscore.registry import Registry
 from sqlscore.warehouse import open_warehouse
@@ -75,17 +73,11 @@ def connect(
         con = open_warehouse(warehouse_path(database), read_only=read_only, config=config)
     _OPEN.add(con)
     try:
-        if not read_only:
-            refresh_catalog(con, store)
-        report = register_functions(con, store, load_declarations(store, udfs, engine), udfs)
-        if not read_only:
-            write_function_catalog(con, report.bindings, report.failed)
+        report = bind(con, store, udfs=udfs, engine=engine, read_only=read_only)
     except BaseException:
         con.close()
         raise
     _REPORTS[con] = report
-    for reason in report.failed.values():
-        print(f"sqlscore: {reason}", file=sys.stderr)
     return con
 
 

@@ -47,6 +47,8 @@ PUBLISHED_TABLES = ["customer_churn_scores", "loan_application_risk_scores"]
 SCORING_TABLES = ["scoring.churn_scores", "scoring.risk_scores"]
 EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 DEFAULT_AS_OF = "2026-10-31"
+#: The dbt generic test that checks scored inputs against the model's training profile.
+INPUT_CHECK_TEST = "inputs_match_training_profile"
 
 
 @dataclass
@@ -80,10 +82,18 @@ class DbtBuild:
     ok: bool
     failed_tests: list[str] = field(default_factory=list)
     built: set[str] = field(default_factory=set)
+    warned_tests: list[str] = field(default_factory=list)
+    #: tables where dbt stored the rows of this build's failed or warned input-profile tests
+    input_findings_tables: list[str] = field(default_factory=list)
 
 
 def run_dbt_build(
-    warehouse: Path, registry: Registry, as_of: str, run_id: str, timings: dict[str, float]
+    warehouse: Path,
+    registry: Registry,
+    as_of: str,
+    run_id: str,
+    timings: dict[str, float],
+    backfill: bool = False,
 ) -> DbtBuild:
     """dbt build in this process. Failed tests block (``ok`` False), failed models are errors.
 
@@ -105,7 +115,8 @@ def run_dbt_build(
                 "--profiles-dir",
                 str(_profiles_dir()),
                 "--vars",
-                json.dumps({"as_of_date": as_of, "run_id": run_id}),  # JSON is YAML; values checked
+                # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
+                json.dumps({"as_of_date": as_of, "run_id": run_id, "backfill": backfill}),
                 "--target-path",
                 str(warehouse.parent / "dbt_target"),
                 "--log-path",
@@ -123,18 +134,46 @@ def run_dbt_build(
     )
     if result.exception is not None and not results:
         raise SqlscoreError(f"dbt build could not run: {result.exception}")
-    errors, failed_tests, built = [], [], set()
+    build = DbtBuild(ok=bool(result.success))
+    errors = []
     for node_result in results:
-        status = str(node_result.status)
+        status, node = str(node_result.status), node_result.node
         if status == "error":
-            errors.append(f"{node_result.node.name}: {(node_result.message or '').strip()[:500]}")
+            errors.append(f"{node.name}: {(node_result.message or '').strip()[:500]}")
         elif status == "fail":
-            failed_tests.append(f"{node_result.node.name} ({node_result.failures} failing rows)")
-        elif status == "success" and getattr(node_result.node, "resource_type", None) == "model":
-            built.add(node_result.node.name)
+            build.failed_tests.append(f"{node.name} ({node_result.failures} failing rows)")
+        elif status == "warn":
+            build.warned_tests.append(f"{node.name} ({node_result.failures} rows)")
+        elif status == "success" and getattr(node, "resource_type", None) == "model":
+            build.built.add(node.name)
+        if status in ("fail", "warn") and node.name.startswith(INPUT_CHECK_TEST):
+            build.input_findings_tables.append(str(node.relation_name))
     if errors:
         raise SqlscoreError("dbt build failed: " + "; ".join(errors))
-    return DbtBuild(result.success, failed_tests, built)
+    return build
+
+
+def input_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
+    """The rows the input-profile tests stored: which column broke which rule, how badly, at what level."""
+    findings = []
+    for table in tables:
+        rows = con.execute(
+            f"select model_name, column_name, rule, expected, rows_breaking, rows_checked, share, level "
+            f"from {table} order by level, column_name"
+        ).fetchall()
+        for model, column, rule, expected, breaking, checked, share, level in rows:
+            findings.append(
+                {
+                    "model": model,
+                    "column": column,
+                    "rule": rule,
+                    "level": level,
+                    "share": share,
+                    "description": f"model {model}, column {column}: {breaking} of {checked} rows "
+                    f"({share:.1%}) break {rule} (expected {expected})",
+                }
+            )
+    return findings
 
 
 def _release_dbt_connection() -> None:
@@ -153,8 +192,15 @@ def _release_dbt_connection() -> None:
 
 
 def _rows_scored(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Rows each scoring table got from this run (0 for a table dbt never built)."""
+    existing = {
+        f"{schema}.{table}"
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
     return {
         table: int(con.execute(f"select count(*) from {table} where run_id = ?", [run_id]).fetchall()[0][0])
+        if table in existing
+        else 0
         for table in SCORING_TABLES
     }
 
@@ -185,8 +231,12 @@ def run_pipeline(
     as_of: str | None = None,
     expectations: Path | None = None,
     docs_dir: Path | None = None,
+    backfill: bool = False,
 ) -> RunOutcome:
-    """Build, gate and publish, holding the run lock throughout; the outcome says how it ended."""
+    """Build, gate and publish, holding the run lock throughout; the outcome says how it ended.
+
+    ``backfill`` rescores an as-of date earlier than the newest one scored (frozen otherwise).
+    """
     as_of = parse_as_of(as_of)
     with run_lock(warehouse):
         run_id = str(uuid.uuid4())
@@ -203,6 +253,7 @@ def run_pipeline(
                 as_of,
                 expectations or expectations_path(),
                 docs_dir or warehouse.parent / "gx_docs",
+                backfill,
             )
         except BaseException as exc:
             _record_failure(warehouse, run_id, exc)
@@ -227,7 +278,13 @@ def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
 
 
 def _run_steps(
-    warehouse: Path, registry: Registry, run_id: str, as_of: str, expectations: Path, docs_dir: Path
+    warehouse: Path,
+    registry: Registry,
+    run_id: str,
+    as_of: str,
+    expectations: Path,
+    docs_dir: Path,
+    backfill: bool,
 ) -> RunOutcome:
     serving = serving_path(warehouse)
     with open_warehouse(warehouse) as con:
@@ -240,9 +297,16 @@ def _run_steps(
 
     say("1/3 dbt build (features, scores, candidates, dbt tests)")
     timings: dict[str, float] = {}
-    build = run_dbt_build(warehouse, registry, as_of, run_id, timings)
+    build = run_dbt_build(warehouse, registry, as_of, run_id, timings, backfill)
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "dbt_built")
+        findings = input_findings(con, build.input_findings_tables)
+    warnings = [f["description"] for f in findings if f["level"] == "warn"]
+    warnings += [
+        f"dbt test warned: {test}" for test in build.warned_tests if not test.startswith(INPUT_CHECK_TEST)
+    ]
+    for warning in warnings:
+        say(f"    warning: {warning}")
     pause_at("dbt_built")
     verdicts: list[TableVerdict] = []
     if build.ok:
@@ -258,10 +322,11 @@ def _run_steps(
             "rows_scored": _rows_scored(con, run_id),
             "model_versions": _model_versions(con),
             "timings": timings,
+            "warnings": warnings,
         }
         if build.ok and all(v.success for v in verdicts):
             return _publish(con, serving, run_id, verdicts, timings, common)
-        return _block(con, run_id, build, verdicts, timings, common)
+        return _block(con, run_id, build, findings, verdicts, timings, common)
 
 
 def _publish(
@@ -307,6 +372,7 @@ def _block(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     build: DbtBuild,
+    findings: list[dict[str, Any]],
     verdicts: list[TableVerdict],
     timings: dict[str, float],
     common: dict[str, Any],
@@ -325,12 +391,23 @@ def _block(
     if not build.ok:
         failed = "; ".join(build.failed_tests) or "see the dbt log"
         failures.append({"table": "dbt", "expectation": "dbt tests", "description": failed, "observed": None})
+        blocking = [f for f in findings if f["level"] == "error"]
+        failures += [
+            {
+                "table": "inputs",
+                "expectation": f["rule"],
+                "description": f["description"],
+                "observed": f["share"],
+            }
+            for f in blocking
+        ]
         reasons.insert(0, f"dbt tests failed: {failed}")
+        reasons[1:1] = [f["description"] for f in blocking]
         unbuilt = [t for t in PUBLISHED_TABLES if t not in build.built]
         if unbuilt:
             reasons.append(f"dbt stopped before building {', '.join(unbuilt)} (nothing to quarantine)")
     kept = quarantine_candidates(con, PUBLISHED_TABLES, run_id, build.built)
-    message = "blocked: " + "; ".join(reasons) + "; consumers keep the last good version"
+    message = "; ".join(reasons) + "; consumers keep the last good version"
     finish_run(
         con, run_id, "blocked", failed_expectations=failures, quarantined=kept, message=message, **common
     )

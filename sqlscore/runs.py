@@ -46,6 +46,7 @@ create table if not exists {RUNS_TABLE} (
 alter table {RUNS_TABLE} add column if not exists timings json;
 alter table {RUNS_TABLE} add column if not exists step varchar;
 alter table {RUNS_TABLE} add column if not exists pid integer;
+alter table {RUNS_TABLE} add column if not exists warnings json;     -- inputs unusual but published
 update {RUNS_TABLE} set status = 'failed' where status = 'error';
 """
 
@@ -59,6 +60,7 @@ _FINISH_FIELDS = {
     "timings",
     "message",
     "step",
+    "warnings",
 }
 
 

@@ -19,6 +19,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "Safe to run again after any failure.",
     )
     run.add_argument("--as-of", help="as-of date of the features (default 2026-10-31 or $SQLSCORE_AS_OF)")
+    run.add_argument(
+        "--backfill",
+        action="store_true",
+        help="rescore an as-of date earlier than the newest one scored (past dates are frozen otherwise)",
+    )
     run.add_argument("--expectations", help="folder of the suites (default expectations/)")
     run.add_argument(
         "--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)"
@@ -41,6 +46,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         as_of=args.as_of,
         expectations=Path(args.expectations) if args.expectations else None,
         docs_dir=Path(args.docs) if args.docs else None,
+        backfill=args.backfill,
     )
     for verdict in outcome.verdicts:
         if verdict.success:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -61,6 +62,8 @@ class RegistrationReport:
     registered: dict[str, str] = field(default_factory=dict)  # function -> name:version
     failed: dict[str, str] = field(default_factory=dict)  # function -> reason
     bindings: list[tuple[FunctionDeclaration, ModelCard]] = field(default_factory=list)
+    #: name:version -> the version's checked input profile (None when it was exported without one)
+    profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def raise_if_failed(self) -> None:
         if self.failed:
@@ -196,6 +199,8 @@ def register_functions(
     for declaration in declarations:
         try:
             card = register_one(con, registry, declaration, generated)
+            if card.ref not in report.profiles:  # the gate checks inputs against it: a bad one fails too
+                report.profiles[card.ref] = registry.input_profile(card)
         except (SqlscoreError, duckdb.Error) as exc:
             report.failed[declaration.name] = (
                 f"function {declaration.name} ({declaration.model}) not registered: {exc}"

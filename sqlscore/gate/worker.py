@@ -19,7 +19,22 @@ from sqlscore.gate.isolated import error_as_json, verdicts_as_json
 from sqlscore.gate.suites import validate_in_this_process
 
 
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when the run that started it dies (``kill -9`` included).
+
+    Otherwise a killed run's gate would go on holding the warehouse open for a while, and the
+    next run would find it "in use by another process". Elsewhere this is a no-op.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def main() -> int:
+    die_with_parent()
     request = json.loads(Path(sys.argv[1]).read_text())
     try:
         verdicts = validate_in_this_process(

@@ -228,6 +228,7 @@ class Registry:
         if sha256_bytes(artifact) != card.sha256:
             raise IntegrityError(f"card of {card.ref} does not match the artifact being written")
         written_profile = None
+        card = replace(card, input_profile_sha256="")  # recorded below only for a profile written here
         if profile is not None:
             parse_profile(profile, card, f"the new profile of {card.ref}")
             written_profile = profile_bytes(profile)

@@ -147,3 +147,80 @@ def test_sql_engine_scores_like_the_onnx_engine(run_dbt, demo_env, dbt_project: 
     assert max(abs(a[1] - b[1]) for a, b in zip(sql_risk, onnx_risk, strict=True)) <= 1e-6
     result = run_dbt("run", "--select", "scoring", "--vars", "{scoring_engine: gpu}", expect_ok=False)
     assert result.returncode != 0 and "engine must be 'onnx' or 'sql'" in result.stdout
+
+
+def test_scores_are_history(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """--full-refresh keeps every score; a deleted customer leaves the current date only; the
+    relationships test keeps passing for history; a rebuild happens only when asked by name."""
+    warehouse, _ = demo_env
+    for as_of in ("2026-09-30", "2026-10-31"):
+        run_dbt("build", "--select", "+scoring", "--vars", f"{{as_of_date: '{as_of}'}}")
+
+    def counts() -> list[tuple]:  # type: ignore[type-arg]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select as_of_date, count(*) from scoring.churn_scores group by all order by all"
+            ).fetchall()
+
+    both = counts()
+    assert len(both) == 2
+    run_dbt("run", "--select", "scoring", "--full-refresh")
+    assert counts() == both  # --full-refresh did not delete history
+
+    with duckdb.connect(str(warehouse)) as con:
+        gone = con.execute("select min(customer_id) from raw.customers").fetchall()[0][0]
+        for table in ("usage_events", "support_tickets", "churn_labels", "customers"):
+            con.execute(f"delete from raw.{table} where customer_id = ?", [gone])
+    run_dbt("build", "--select", "+scoring")  # relationships pass: only the current date is checked
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        dates = con.execute(
+            "select as_of_date from scoring.churn_scores where customer_id = ? order by all", [gone]
+        ).fetchall()
+    assert [str(d) for (d,) in dates] == ["2026-09-30"]  # its past score stays, the current one left
+
+    run_dbt("run", "--select", "scoring", "--full-refresh", "--vars", "{rebuild_scores: true}")
+    assert [d for d, _ in counts()] == [both[1][0]]  # rebuilt when asked by name: only the current date
+
+
+def test_run_parameters_are_checked_before_they_reach_sql(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
+    injected = run_dbt(
+        "run",
+        "--select",
+        "int_customers_featurized",
+        "--vars",
+        '{as_of_date: "2026-10-31\' as x, current_user as y --"}',
+        expect_ok=False,
+    )
+    assert injected.returncode != 0 and "as_of_date must be a date written YYYY-MM-DD" in injected.stdout
+    bad_run_id = run_dbt(
+        "run", "--select", "+churn_scores", "--vars", "{run_id: \"x' || current_user || '\"}", expect_ok=False
+    )
+    assert bad_run_id.returncode != 0 and "run_id must be a uuid" in bad_run_id.stdout
+    (dbt_project / "models" / "scoring" / "hostile_predict.sql").write_text(
+        'select {{ predict("churn\' or true --") }} as score'
+    )
+    hostile = run_dbt("run", "--select", "hostile_predict", expect_ok=False)
+    assert hostile.returncode != 0 and "invalid model name" in hostile.stdout
+
+
+def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = demo_env
+    past = "{as_of_date: '2026-09-30'}"
+    run_dbt("build", "--select", "+scoring", "--vars", past)
+    run_dbt("build", "--select", "+scoring")  # the current date, 2026-10-31
+    card = registry.card("risk", 1)
+    registry.write_version(replace(card, version="2"), registry.load_artifact(card))
+    registry.promote("risk", 2, "champion")
+
+    def versions(as_of: str) -> list[tuple]:  # type: ignore[type-arg]
+        return _query(
+            warehouse,
+            f"select model_version, count(*) from scoring.risk_scores where as_of_date = '{as_of}' group by 1",
+        )
+
+    before = versions("2026-09-30")
+    run_dbt("run", "--select", "scoring", "--vars", past)  # a re-run of a past date after a promotion
+    assert versions("2026-09-30") == before and before[0][0] == 1  # frozen: the published version stays
+    run_dbt("run", "--select", "scoring", "--vars", "{as_of_date: '2026-09-30', backfill: true}")
+    assert versions("2026-09-30") == [(2, before[0][1])]  # rescored, every row, when asked by name
+    assert versions("2026-10-31")[0][0] == 1  # the current date is not touched by a past date's backfill

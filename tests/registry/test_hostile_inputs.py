@@ -81,7 +81,7 @@ EXAMPLES = settings(
     phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found, in seconds
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SQLSCORE_TABLES = {"canary", "ml_models", "ml_functions"}
+SQLSCORE_TABLES = {"canary", "ml_models", "ml_functions", "ml_input_profiles"}
 
 
 class Sandbox:
@@ -167,9 +167,15 @@ def test_export_model_refuses_before_writing(
     sandbox = sandbox_factory()
     model, frame = tiny_model
     for kwargs in ({"name": name}, {"name": "tiny", "alias": alias}, {"name": "tiny", "version": version}):
+        written = sorted(p.relative_to(sandbox.registry.root) for p in sandbox.registry.root.rglob("*"))
         try:
             card = sqlscore.export_model(model, frame, registry=sandbox.registry, **kwargs)
         except SqlscoreError:
+            # refused before anything was written (an alias used to be checked after version 1 was)
+            assert (
+                sorted(p.relative_to(sandbox.registry.root) for p in sandbox.registry.root.rglob("*"))
+                == written
+            )
             continue
         assert (sandbox.registry.root / card.name / card.version / CARD_FILE).is_file()
     sandbox.connect_and_close("sql")

@@ -2,13 +2,16 @@
   Churn probability per customer and as-of date, incremental.
   A row is (re)scored when its (customer, as_of_date) is new, when its features changed
   (feature_hash), or when predict('churn') is bound to another model version than the one
-  that scored it (a new champion rescores the whole current as-of date; earlier as-of dates
-  keep the scores, and the version, they were published with).
+  that scored it (a new champion rescores the whole current as-of date). A run for an as-of
+  date earlier than the newest one here scores nothing: past dates keep the scores, and the
+  version, they were published with, unless a backfill is asked for (as_of_date_is_frozen).
 -#}
 {{
     config(
         unique_key=['customer_id', 'as_of_date'],
         incremental_strategy='delete+insert',
+        full_refresh=sqlscore_full_refresh(),
+        post_hook="{{ remove_departed_keys('customer_id', ref('int_customers_featurized')) }}",
     )
 }}
 
@@ -21,7 +24,8 @@ features as (
 to_score as (
     select * from features
     {% if is_incremental() %}
-    where not exists (
+    where not {{ as_of_date_is_frozen() }}
+      and not exists (
         select 1
         from {{ this }} as scored
         where scored.customer_id = features.customer_id

@@ -6,6 +6,8 @@
     config(
         unique_key=['application_id', 'as_of_date'],
         incremental_strategy='delete+insert',
+        full_refresh=sqlscore_full_refresh(),
+        post_hook="{{ remove_departed_keys('application_id', ref('int_loan_applications_featurized')) }}",
     )
 }}
 
@@ -18,7 +20,8 @@ features as (
 to_score as (
     select * from features
     {% if is_incremental() %}
-    where not exists (
+    where not {{ as_of_date_is_frozen() }}
+      and not exists (
         select 1
         from {{ this }} as scored
         where scored.application_id = features.application_id

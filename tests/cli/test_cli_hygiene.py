@@ -1,0 +1,72 @@
+"""The CLI under the faults an operator meets: one line naming the real cause, exit 2, no traceback;
+and a reader that goes away (``| head``) ends the command quietly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from sqlscore.registry import Registry
+from tests.conftest import SQLSCORE
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, (result.stdout[-2000:], result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def test_a_warehouse_held_by_another_process(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
+    warehouse, _ = demo_env
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(warehouse)!r})
+            print("holding", flush=True)
+            time.sleep(60)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        line = one_line_error(run_cli("sql", "select 1"))
+        assert "is in use by another process" in line and f"pid {holder.pid}" in line
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_missing_folder_and_missing_file(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    missing_folder = tmp_path / "no_such_dir" / "warehouse.duckdb"
+    line = one_line_error(run_cli("--warehouse", str(missing_folder), "sql", "select 1"))
+    assert "folder of the warehouse" in line and "does not exist" in line
+    missing_file = tmp_path / "never_built.duckdb"
+    line = one_line_error(run_cli("--warehouse", str(missing_file), "sql", "--read-only", "select 1"))
+    assert "does not exist" in line
+    assert not missing_file.exists()
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(demo_env: tuple[Path, Registry]) -> None:
+    warehouse, registry = demo_env
+    env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
+    result = subprocess.run(
+        f"{SQLSCORE} sql --format csv 'select * from range(2000000)' | head -2",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.stdout.splitlines() == ["range", "0"]
+    assert result.stderr == "", result.stderr

@@ -1,0 +1,127 @@
+"""Garbage in the raw tables never reaches consumers: each poisoned input is blocked with a message
+naming the column at fault (or, when the data is valid but unusual, published with a recorded
+warning naming it), and what consumers read is unchanged by a blocked run.
+
+The input checks come from each model's training profile (``inputs_match_training_profile``, no
+hand-written suite); the rest from the dbt tests and Great Expectations suites that were already
+there. One real ``sqlscore run`` per case.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from tests.gate.conftest import Published
+
+
+@dataclass(frozen=True)
+class Poison:
+    statements: tuple[str, ...]
+    outcome: str  # blocked, failed (exit 2) or warned (published with a recorded warning)
+    names: tuple[str, ...]  # what the run's message must name
+
+
+CASES = {
+    "charges_minus_1e6": Poison(
+        ("update raw.customers set monthly_charges = -1e6",),
+        "blocked",
+        ("column monthly_charges", "out_of_range"),
+    ),
+    "charges_1e12": Poison(
+        ("update raw.customers set monthly_charges = 1e12",),
+        "blocked",
+        ("column monthly_charges", "out_of_range"),
+    ),
+    "half_the_minutes_1e15": Poison(
+        ("update raw.usage_events set minutes_used = 1e15 where customer_id % 2 = 0",),
+        "blocked",
+        ("column avg_minutes_3m", "out_of_range"),
+    ),
+    "every_charge_negative": Poison(
+        ("update raw.customers set monthly_charges = -abs(monthly_charges)",),
+        "blocked",
+        ("column monthly_charges", "out_of_range"),
+    ),
+    "charges_nan": Poison(
+        ("update raw.customers set monthly_charges = 'NaN'::double",),
+        "blocked",
+        ("column monthly_charges", "nonfinite"),
+    ),
+    "charges_infinity": Poison(
+        (
+            "update raw.customers set monthly_charges = case when customer_id % 2 = 0 then 'inf' else '-inf' end::double",
+        ),
+        "blocked",
+        ("column monthly_charges", "nonfinite"),
+    ),
+    "unseen_plans_and_regions": Poison(
+        (
+            "update raw.customers set plan = 'platinum_xyz' where customer_id % 2 = 0",
+            "update raw.customers set region = 'mars' where customer_id % 2 = 1",
+        ),
+        "blocked",
+        ("column plan", "column region", "unseen_category"),
+    ),
+    "unseen_loan_purposes": Poison(
+        ("update raw.loan_applications set purpose = 'moon_base' where application_id % 2 = 0",),
+        "blocked",
+        ("model risk, column purpose", "unseen_category"),
+    ),
+    "null_storm": Poison(
+        ("update raw.customers set monthly_charges = null where customer_id % 3 = 0",),
+        "blocked",
+        ("null_share_at_most", "monthly_charges"),
+    ),
+    "duplicated_keys": Poison(
+        ("insert into raw.customers select * from raw.customers where customer_id <= 20",),
+        "blocked",
+        ("unique", "customers_customer_id"),
+    ),
+    "text_in_a_number_column": Poison(
+        (
+            "alter table raw.customers alter monthly_charges type varchar "
+            "using coalesce(monthly_charges::varchar || ' EUR', 'n/a')",
+        ),
+        "failed",
+        ("Could not convert", "column monthly_charges"),
+    ),
+    "the_as_of_month_of_usage_missing": Poison(
+        ("delete from raw.usage_events where usage_month = date '2026-10-01'",),
+        "blocked",
+        ("assert_usage_of_the_as_of_month_loaded",),
+    ),
+    "a_few_charges_beyond_the_range": Poison(
+        ("update raw.customers set monthly_charges = 50000 where customer_id % 400 = 0",),
+        "warned",
+        ("column monthly_charges", "out_of_range"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_poisoned_input(published: Published, case: str) -> None:
+    poison = CASES[case]
+    published.execute("update raw.customers set monthly_charges = monthly_charges")  # same data, a real run
+    before = published.consumer_view()
+    published.execute(*poison.statements)
+    result = published.run()
+    output = result.stdout + result.stderr
+    status, _, _, message = published.last_run()
+    expected_code = {"blocked": 1, "failed": 2, "warned": 0}[poison.outcome]
+    assert result.returncode == expected_code, output[-3000:]
+    if poison.outcome == "warned":
+        assert status == "published"
+        warnings = json.dumps(
+            published.sql("select warnings from ops.sqlscore_runs order by started_at desc")[0]
+        )
+        for name in poison.names:
+            assert name in warnings and name in result.stdout, (name, warnings)
+        assert published.consumer_view() != before
+        return
+    assert status == poison.outcome
+    for name in poison.names:
+        assert name in message, (name, message)
+    assert published.consumer_view() == before
