@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/mypy sqlscore
 
 clean:
-	rm -rf $(VENV) warehouse.duckdb warehouse.duckdb.wal dbt_project/target dbt_project/logs
+	rm -rf $(VENV) warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.run.lock warehouse_serving.duckdb dbt_project/target dbt_project/logs
 
 # posit's orbital, for `sqlscore bench` only (its own virtualenv: it pins other onnx/sqlglot versions).
 bench-orbital: .venv-orbital/bin/python

@@ -219,8 +219,8 @@ def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, demo_env) -> 
         )
 
     before = versions("2026-09-30")
-    run_dbt("run", "--select", "scoring", "--vars", past)  # a re-run of a past date after a promotion
+    run_dbt("run", "--select", "+scoring", "--vars", past)  # a re-run of a past date after a promotion
     assert versions("2026-09-30") == before and before[0][0] == 1  # frozen: the published version stays
-    run_dbt("run", "--select", "scoring", "--vars", "{as_of_date: '2026-09-30', backfill: true}")
+    run_dbt("run", "--select", "+scoring", "--vars", "{as_of_date: '2026-09-30', backfill: true}")
     assert versions("2026-09-30") == [(2, before[0][1])]  # rescored, every row, when asked by name
     assert versions("2026-10-31")[0][0] == 1  # the current date is not touched by a past date's backfill
