@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlscore.catalog import refresh_catalog_file
 from sqlscore.cli.output import emit_json, emit_table, warn
-from sqlscore.errors import WarehouseError
+from sqlscore.errors import InvalidNameError, WarehouseError
 from sqlscore.registry import Registry
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -40,6 +40,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     rollback.add_argument("name")
     rollback.add_argument("--alias", required=True)
     rollback.set_defaults(handler=cmd_rollback)
+
+    seal = actions.add_parser(
+        "seal",
+        help="record the checksum of a card exported before cards carried one",
+        description="For registries written by sqlscore before card checksums: checks the card like any "
+        "card read (names, folder, artifact sha256, graph), then records card_sha256 in it. A card that "
+        "already has a checksum is never re-sealed.",
+    )
+    seal.add_argument("ref", metavar="NAME:VERSION", help="the version whose card to seal, e.g. churn:1")
+    seal.set_defaults(handler=cmd_seal)
 
     verify = actions.add_parser(
         "verify",
@@ -127,6 +137,16 @@ def cmd_promote(args: argparse.Namespace, registry: Registry, warehouse: Path) -
 def cmd_rollback(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     before, after = registry.rollback(args.name, args.alias)
     print(f"{args.name}@{args.alias}: {before} -> {after}")
+    _refresh(registry, warehouse)
+    return EXIT_OK
+
+
+def cmd_seal(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    name, separator, version = args.ref.partition(":")
+    if not separator:
+        raise InvalidNameError(f"{args.ref!r}: name the version to seal as NAME:VERSION")
+    card = registry.seal_legacy_card(name, version)
+    print(f"{card.ref}: card sealed (card_sha256 {card.card_sha256[:12]}...)")
     _refresh(registry, warehouse)
     return EXIT_OK
 

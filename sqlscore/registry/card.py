@@ -133,8 +133,9 @@ def parse_card(data: Any, name: str, version: str, where: str) -> ModelCard:
         recorded = data.get(CHECKSUM_FIELD)
         if not recorded:
             raise IntegrityError(
-                f"model card {where} of {ref} has no {CHECKSUM_FIELD}: it was not written by "
-                "sqlscore's export; export the model again"
+                f"model card {where} of {ref} has no {CHECKSUM_FIELD}: it was written before cards "
+                f"carried one, or not by sqlscore; check it and run `sqlscore models seal {ref}`, "
+                "or export the model again"
             )
         if card_checksum(data) != recorded:
             raise IntegrityError(

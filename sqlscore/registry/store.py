@@ -33,8 +33,10 @@ from sqlscore.names import check_alias, check_model_name, check_version, is_mode
 from sqlscore.registry.card import (
     ARTIFACT_FILE,
     CARD_FILE,
+    CHECKSUM_FIELD,
     PROFILE_FILE,
     ModelCard,
+    card_checksum,
     parse_card,
     parse_profile,
     profile_bytes,
@@ -300,6 +302,36 @@ class Registry:
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         os.replace(tmp, path)
+
+    def seal_legacy_card(self, name: str, version: str | int) -> ModelCard:
+        """Record ``card_sha256`` in a card exported before cards carried one; return the card.
+
+        Only a card with no checksum at all is sealed (an edited card keeps failing its
+        checksum), and only after the same checks as any card read (name and version against
+        the folder, every name, the artifact's sha256 and graph): sealing vouches for the card
+        as it is now, so look at it first (``sqlscore models show``'s fields are all in it).
+        """
+        check_model_name(name)
+        version = check_version(version)
+        path = self.root / name / version / CARD_FILE
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise IntegrityError(f"model card {path} of {name}:{version} is unreadable: {exc}") from exc
+        if not isinstance(data, dict) or data.get(CHECKSUM_FIELD):
+            raise IntegrityError(f"model card {path} of {name}:{version} already has a checksum; not sealed")
+        data[CHECKSUM_FIELD] = card_checksum(data)
+        card = parse_card(data, name, version, str(path))
+        from sqlscore.registry.graph_check import compare_card_with_graph
+
+        problems = compare_card_with_graph(card, self.load_artifact(card))
+        if problems:
+            raise IntegrityError("; ".join(problems))
+        with self._locked():
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(data, indent=2) + "\n")
+            os.replace(tmp, path)
+        return card
 
     # -------------------------------------------------------------- verifying
     def scan(self) -> RegistryScan:

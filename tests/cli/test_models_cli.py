@@ -87,3 +87,27 @@ def test_promote_rollback_refresh_ml_models(run_cli, demo_env: tuple[Path, Regis
     assert champion() == [("churn", 1), ("risk", 1)]
     again = run_cli("models", "rollback", "risk", "--alias", "champion")
     assert again.returncode == 2 and "no previous holder" in again.stderr
+
+
+def test_seal_a_card_written_before_checksums(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
+    _, registry = demo_env
+    path = registry.root / "churn" / "1" / "model_card.json"
+    card = json.loads(path.read_text())
+    del card["card_sha256"]  # as sqlscore wrote cards before this release
+    path.write_text(json.dumps(card))
+    listed = run_cli("models", "list")
+    assert "churn" not in listed.stdout and "sqlscore models seal churn:1" in listed.stderr
+    sealed = run_cli("models", "seal", "churn:1")
+    assert sealed.returncode == 0, sealed.stderr
+    assert run_cli("models", "verify").returncode == 0
+    again = run_cli("models", "seal", "churn:1")
+    assert again.returncode == 2 and "already has a checksum" in again.stderr
+    # an unsealed card that points elsewhere is refused, not sealed
+    risk = registry.root / "risk" / "1" / "model_card.json"
+    hostile = json.loads(risk.read_text())
+    del hostile["card_sha256"]
+    hostile["name"] = "../churn"
+    risk.write_text(json.dumps(hostile))
+    refused = run_cli("models", "seal", "risk:1")
+    assert refused.returncode == 2 and "lies in the folder of risk:1" in refused.stderr
+    assert "card_sha256" not in json.loads(risk.read_text())
