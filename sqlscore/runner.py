@@ -140,6 +140,8 @@ def run_dbt_build(
         status, node = str(node_result.status), node_result.node
         if status == "error":
             errors.append(f"{node.name}: {(node_result.message or '').strip()[:500]}")
+        elif status == "fail" and node.name.startswith(INPUT_CHECK_TEST):
+            build.failed_tests.append(node.name)  # its count is a fail_calc score; the findings say more
         elif status == "fail":
             build.failed_tests.append(f"{node.name} ({node_result.failures} failing rows)")
         elif status == "warn":

@@ -8,9 +8,9 @@
                      each side; a column never negative in training may not turn negative
     unseen_category  a category the model was never trained on (skipped when training had too
                      many categories to keep them all)
-  The test fails (blocks the run) on any 'error' row and warns on 'warn' rows only: the
-  fail_calc counts an error as a million. Failing rows are stored, so `sqlscore run` can name
-  the columns in its summary.
+  Every check is counted in one scan of the inputs. The test fails (blocks the run) on any
+  'error' row and warns on 'warn' rows only: the fail_calc counts an error as a million.
+  Failing rows are stored, so `sqlscore run` can name the columns in its summary.
 -#}
 {% test inputs_match_training_profile(model, model_name) %}
 {{ config(
@@ -35,42 +35,51 @@
         ~ "from main.ml_input_profiles where model_name = '" ~ bound[1] ~ "' and model_version = "
         ~ bound[2] ~ " order by feature").rows -%}
 {%- endif %}
-with checks as (
+{#- every check is a (column, rule, expected, condition); all are counted in one scan -#}
+{%- set checks = [] -%}
+{%- for feature, kind, low, high, lowest, highest, categories_json, complete in profile -%}
+    {%- do _sqlscore_checked(feature, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'feature name') -%}
+    {%- set value = "cast(" ~ adapter.quote(feature) ~ " as double)" -%}
+    {%- if kind == 'number' -%}
+        {%- do checks.append({'column': feature, 'rule': 'nonfinite', 'expected': 'finite numbers or NULL',
+                              'condition': "isnan(" ~ value ~ ") or isinf(" ~ value ~ ")"}) -%}
+        {%- if low is not none and high is not none -%}
+            {%- do checks.append({'column': feature, 'rule': 'out_of_range',
+                'expected': 'within the training range ' ~ low ~ ' to ' ~ high ~ ', widened to '
+                            ~ lowest ~ ' to ' ~ highest,
+                'condition': "isfinite(" ~ value ~ ") and (" ~ value ~ " < cast('" ~ lowest ~ "' as double) or "
+                             ~ value ~ " > cast('" ~ highest ~ "' as double))"}) -%}
+        {%- endif -%}
+    {%- elif complete -%}
+        {%- set categories = fromjson(categories_json) if categories_json else [] -%}
+        {%- set quoted = [] -%}
+        {%- for category in categories -%}
+            {%- do quoted.append("'" ~ (category | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- set column = adapter.quote(feature) -%}
+        {%- do checks.append({'column': feature, 'rule': 'unseen_category',
+            'expected': 'one of the ' ~ (categories | length) ~ ' training categories',
+            'condition': column ~ " is not null and " ~ column ~ " <> ''"
+                         ~ ((" and " ~ column ~ " not in (" ~ (quoted | join(', ')) ~ ")") if quoted else "")}) -%}
+    {%- endif -%}
+{%- endfor %}
+with counts as (
+    select
+        count(*) as rows_checked
+        {%- for check in checks %},
+        count(*) filter (where {{ check['condition'] }}) as breaking_{{ loop.index }}
+        {%- endfor %}
+    from {{ model }}
+),
+
+checks as (
     select cast(null as varchar) as column_name, cast(null as varchar) as rule,
            cast(null as varchar) as expected, 0 as rows_breaking, 0 as rows_checked
     where false
-    {%- for feature, kind, low, high, lowest, highest, categories_json, complete in profile %}
-    {%- set categories = fromjson(categories_json) if categories_json else [] %}
-    {%- do _sqlscore_checked(feature, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'feature name') %}
-    {%- set column = adapter.quote(feature) %}
-    {%- if kind == 'number' %}
+    {%- for check in checks %}
     union all
-    select '{{ feature }}', 'nonfinite', 'finite numbers or NULL',
-           count(*) filter (where isnan(cast({{ column }} as double)) or isinf(cast({{ column }} as double))),
-           count(*)
-    from {{ model }}
-    {%- if low is not none and high is not none %}
-    union all
-    select '{{ feature }}', 'out_of_range',
-           'within the training range {{ low }} to {{ high }}, widened to {{ lowest }} to {{ highest }}',
-           count(*) filter (where isfinite(cast({{ column }} as double))
-                              and (cast({{ column }} as double) < cast('{{ lowest }}' as double)
-                                   or cast({{ column }} as double) > cast('{{ highest }}' as double))),
-           count(*)
-    from {{ model }}
-    {%- endif %}
-    {%- elif complete %}
-    union all
-    select '{{ feature }}', 'unseen_category', 'one of the {{ categories | length }} training categories',
-           count(*) filter (where {{ column }} is not null and {{ column }} <> ''
-           {%- if categories | length > 0 %}
-                              and {{ column }} not in (
-               {%- for category in categories %}'{{ category | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
-           )
-           {%- endif %}),
-           count(*)
-    from {{ model }}
-    {%- endif %}
+    select '{{ check['column'] }}', '{{ check['rule'] }}', '{{ check['expected'] }}', breaking_{{ loop.index }}, rows_checked
+    from counts
     {%- endfor %}
 ),
 
@@ -85,10 +94,10 @@ judged as (
         rows_breaking / nullif(rows_checked, 0)::double as share,
         case
             when rows_breaking / nullif(rows_checked, 0)::double > case rule
-                {%- for rule, limits in rules.items() %} when '{{ rule }}' then {{ limits['error'] }}{% endfor %} end
+                {%- for rule, limits in rules.items() %} when '{{ rule }}' then {{ limits['error'] | float }}{% endfor %} end
                 then 'error'
             when rows_breaking / nullif(rows_checked, 0)::double > case rule
-                {%- for rule, limits in rules.items() %} when '{{ rule }}' then {{ limits['warn'] }}{% endfor %} end
+                {%- for rule, limits in rules.items() %} when '{{ rule }}' then {{ limits['warn'] | float }}{% endfor %} end
                 then 'warn'
         end as level
     from checks
