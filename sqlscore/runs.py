@@ -109,12 +109,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, **field
 
 
 def last_published_run(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The id of the newest run that committed a publish, or None."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = 'sqlscore_runs'"
-    ).fetchall()[0][0]
-    if not exists:
-        return None
+    """The id of the newest run that committed a publish, or None (call after :func:`start_run`)."""
     rows = con.execute(
         f"select run_id from {RUNS_TABLE} where status = 'published' order by ended_at desc limit 1"
     ).fetchall()

@@ -98,6 +98,7 @@ def export_model(
         card_metrics.update(
             holdout_metrics(np.asarray(target), outputs, outputs if classifier else None, classes)
         )
+    training = to_polars(training_data, "training_data") if training_data is not None else None
     graph = _graph_outputs(artifact)
     new_version = check_version(version) if version is not None else store.next_version(name)
     card = ModelCard(
@@ -112,9 +113,7 @@ def export_model(
         estimator=_describe(estimator),
         description=description,
         training_metrics=card_metrics,
-        training_data=fingerprint(to_polars(training_data, "training_data"))
-        if training_data is not None
-        else {},
+        training_data=fingerprint(training) if training is not None else {},
         parity=parity.as_dict(),
         score_reference=score_reference(np.asarray(scores, dtype=np.float64)),
         versions={
@@ -125,12 +124,11 @@ def export_model(
             "opset": dict(TARGET_OPSET),
         },
     )
-    profiled = to_polars(training_data, "training_data") if training_data is not None else None
-    if profiled is None or not set(card.feature_names) <= set(profiled.columns):
-        profiled, source = frame, "sample"
+    if training is not None and set(card.feature_names) <= set(training.columns):
+        profile = input_profile(training, features, "training_data")
     else:
-        source = "training_data"
-    card = store.write_version(card, artifact, input_profile(profiled, features, source))
+        profile = input_profile(frame, features, "sample")
+    card = store.write_version(card, artifact, profile)
     if alias is not None:
         store.promote(name, card.version, alias)
     return card
