@@ -40,7 +40,15 @@ from sqlscore.publish import (
 )
 from sqlscore.registry import Registry
 from sqlscore.run_lock import run_lock
-from sqlscore.runs import RUNS_TABLE, add_note, finish_run, last_published_run, passed_step, start_run
+from sqlscore.runs import (
+    RUNS_TABLE,
+    add_note,
+    finish_run,
+    last_published_run,
+    moves_forward,
+    passed_step,
+    start_run,
+)
 from sqlscore.warehouse import open_warehouse
 
 PUBLISHED_TABLES = ["customer_churn_scores", "loan_application_risk_scores"]
@@ -49,6 +57,10 @@ EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 DEFAULT_AS_OF = "2026-10-31"
 #: The dbt generic test that checks scored inputs against the model's training profile.
 INPUT_CHECK_TEST = "inputs_match_training_profile"
+#: The dbt generic test that checks each source's declared freshness inside the build.
+FRESHNESS_TEST = "loaded_as_fresh_as_declared"
+#: Tests whose failing rows carry a level (warn/error) and whose dbt count is a fail_calc score.
+LEVELLED_TESTS = (INPUT_CHECK_TEST, FRESHNESS_TEST)
 
 
 @dataclass
@@ -83,8 +95,9 @@ class DbtBuild:
     failed_tests: list[str] = field(default_factory=list)
     built: set[str] = field(default_factory=set)
     warned_tests: list[str] = field(default_factory=list)
-    #: tables where dbt stored the rows of this build's failed or warned input-profile tests
-    input_findings_tables: list[str] = field(default_factory=list)
+    #: tables where dbt stored the rows of this build's failed or warned levelled tests
+    #: (input profile, source freshness)
+    findings_tables: list[str] = field(default_factory=list)
 
 
 def run_dbt_build(
@@ -94,9 +107,12 @@ def run_dbt_build(
     run_id: str,
     timings: dict[str, float],
     backfill: bool = False,
+    record_history: bool = True,
 ) -> DbtBuild:
     """dbt build in this process. Failed tests block (``ok`` False), failed models are errors.
 
+    ``record_history`` False leaves the snapshots out: a backfill or a run for a date earlier
+    than an earlier run's reads the attribute history, it must not stamp versions with its date.
     Adds ``dbt_build`` and ``scoring`` (the scoring models' own execution time) to ``timings``.
     """
     from dbt.cli.main import dbtRunner
@@ -121,6 +137,7 @@ def run_dbt_build(
                 str(warehouse.parent / "dbt_target"),
                 "--log-path",
                 str(warehouse.parent / "dbt_logs"),
+                *([] if record_history else ["--exclude", "resource_type:snapshot"]),
             ]
         )
     finally:
@@ -138,43 +155,66 @@ def run_dbt_build(
     errors = []
     for node_result in results:
         status, node = str(node_result.status), node_result.node
+        levelled = _generic_test_name(node) in LEVELLED_TESTS
         if status == "error":
             errors.append(f"{node.name}: {(node_result.message or '').strip()[:500]}")
-        elif status == "fail" and node.name.startswith(INPUT_CHECK_TEST):
+        elif status == "fail" and levelled:
             build.failed_tests.append(node.name)  # its count is a fail_calc score; the findings say more
         elif status == "fail":
             build.failed_tests.append(f"{node.name} ({node_result.failures} failing rows)")
-        elif status == "warn":
+        elif status == "warn" and not levelled:  # a levelled test's warnings are its findings
             build.warned_tests.append(f"{node.name} ({node_result.failures} rows)")
         elif status == "success" and getattr(node, "resource_type", None) == "model":
             build.built.add(node.name)
-        if status in ("fail", "warn") and node.name.startswith(INPUT_CHECK_TEST):
-            build.input_findings_tables.append(str(node.relation_name))
+        if status in ("fail", "warn") and levelled:
+            build.findings_tables.append(str(node.relation_name))
     if errors:
         raise SqlscoreError("dbt build failed: " + "; ".join(errors))
     return build
 
 
-def input_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
-    """The rows the input-profile tests stored: which column broke which rule, how badly, at what level."""
+def _generic_test_name(node: Any) -> str | None:
+    """The generic test a dbt test node instantiates (None for models and singular tests)."""
+    metadata = getattr(node, "test_metadata", None)
+    return getattr(metadata, "name", None)
+
+
+def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
+    """The rows the levelled tests stored: what broke, how badly, at what level (warn or error).
+
+    Input-profile rows name the model, column and rule; freshness rows name the source table.
+    """
     findings = []
     for table in tables:
-        rows = con.execute(
-            f"select model_name, column_name, rule, expected, rows_breaking, rows_checked, share, level "
-            f"from {table} order by level, column_name"
-        ).fetchall()
-        for model, column, rule, expected, breaking, checked, share, level in rows:
-            findings.append(
-                {
-                    "model": model,
-                    "column": column,
-                    "rule": rule,
-                    "level": level,
-                    "share": share,
-                    "description": f"model {model}, column {column}: {breaking} of {checked} rows "
-                    f"({share:.1%}) break {rule} (expected {expected})",
-                }
-            )
+        cursor = con.execute(f"select * from {table} order by level")
+        columns = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            if "rule" in row:  # inputs_match_training_profile
+                description = (
+                    f"model {row['model_name']}, column {row['column_name']}: {row['rows_breaking']} of "
+                    f"{row['rows_checked']} rows ({row['share']:.1%}) break {row['rule']} "
+                    f"(expected {row['expected']})"
+                )
+                findings.append(
+                    {
+                        "table": "inputs",
+                        "rule": row["rule"],
+                        "level": row["level"],
+                        "share": row["share"],
+                        "description": description,
+                    }
+                )
+            else:  # loaded_as_fresh_as_declared
+                findings.append(
+                    {
+                        "table": row["source_table"],
+                        "rule": "source freshness",
+                        "level": row["level"],
+                        "share": None,
+                        "description": row["description"],
+                    }
+                )
     return findings
 
 
@@ -295,18 +335,19 @@ def _run_steps(
         if repaired and last is not None:
             add_note(con, last, repaired)
             say(f"    run {last}: {repaired}")
+        record_history = not backfill and moves_forward(con, run_id, as_of)
     remove_scratch(warehouse)
 
     say("1/3 dbt build (features, scores, candidates, dbt tests)")
+    if not record_history:
+        say(f"    {as_of} is a past date: attribute history is read, not recorded (snapshots left out)")
     timings: dict[str, float] = {}
-    build = run_dbt_build(warehouse, registry, as_of, run_id, timings, backfill)
+    build = run_dbt_build(warehouse, registry, as_of, run_id, timings, backfill, record_history)
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "dbt_built")
-        findings = input_findings(con, build.input_findings_tables)
+        findings = levelled_findings(con, build.findings_tables)
     warnings = [f["description"] for f in findings if f["level"] == "warn"]
-    warnings += [
-        f"dbt test warned: {test}" for test in build.warned_tests if not test.startswith(INPUT_CHECK_TEST)
-    ]
+    warnings += [f"dbt test warned: {test}" for test in build.warned_tests]
     for warning in warnings:
         say(f"    warning: {warning}")
     pause_at("dbt_built")
@@ -396,7 +437,7 @@ def _block(
         blocking = [f for f in findings if f["level"] == "error"]
         failures += [
             {
-                "table": "inputs",
+                "table": f["table"],
                 "expectation": f["rule"],
                 "description": f["description"],
                 "observed": f["share"],

@@ -121,3 +121,16 @@ def add_note(con: duckdb.DuckDBPyConnection, run_id: str, note: str) -> None:
     con.execute(
         f"update {RUNS_TABLE} set message = concat_ws(' ', message, ?) where run_id = ?", [note, run_id]
     )
+
+
+def moves_forward(con: duckdb.DuckDBPyConnection, run_id: str, as_of_date: str) -> bool:
+    """Whether no earlier run had an as-of date later than this run's.
+
+    Only such a run records history (dbt snapshots stamped with the as-of date): a run for a
+    past date reads the history the runs of that date recorded and must not rewrite it.
+    """
+    rows = con.execute(
+        f"select count(*) from {RUNS_TABLE} where run_id <> ? and as_of_date > cast(? as date)",
+        [run_id, as_of_date],
+    ).fetchall()
+    return int(rows[0][0]) == 0

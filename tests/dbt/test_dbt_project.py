@@ -44,9 +44,11 @@ def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -
         con.execute("update raw.customers set monthly_charges = monthly_charges + 50 where customer_id = 10")
         new_id = con.execute("select max(customer_id) + 1 from raw.customers").fetchall()[0][0]
         con.execute(
-            "insert into raw.customers select ? , date '2026-01-15', 'basic', 'north', 'card', 25.0", [new_id]
+            "insert into raw.customers (customer_id, signup_date, plan, region, payment_method, monthly_charges)"
+            " select ?, date '2026-01-15', 'basic', 'north', 'card', 25.0",
+            [new_id],
         )
-    run_dbt("run", "--select", "+scoring")
+    run_dbt("build", "--select", "+scoring")  # build: the snapshot records the changed attributes
     rows = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
     assert len(rows) == len(before) + 1
     changed = {cid for cid in rows if rows[cid] != before.get(cid)}
@@ -81,7 +83,7 @@ def test_contract_violation_fails_with_a_clear_message(run_dbt, dbt_project: Pat
             "cast({{ score_decile('churn', 'churn_probability') }} as varchar) as churn_decile",
         )
     )
-    result = run_dbt("run", "--select", "+churn_scores", expect_ok=False)
+    result = run_dbt("build", "--select", "+churn_scores", expect_ok=False)
     assert result.returncode != 0
     assert "contract" in result.stdout.lower()
     assert "churn_decile" in result.stdout
@@ -115,7 +117,16 @@ def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # typ
     """Training (sqlscore/demo/features.sql) and scoring (dbt intermediate) compute the same features."""
     warehouse, _ = demo_env
     for as_of in (TRAINING_AS_OF, "2026-10-31"):
-        run_dbt("run", "--select", "+intermediate", "--vars", f"{{as_of_date: '{as_of}'}}")
+        # cautious: leaves out the tests that also read the scoring tables, not built here
+        run_dbt(
+            "build",
+            "--select",
+            "+intermediate",
+            "--indirect-selection",
+            "cautious",
+            "--vars",
+            f"{{as_of_date: '{as_of}'}}",
+        )
         for name, table, _key in (
             ("churn", "int_customers_featurized", "customer_id"),
             ("risk", "int_loan_applications_featurized", "application_id"),
@@ -136,7 +147,7 @@ def test_sql_engine_scores_like_the_onnx_engine(run_dbt, demo_env, dbt_project: 
     warehouse, _ = demo_env
     scores = "select customer_id, churn_probability from scoring.churn_scores order by 1"
     risk = "select application_id, default_probability from scoring.risk_scores order by 1"
-    run_dbt("run", "--select", "+scoring")
+    run_dbt("build", "--select", "+scoring")
     onnx_churn, onnx_risk = _query(warehouse, scores), _query(warehouse, risk)
     run_dbt("run", "--select", "scoring", "--full-refresh", "--vars", "{scoring_engine: sql}")
     compiled = (dbt_project / "target" / "compiled").rglob("churn_scores.sql")
@@ -193,7 +204,12 @@ def test_run_parameters_are_checked_before_they_reach_sql(run_dbt, dbt_project: 
     )
     assert injected.returncode != 0 and "as_of_date must be a date written YYYY-MM-DD" in injected.stdout
     bad_run_id = run_dbt(
-        "run", "--select", "+churn_scores", "--vars", "{run_id: \"x' || current_user || '\"}", expect_ok=False
+        "build",
+        "--select",
+        "+churn_scores",
+        "--vars",
+        "{run_id: \"x' || current_user || '\"}",
+        expect_ok=False,
     )
     assert bad_run_id.returncode != 0 and "run_id must be a uuid" in bad_run_id.stdout
     (dbt_project / "models" / "scoring" / "hostile_predict.sql").write_text(
@@ -224,3 +240,72 @@ def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, demo_env) -> 
     run_dbt("run", "--select", "+scoring", "--vars", "{as_of_date: '2026-09-30', backfill: true}")
     assert versions("2026-09-30") == [(2, before[0][1])]  # rescored, every row, when asked by name
     assert versions("2026-10-31")[0][0] == 1  # the current date is not touched by a past date's backfill
+
+
+def test_a_past_as_of_date_reads_the_attributes_it_had(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """A customer's attributes come from the snapshot version valid at the as-of date: the current
+    date reads a change, a backfill of the past date after a promotion rescores every row with the
+    attributes that date had (same scores), and a by-hand build of a past date cannot rewrite history."""
+    warehouse, registry = demo_env
+    past = "{as_of_date: '2026-09-30'}"
+    run_dbt("build", "--select", "+scoring", "--vars", past)
+    scores_then = (
+        "select customer_id, churn_probability from scoring.churn_scores where as_of_date = '2026-09-30'"
+    )
+    original = dict(_query(warehouse, scores_then))
+    with duckdb.connect(str(warehouse)) as con:
+        (plan, charges) = con.execute(
+            "select plan, monthly_charges from raw.customers where customer_id = 10"
+        ).fetchall()[0]
+        new_plan = "basic" if plan != "basic" else "premium"
+        con.execute(
+            "update raw.customers set plan = ?, monthly_charges = 150 where customer_id = 10", [new_plan]
+        )
+    run_dbt("build", "--select", "+scoring")  # 2026-10-31 records the new version
+    versions = _query(
+        warehouse,
+        "select plan, monthly_charges, cast(dbt_valid_from as date)::varchar, cast(dbt_valid_to as date)::varchar"
+        " from snapshots.snp_customers where customer_id = 10 order by dbt_valid_from",
+    )
+    assert versions == [(plan, charges, "2026-09-30", "2026-10-31"), (new_plan, 150.0, "2026-10-31", None)]
+    features = (
+        "select plan, monthly_charges from intermediate.int_customers_featurized where customer_id = 10"
+    )
+    assert _query(warehouse, features) == [(new_plan, 150.0)]
+
+    refused = run_dbt("build", "--select", "snp_customers", "--vars", past, expect_ok=False)
+    assert (
+        refused.returncode != 0
+        and "holds versions dated 2026-10-31, after the as-of date 2026-09-30" in refused.stdout
+    )
+
+    card = registry.card("churn", 1)
+    registry.write_version(replace(card, version="2"), registry.load_artifact(card))
+    registry.promote("churn", 2, "champion")
+    run_dbt("run", "--select", "+scoring", "--vars", "{as_of_date: '2026-09-30', backfill: true}")
+    assert _query(warehouse, features) == [(plan, charges)]  # the past date's attributes, not today's
+    rescored = _query(
+        warehouse, "select distinct model_version from scoring.churn_scores where as_of_date = '2026-09-30'"
+    )
+    assert rescored == [(2,)]  # every row was scored again...
+    assert dict(_query(warehouse, scores_then)) == original  # ...and reproduced the scores it had
+
+
+def test_source_freshness_is_declared_once_and_checked_in_the_build(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """The freshness declared on the raw source is what `dbt source freshness` reports and what the
+    build's loaded_as_fresh_as_declared test enforces: a table not loaded for 10 days is an error."""
+    warehouse, _ = demo_env
+    assert run_dbt("source", "freshness").returncode == 0
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.usage_events set _loaded_at = current_timestamp - interval 10 day")
+    stale = run_dbt("source", "freshness", expect_ok=False)
+    assert stale.returncode != 0 and "ERROR STALE freshness of raw.usage_events" in stale.stdout
+    build = run_dbt("build", "--select", "source:raw.usage_events", expect_ok=False)
+    assert build.returncode != 0
+    failing = _query(
+        warehouse,
+        "select source_table, level, description from dbt_test__audit."
+        "source_loaded_as_fresh_as_declared_raw_usage_events_",
+    )
+    assert [(t, lvl) for t, lvl, _ in failing] == [("raw.usage_events", "error")]
+    assert "last loaded 240." in failing[0][2] and "error after 7 days" in failing[0][2]

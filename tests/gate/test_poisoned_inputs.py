@@ -93,6 +93,16 @@ CASES = {
         "blocked",
         ("assert_usage_of_the_as_of_month_loaded",),
     ),
+    "inputs_stopped_arriving": Poison(
+        ("update raw.usage_events set _loaded_at = current_timestamp - interval 10 day",),
+        "blocked",
+        ("raw.usage_events: last loaded 240.", "error after 7 days"),
+    ),
+    "a_load_two_days_late": Poison(
+        ("update raw.support_tickets set _loaded_at = current_timestamp - interval 2 day",),
+        "warned",
+        ("raw.support_tickets: last loaded 48.",),
+    ),
     "a_few_charges_beyond_the_range": Poison(
         ("update raw.customers set monthly_charges = 50000 where customer_id % 400 = 0",),
         "warned",

@@ -1,12 +1,16 @@
-{#- One row per customer with the churn model's features as of var('as_of_date').
+{#- One row per customer with the churn model's features as of var('as_of_date'), from the
+    customer attributes valid at that date.
     Only joins, windows and ratios: imputation, scaling and encoding are inside the model. -#}
 {%- set as_of = as_of_date() -%}
 
 with
 
+-- the version of each customer's attributes valid at the as-of date (see snp_customers)
 customers as (
-    select * from {{ ref('stg_raw__customers') }}
+    select * from {{ ref('snp_customers') }}
     where signup_date <= {{ as_of }}
+      and dbt_valid_from <= cast({{ as_of }} as timestamp)
+      and (dbt_valid_to is null or dbt_valid_to > cast({{ as_of }} as timestamp))
 ),
 
 usage as (
