@@ -55,8 +55,9 @@ def test_shifted_feature_distribution_moves_the_scores(published: Published) -> 
     # a shift that stays (mostly) inside the training ranges, so the input checks only warn and the
     # score-distribution expectations are what stops it (tripled tickets are stopped at the inputs)
     published.execute(
-        "insert into raw.support_tickets select ticket_id + 10000000, customer_id, "
-        "timestamp '2026-10-20', category, 'high' from raw.support_tickets where customer_id % 2 = 0",
+        "insert into raw.support_tickets (ticket_id, customer_id, opened_at, category, severity) "
+        "select ticket_id + 10000000, customer_id, timestamp '2026-10-20', category, 'high' "
+        "from raw.support_tickets where customer_id % 2 = 0",
         "update raw.usage_events set minutes_used = minutes_used * 0.3 where usage_month = date '2026-10-01'",
     )
     result = published.run()
