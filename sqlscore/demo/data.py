@@ -2,7 +2,8 @@
 
 All generation runs as DuckDB SQL (``generate.sql``) so that ten million
 customers take minutes; randomness is a hash of (entity id, seed, stream), so
-a seed gives the same tables on any machine and any thread count.
+a seed gives the same tables on any machine and any thread count (all but
+``_loaded_at``, the time the rows were written, which the freshness checks read).
 """
 
 from __future__ import annotations
