@@ -69,9 +69,14 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 
 def stage_serving_copy(
-    con: duckdb.DuckDBPyConnection, serving: Path, tables: list[str], run_id: str, source_schema: str
+    con: duckdb.DuckDBPyConnection, serving: Path, sources: dict[str, str], run_id: str
 ) -> Path:
-    """Write the next serving file whole, from ``source_schema``, beside the current one; return it."""
+    """Write the next serving file whole beside the current one; return it.
+
+    ``sources`` maps each table of the serving file to the relation it is copied from
+    (``candidate.<table>`` for the tables this run publishes, ``published.<table>`` for the others).
+    """
+    tables = list(sources)
     for table in tables:
         check_identifier(table, "table name")
     staging = staging_path(serving, run_id)
@@ -80,10 +85,12 @@ def stage_serving_copy(
         con.execute(f"attach {_sql_string(str(staging))} as sqlscore_serving_staging")
         try:
             counts = []
-            for table in tables:
+            for table, source in sources.items():
+                schema, _, name = source.partition(".")
+                check_identifier(schema, "schema name")
+                check_identifier(name, "table name")
                 con.execute(
-                    f"create table sqlscore_serving_staging.main.{table} as "
-                    f"select * from {source_schema}.{table}"
+                    f"create table sqlscore_serving_staging.main.{table} as select * from {schema}.{name}"
                 )
                 counts.append(_count(con, f"sqlscore_serving_staging.main.{table}"))
             con.execute(
@@ -103,6 +110,14 @@ def stage_serving_copy(
             "published tables and the serving file are as they were"
         ) from exc
     return staging
+
+
+def published_table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of the ``published`` schema: what the serving file must carry."""
+    rows = con.execute(
+        "select table_name from duckdb_tables() where schema_name = ? order by table_name", [PUBLISHED_SCHEMA]
+    ).fetchall()
+    return [str(name) for (name,) in rows]
 
 
 def publish_candidates(
@@ -168,9 +183,7 @@ def serving_run_id(serving: Path) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def recover_serving(
-    con: duckdb.DuckDBPyConnection, serving: Path, tables: list[str], last_published: str | None
-) -> str | None:
+def recover_serving(con: duckdb.DuckDBPyConnection, serving: Path, last_published: str | None) -> str | None:
     """Bring the serving file level with published.* after a crash; remove leftovers; say what was done.
 
     Call holding the run lock, before the run changes anything.
@@ -184,9 +197,10 @@ def recover_serving(
                 f"its serving file was put in place by the next run (it had been staged as {staged.name})"
             )
         else:
-            present = [t for t in tables if _exists(con, PUBLISHED_SCHEMA, t)]
+            present = published_table_names(con)
             if present:
-                staged = stage_serving_copy(con, serving, present, last_published, PUBLISHED_SCHEMA)
+                sources = {table: f"{PUBLISHED_SCHEMA}.{table}" for table in present}
+                staged = stage_serving_copy(con, serving, sources, last_published)
                 swap_serving_copy(staged, serving)
                 repaired = "its serving file was rebuilt from published.* by the next run"
     for leftover in serving.parent.glob(f".{serving.name}.*.tmp*"):

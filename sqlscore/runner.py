@@ -23,21 +23,24 @@ from typing import Any
 
 import duckdb
 
-from sqlscore.config import project_folder
+from sqlscore.dbt_build import DbtBuild, DbtInvocation, levelled_findings, parse_project, run_dbt_build
 from sqlscore.errors import ConfigError, PublishError, SqlscoreError
 from sqlscore.gate import TableVerdict, validate_tables
 from sqlscore.gate.isolated import remove_scratch
 from sqlscore.gate.suites import expectations_path
 from sqlscore.publish import (
     CANDIDATE_SCHEMA,
+    PUBLISHED_SCHEMA,
     pause_at,
     publish_candidates,
+    published_table_names,
     quarantine_candidates,
     recover_serving,
     serving_path,
     stage_serving_copy,
     swap_serving_copy,
 )
+from sqlscore.published_tables import declared_published_tables
 from sqlscore.registry import Registry
 from sqlscore.run_lock import run_lock
 from sqlscore.runs import (
@@ -51,16 +54,8 @@ from sqlscore.runs import (
 )
 from sqlscore.warehouse import open_warehouse
 
-PUBLISHED_TABLES = ["customer_churn_scores", "loan_application_risk_scores"]
-SCORING_TABLES = ["scoring.churn_scores", "scoring.risk_scores"]
 EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 DEFAULT_AS_OF = "2026-10-31"
-#: The dbt generic test that checks scored inputs against the model's training profile.
-INPUT_CHECK_TEST = "inputs_match_training_profile"
-#: The dbt generic test that checks each source's declared freshness inside the build.
-FRESHNESS_TEST = "loaded_as_fresh_as_declared"
-#: Tests whose failing rows carry a level (warn/error) and whose dbt count is a fail_calc score.
-LEVELLED_TESTS = (INPUT_CHECK_TEST, FRESHNESS_TEST)
 
 
 @dataclass
@@ -79,171 +74,19 @@ def say(message: str) -> None:
     print(f"[sqlscore run] {message}", flush=True)
 
 
-def _dbt_project_dir() -> Path:
-    return project_folder("dbt_project", "SQLSCORE_DBT_PROJECT")
-
-
-def _profiles_dir() -> Path:
-    return Path(os.environ.get("SQLSCORE_PROFILES_DIR") or _dbt_project_dir().resolve().parent)
-
-
-@dataclass
-class DbtBuild:
-    """What ``dbt build`` did: whether every node passed, which tests failed, which models it built."""
-
-    ok: bool
-    failed_tests: list[str] = field(default_factory=list)
-    built: set[str] = field(default_factory=set)
-    warned_tests: list[str] = field(default_factory=list)
-    #: tables where dbt stored the rows of this build's failed or warned levelled tests
-    #: (input profile, source freshness)
-    findings_tables: list[str] = field(default_factory=list)
-
-
-def run_dbt_build(
-    warehouse: Path,
-    registry: Registry,
-    as_of: str,
-    run_id: str,
-    timings: dict[str, float],
-    backfill: bool = False,
-    record_history: bool = True,
-) -> DbtBuild:
-    """dbt build in this process. Failed tests block (``ok`` False), failed models are errors.
-
-    ``record_history`` False leaves the snapshots out: a backfill or a run for a date earlier
-    than an earlier run's reads the attribute history, it must not stamp versions with its date.
-    Adds ``dbt_build`` and ``scoring`` (the scoring models' own execution time) to ``timings``.
-    """
-    from dbt.cli.main import dbtRunner
-
-    os.environ["SQLSCORE_WAREHOUSE"] = str(warehouse)
-    os.environ["SQLSCORE_REGISTRY"] = str(registry.root)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    project = _dbt_project_dir()
-    start = time.perf_counter()
-    try:
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir",
-                str(project),
-                "--profiles-dir",
-                str(_profiles_dir()),
-                "--vars",
-                # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
-                json.dumps({"as_of_date": as_of, "run_id": run_id, "backfill": backfill}),
-                "--target-path",
-                str(warehouse.parent / "dbt_target"),
-                "--log-path",
-                str(warehouse.parent / "dbt_logs"),
-                *([] if record_history else ["--exclude", "resource_type:snapshot"]),
-            ]
-        )
-    finally:
-        _release_dbt_connection()
-    timings["dbt_build"] = time.perf_counter() - start
-    results = getattr(result.result, "results", []) or []
-    timings["scoring"] = sum(
-        float(r.execution_time or 0)
-        for r in results
-        if getattr(r.node, "fqn", [None, None])[1:2] == ["scoring"]
-    )
-    if result.exception is not None and not results:
-        raise SqlscoreError(f"dbt build could not run: {result.exception}")
-    build = DbtBuild(ok=bool(result.success))
-    errors = []
-    for node_result in results:
-        status, node = str(node_result.status), node_result.node
-        levelled = _generic_test_name(node) in LEVELLED_TESTS
-        if status == "error":
-            errors.append(f"{node.name}: {(node_result.message or '').strip()[:500]}")
-        elif status == "fail" and levelled:
-            build.failed_tests.append(node.name)  # its count is a fail_calc score; the findings say more
-        elif status == "fail":
-            build.failed_tests.append(f"{node.name} ({node_result.failures} failing rows)")
-        elif status == "warn" and not levelled:  # a levelled test's warnings are its findings
-            build.warned_tests.append(f"{node.name} ({node_result.failures} rows)")
-        elif status == "success" and getattr(node, "resource_type", None) == "model":
-            build.built.add(node.name)
-        if status in ("fail", "warn") and levelled:
-            build.findings_tables.append(str(node.relation_name))
-    if errors:
-        raise SqlscoreError("dbt build failed: " + "; ".join(errors))
-    return build
-
-
-def _generic_test_name(node: Any) -> str | None:
-    """The generic test a dbt test node instantiates (None for models and singular tests)."""
-    metadata = getattr(node, "test_metadata", None)
-    return getattr(metadata, "name", None)
-
-
-def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
-    """The rows the levelled tests stored: what broke, how badly, at what level (warn or error).
-
-    Input-profile rows name the model, column and rule; freshness rows name the source table.
-    """
-    findings = []
-    for table in tables:
-        cursor = con.execute(f"select * from {table} order by level")
-        columns = [d[0] for d in cursor.description]
-        for values in cursor.fetchall():
-            row = dict(zip(columns, values, strict=True))
-            if "rule" in row:  # inputs_match_training_profile
-                description = (
-                    f"model {row['model_name']}, column {row['column_name']}: {row['rows_breaking']} of "
-                    f"{row['rows_checked']} rows ({row['share']:.1%}) break {row['rule']} "
-                    f"(expected {row['expected']})"
-                )
-                findings.append(
-                    {
-                        "table": "inputs",
-                        "rule": row["rule"],
-                        "level": row["level"],
-                        "share": row["share"],
-                        "description": description,
-                    }
-                )
-            else:  # loaded_as_fresh_as_declared
-                findings.append(
-                    {
-                        "table": row["source_table"],
-                        "rule": "source freshness",
-                        "level": row["level"],
-                        "share": None,
-                        "description": row["description"],
-                    }
-                )
-    return findings
-
-
-def _release_dbt_connection() -> None:
-    """Close the DuckDB connection dbt-duckdb keeps for the process after a build.
-
-    dbt-duckdb caches its environment (and an open connection) on the connection
-    manager class; left open, the gate and the publish could not open the same
-    file with another configuration.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    if environment is not None:
-        environment.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
-def _rows_scored(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    """Rows each scoring table got from this run (0 for a table dbt never built)."""
+def _rows_scored(con: duckdb.DuckDBPyConnection, relations: list[str], run_id: str) -> dict[str, int]:
+    """Rows each scoring table dbt ran got from this run (0 for a table dbt did not build)."""
     existing = {
         f"{schema}.{table}"
         for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
     }
     return {
-        table: int(con.execute(f"select count(*) from {table} where run_id = ?", [run_id]).fetchall()[0][0])
-        if table in existing
+        relation: int(
+            con.execute(f"select count(*) from {relation} where run_id = ?", [run_id]).fetchall()[0][0]
+        )
+        if relation in existing
         else 0
-        for table in SCORING_TABLES
+        for relation in relations
     }
 
 
@@ -266,6 +109,20 @@ def parse_as_of(as_of: str | None) -> str:
         raise ConfigError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from exc
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """What one ``sqlscore run`` was asked to do."""
+
+    warehouse: Path
+    registry: Registry
+    as_of: str
+    expectations: Path
+    docs_dir: Path
+    backfill: bool = False
+    #: dbt selectors limiting the build (``sqlscore run --select``); None builds everything
+    select: list[str] | None = None
+
+
 def run_pipeline(
     warehouse: Path,
     registry: Registry,
@@ -274,29 +131,32 @@ def run_pipeline(
     expectations: Path | None = None,
     docs_dir: Path | None = None,
     backfill: bool = False,
+    select: list[str] | None = None,
 ) -> RunOutcome:
     """Build, gate and publish, holding the run lock throughout; the outcome says how it ended.
 
-    ``backfill`` rescores an as-of date earlier than the newest one scored (frozen otherwise).
+    ``backfill`` rescores an as-of date earlier than the newest one scored (frozen otherwise);
+    ``select`` (dbt selector syntax) limits the run to some models: only the published tables
+    it selects are gated and published, the others stay as they were.
     """
-    as_of = parse_as_of(as_of)
+    request = RunRequest(
+        warehouse=warehouse,
+        registry=registry,
+        as_of=parse_as_of(as_of),
+        expectations=expectations or expectations_path(),
+        docs_dir=docs_dir or warehouse.parent / "gx_docs",
+        backfill=backfill,
+        select=select or None,
+    )
     with run_lock(warehouse):
         run_id = str(uuid.uuid4())
-        say(f"run {run_id}: warehouse {warehouse}, as of {as_of}")
+        say(f"run {run_id}: warehouse {warehouse}, as of {request.as_of}")
         with open_warehouse(warehouse) as con:
-            stale = start_run(con, run_id, as_of)
+            stale = start_run(con, run_id, request.as_of)
         for earlier in stale:
             say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
         try:
-            return _run_steps(
-                warehouse,
-                registry,
-                run_id,
-                as_of,
-                expectations or expectations_path(),
-                docs_dir or warehouse.parent / "gx_docs",
-                backfill,
-            )
+            return _run_steps(request, run_id)
         except BaseException as exc:
             _record_failure(warehouse, run_id, exc)
             if isinstance(exc, SqlscoreError):
@@ -319,30 +179,34 @@ def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
         )
 
 
-def _run_steps(
-    warehouse: Path,
-    registry: Registry,
-    run_id: str,
-    as_of: str,
-    expectations: Path,
-    docs_dir: Path,
-    backfill: bool,
-) -> RunOutcome:
+def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
+    """Repair, parse and check the declarations, build, gate, then publish or block."""
+    warehouse = request.warehouse
     serving = serving_path(warehouse)
     with open_warehouse(warehouse) as con:
         last = last_published_run(con)
-        repaired = recover_serving(con, serving, PUBLISHED_TABLES, last)
+        repaired = recover_serving(con, serving, last)
         if repaired and last is not None:
             add_note(con, last, repaired)
             say(f"    run {last}: {repaired}")
-        record_history = not backfill and moves_forward(con, run_id, as_of)
+        record_history = not request.backfill and moves_forward(con, run_id, request.as_of)
     remove_scratch(warehouse)
 
-    say("1/3 dbt build (features, scores, candidates, dbt tests)")
+    invocation = DbtInvocation(warehouse, request.registry, request.as_of, run_id, request.backfill)
+    manifest = parse_project(invocation)
+    declared = declared_published_tables(manifest, request.expectations)
+    say(
+        f"1/3 dbt build{' --select ' + ' '.join(request.select) if request.select else ''} "
+        "(features, scores, candidates, dbt tests)"
+    )
     if not record_history:
-        say(f"    {as_of} is a past date: attribute history is read, not recorded (snapshots left out)")
+        say(
+            f"    {request.as_of} is a past date: attribute history is read, not recorded "
+            "(snapshots left out)"
+        )
     timings: dict[str, float] = {}
-    build = run_dbt_build(warehouse, registry, as_of, run_id, timings, backfill, record_history)
+    build = run_dbt_build(invocation, manifest, timings, request.select, record_history)
+    tables = [table.name for table in declared if table.name in build.selected]
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "dbt_built")
         findings = levelled_findings(con, build.findings_tables)
@@ -352,45 +216,52 @@ def _run_steps(
         say(f"    warning: {warning}")
     pause_at("dbt_built")
     verdicts: list[TableVerdict] = []
-    if build.ok:
-        say(f"2/3 gate: Great Expectations suites from {expectations} on candidate tables")
+    if build.ok and tables:
+        say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
         started = time.perf_counter()
-        verdicts = validate_tables(warehouse, PUBLISHED_TABLES, expectations, docs_dir)
+        verdicts = validate_tables(warehouse, tables, request.expectations, request.docs_dir)
         timings["gate"] = time.perf_counter() - started
-        say(f"    Data Docs: {docs_dir / 'index.html'}")
+        say(f"    Data Docs: {request.docs_dir / 'index.html'}")
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "gated")
         pause_at("gated")
         common: dict[str, Any] = {
-            "rows_scored": _rows_scored(con, run_id),
+            "rows_scored": _rows_scored(con, build.scoring_relations, run_id),
             "model_versions": _model_versions(con),
             "timings": timings,
             "warnings": warnings,
         }
         if build.ok and all(v.success for v in verdicts):
-            return _publish(con, serving, run_id, verdicts, timings, common)
-        return _block(con, run_id, build, findings, verdicts, timings, common)
+            return _publish(con, serving, run_id, tables, verdicts, timings, common)
+        return _block(con, run_id, tables, build, findings, verdicts, timings, common)
 
 
 def _publish(
     con: duckdb.DuckDBPyConnection,
     serving: Path,
     run_id: str,
+    tables: list[str],
     verdicts: list[TableVerdict],
     timings: dict[str, float],
     common: dict[str, Any],
 ) -> RunOutcome:
-    """Stage the serving copy, commit published.* with the run's record, then swap the serving file."""
+    """Stage the serving copy, commit published.* with the run's record, then swap the serving file.
+
+    The serving copy holds every published table: this run's from its candidates, the others
+    (left out by ``--select``) as they are published.
+    """
     say("3/3 publish: the serving copy staged, published.* committed with the run's record, then swapped in")
     started = time.perf_counter()
-    staged = stage_serving_copy(con, serving, PUBLISHED_TABLES, run_id, CANDIDATE_SCHEMA)
+    sources = {table: f"{PUBLISHED_SCHEMA}.{table}" for table in published_table_names(con)}
+    sources.update({table: f"{CANDIDATE_SCHEMA}.{table}" for table in tables})
+    staged = stage_serving_copy(con, serving, sources, run_id)
     passed_step(con, run_id, "serving_staged")
     pause_at("serving_staged")
 
     def record(rows: dict[str, int]) -> None:
         finish_run(con, run_id, "published", rows_published=rows, step="published", **common)
 
-    rows = publish_candidates(con, PUBLISHED_TABLES, record)
+    rows = publish_candidates(con, tables, record)
     pause_at("published")
     try:
         swap_serving_copy(staged, serving)
@@ -400,11 +271,14 @@ def _publish(
     passed_step(con, run_id, "serving_swapped")
     timings["publish"] = time.perf_counter() - started
     con.execute(f"update {RUNS_TABLE} set timings = ? where run_id = ?", [json.dumps(timings), run_id])
+    published = (
+        ", ".join(f"{table} ({count} rows)" for table, count in rows.items()) or "no table (none selected)"
+    )
     return RunOutcome(
         run_id,
         EXIT_PUBLISHED,
         "published",
-        f"published {rows}; serving file {serving}",
+        f"{published}; serving file {serving}",
         verdicts,
         rows,
         timings=timings,
@@ -414,6 +288,7 @@ def _publish(
 def _block(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
+    tables: list[str],
     build: DbtBuild,
     findings: list[dict[str, Any]],
     verdicts: list[TableVerdict],
@@ -446,10 +321,10 @@ def _block(
         ]
         reasons.insert(0, f"dbt tests failed: {failed}")
         reasons[1:1] = [f["description"] for f in blocking]
-        unbuilt = [t for t in PUBLISHED_TABLES if t not in build.built]
+        unbuilt = [t for t in tables if t not in build.built]
         if unbuilt:
             reasons.append(f"dbt stopped before building {', '.join(unbuilt)} (nothing to quarantine)")
-    kept = quarantine_candidates(con, PUBLISHED_TABLES, run_id, build.built)
+    kept = quarantine_candidates(con, tables, run_id, build.built)
     message = "; ".join(reasons) + "; consumers keep the last good version"
     finish_run(
         con, run_id, "blocked", failed_expectations=failures, quarantined=kept, message=message, **common

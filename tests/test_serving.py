@@ -22,7 +22,7 @@ PUBLISHER = textwrap.dedent(
     with duckdb.connect(":memory:") as con:
         con.execute("create schema candidate")
         con.execute(f"create table candidate.scores as select range as id, ? as run_id from range({rows})", [run_id])
-        swap_serving_copy(stage_serving_copy(con, serving, ["scores"], run_id, "candidate"), serving)
+        swap_serving_copy(stage_serving_copy(con, serving, {"scores": "candidate.scores"}, run_id), serving)
     """
 )
 

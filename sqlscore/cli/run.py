@@ -24,6 +24,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         action="store_true",
         help="rescore an as-of date earlier than the newest one scored (past dates are frozen otherwise)",
     )
+    run.add_argument(
+        "--select",
+        "-s",
+        nargs="+",
+        metavar="SELECTOR",
+        help="limit the run to these dbt models (dbt selector syntax, e.g. +customer_churn_scores); "
+        "only the published tables selected are gated and published",
+    )
     run.add_argument("--expectations", help="folder of the suites (default expectations/)")
     run.add_argument(
         "--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)"
@@ -47,6 +55,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         expectations=Path(args.expectations) if args.expectations else None,
         docs_dir=Path(args.docs) if args.docs else None,
         backfill=args.backfill,
+        select=args.select,
     )
     for verdict in outcome.verdicts:
         if verdict.success:

@@ -11,8 +11,9 @@ current_scores as (
     where as_of_date = {{ as_of_date() }}
 ),
 
+-- region and plan as of the as-of date (the attributes the scores were computed from)
 customers as (
-    select * from {{ ref('stg_raw__customers') }}
+    select * from {{ ref('int_customers_featurized') }}
 ),
 
 final as (
