@@ -1,16 +1,17 @@
 -- Training features, computed as of a date ({as_of}), the same way the dbt
 -- intermediate models compute them for scoring. Only joins, windows and ratios:
 -- fitted statistics (imputation, scaling, encoding) live in the model artifact.
+-- Averages add their months in date order, as dbt's do, so both are bit-for-bit the same.
 
 -- name: churn
 with usage as (
     select
         customer_id,
-        avg(minutes_used) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_minutes_3m,
-        avg(data_gb) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_data_gb_3m,
-        avg(sessions) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_sessions_3m,
-        avg(minutes_used) filter (where usage_month > date '{as_of}' - interval 1 month) as minutes_last_month,
-        avg(minutes_used) filter (
+        avg(minutes_used order by usage_month) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_minutes_3m,
+        avg(data_gb order by usage_month) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_data_gb_3m,
+        avg(sessions order by usage_month) filter (where usage_month > date '{as_of}' - interval 3 month) as avg_sessions_3m,
+        avg(minutes_used order by usage_month) filter (where usage_month > date '{as_of}' - interval 1 month) as minutes_last_month,
+        avg(minutes_used order by usage_month) filter (
             where usage_month <= date '{as_of}' - interval 1 month
               and usage_month > date '{as_of}' - interval 4 month) as minutes_prior_3m
     from raw.usage_events

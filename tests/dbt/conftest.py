@@ -41,9 +41,11 @@ def run_dbt(
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     warehouse, registry = demo_env
 
-    def run(*args: str, expect_ok: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, expect_ok: bool = True, profiles_dir: Path = REPO
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [DBT, *args, "--project-dir", str(dbt_project), "--profiles-dir", str(REPO)],
+            [DBT, *args, "--project-dir", str(dbt_project), "--profiles-dir", str(profiles_dir)],
             env=dbt_env(warehouse, registry),
             capture_output=True,
             text=True,

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from sqlscore.demo.train import TRAINING_AS_OF, feature_sql
+from tests.dbt.conftest import REPO
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -60,6 +61,29 @@ def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -
     assert dupes == 0
 
 
+def test_a_same_day_rerun_scores_nothing_whatever_the_thread_count(run_dbt, demo_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The features are bit-for-bit the same whatever DuckDB's thread count (averages add their
+    months in order), so their hash is too, and a rerun of the same day rescores no row."""
+    warehouse, _ = demo_env
+    run_dbt("build", "--select", "+scoring")
+    scored = "select customer_id, run_id, feature_hash from scoring.churn_scores order by 1"
+    risk = "select application_id, run_id, feature_hash from scoring.risk_scores order by 1"
+    first, first_risk = _query(warehouse, scored), _query(warehouse, risk)
+    profile = (REPO / "profiles.yml").read_text()
+    assert "      threads: 4\n" in profile
+    for threads in (1, 3, 8, 8):
+        profiles = tmp_path / f"duckdb_threads_{threads}"
+        profiles.mkdir(exist_ok=True)
+        (profiles / "profiles.yml").write_text(
+            profile.replace(
+                "      threads: 4\n", f"      threads: 4\n      settings:\n        threads: {threads}\n"
+            )
+        )
+        run_dbt("run", "--select", "intermediate", "scoring", profiles_dir=profiles)
+        assert _query(warehouse, scored) == first, threads  # same run ids: nothing rescored
+        assert _query(warehouse, risk) == first_risk, threads
+
+
 def test_new_champion_rescores_the_as_of_date(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
     warehouse, registry = demo_env
     run_dbt("build", "--select", "+scoring")
@@ -77,16 +101,17 @@ def test_new_champion_rescores_the_as_of_date(run_dbt, demo_env) -> None:  # typ
 
 def test_contract_violation_fails_with_a_clear_message(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
     model = dbt_project / "models" / "scoring" / "churn_scores.sql"
-    model.write_text(
-        model.read_text().replace(
-            "{{ score_decile('churn', 'churn_probability') }} as churn_decile",
-            "cast({{ score_decile('churn', 'churn_probability') }} as varchar) as churn_decile",
-        )
+    original = model.read_text()
+    changed = original.replace(
+        "score_column='churn_probability')",
+        "score_column='churn_probability', extra_columns={'churn_note': 'cast(score as varchar)'})",
     )
+    assert changed != original
+    model.write_text(changed)
     result = run_dbt("build", "--select", "+churn_scores", expect_ok=False)
     assert result.returncode != 0
     assert "contract" in result.stdout.lower()
-    assert "churn_decile" in result.stdout
+    assert "churn_note" in result.stdout
 
 
 def test_docs_generate(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +157,7 @@ def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # typ
             ("risk", "int_loan_applications_featurized", "application_id"),
         ):
             training = f"select * from ({feature_sql(name, as_of)})"
-            scoring = f"select * exclude (as_of_date, feature_hash) from intermediate.{table}"
+            scoring = f"select * exclude (as_of_date) from intermediate.{table}"
             diff = _query(
                 warehouse,
                 f"select count(*) from (({training}) except all ({scoring}))"

@@ -1,4 +1,7 @@
-{#- Usage per customer over trailing windows ending at var('as_of_date'). -#}
+{#- Usage per customer over trailing windows ending at var('as_of_date').
+    Every average adds its months in date order: floating-point sums depend on their order, and
+    a parallel aggregate's order on the thread schedule, so unordered the same data could give
+    values differing in the last bit, a new feature_hash, and a needless rescore. -#}
 {%- set as_of = as_of_date() -%}
 
 with
@@ -11,11 +14,11 @@ usage as (
 aggregated as (
     select
         customer_id,
-        avg(minutes_used) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_minutes_3m,
-        avg(data_gb) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_data_gb_3m,
-        avg(sessions) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_sessions_3m,
-        avg(minutes_used) filter (where usage_month > {{ as_of }} - interval 1 month) as minutes_last_month,
-        avg(minutes_used) filter (
+        avg(minutes_used order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_minutes_3m,
+        avg(data_gb order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_data_gb_3m,
+        avg(sessions order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_sessions_3m,
+        avg(minutes_used order by usage_month) filter (where usage_month > {{ as_of }} - interval 1 month) as minutes_last_month,
+        avg(minutes_used order by usage_month) filter (
             where usage_month <= {{ as_of }} - interval 1 month
               and usage_month > {{ as_of }} - interval 4 month
         ) as minutes_prior_3m

@@ -42,12 +42,7 @@ joined as (
 ),
 
 final as (
-    select
-        *,
-        {{ feature_hash(['tenure_months', 'plan', 'region', 'payment_method', 'monthly_charges',
-                         'avg_minutes_3m', 'avg_data_gb_3m', 'avg_sessions_3m', 'minutes_trend',
-                         'tickets_90d', 'high_severity_tickets_90d']) }} as feature_hash
-    from joined
+    select * from joined
 )
 
 select * from final

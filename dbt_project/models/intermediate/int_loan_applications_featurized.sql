@@ -25,12 +25,7 @@ featurized as (
 ),
 
 final as (
-    select
-        *,
-        {{ feature_hash(['annual_income', 'debt_to_income', 'employment_length_years', 'purpose',
-                         'loan_amount', 'term_months', 'past_delinquencies', 'home_ownership',
-                         'loan_to_income']) }} as feature_hash
-    from featurized
+    select * from featurized
 )
 
 select * from final

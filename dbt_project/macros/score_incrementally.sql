@@ -1,0 +1,95 @@
+{#-
+  The whole body of a scoring model, so that adding a model copies no scoring SQL:
+
+      {{ score_incrementally('churn', key='customer_id', features='int_customers_featurized',
+                             score_column='churn_probability') }}
+
+  Incremental on (key, as_of_date). A row is (re)scored when its key is new at the as-of date,
+  when its features changed (feature_hash, over exactly the arguments the bound function takes,
+  read from ml_functions: no hand-written column list), or when predict(model_name) is bound to
+  another model version than the one that scored it. A run for a past as-of date scores nothing
+  unless a backfill is asked for (as_of_date_is_frozen); --full-refresh is ignored
+  (sqlscore_full_refresh); keys that left the features leave the current date (remove_departed_keys).
+  Columns: key, as_of_date, score_column, <model>_decile, extra_columns (name -> SQL over the
+  score), model_name, model_version, model_sha256, run_id, scored_at, feature_hash.
+-#}
+{% macro score_incrementally(model_name, key, features, score_column, extra_columns={}) %}
+{%- do _sqlscore_checked(key, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'key column') -%}
+{%- do _sqlscore_checked(score_column, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'score column') -%}
+{%- do _sqlscore_checked(features, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'features model') -%}
+{%- set engine = var('scoring_engine') -%}
+{%- set key_column = adapter.quote(key) -%}
+{{ config(
+    unique_key=[key, 'as_of_date'],
+    incremental_strategy='delete+insert',
+    full_refresh=sqlscore_full_refresh(),
+    post_hook="{{ remove_departed_keys('" ~ key ~ "', ref('" ~ features ~ "')) }}",
+) }}
+
+with
+
+features as (
+    select
+        *,
+        {{ model_feature_hash(model_name) }} as feature_hash
+    from {{ ref(features) }}
+),
+
+to_score as (
+    select * from features
+    {% if is_incremental() %}
+    where not {{ as_of_date_is_frozen() }}
+      and not exists (
+        select 1
+        from {{ this }} as scored
+        where scored.{{ key_column }} = features.{{ key_column }}
+          and scored.as_of_date = features.as_of_date
+          and scored.feature_hash = features.feature_hash
+          and scored.model_version = {{ model_version(model_name) }}
+    )
+    {% endif %}
+),
+
+scored as (
+    select
+        {{ key_column }},
+        as_of_date,
+        feature_hash,
+        {{ predict(model_name, engine=engine, relation_alias='to_score') }} as score
+    from to_score
+),
+
+final as (
+    select
+        {{ key_column }},
+        cast(as_of_date as date) as as_of_date,
+        cast(score as double) as {{ adapter.quote(score_column) }},
+        {{ score_decile(model_name, 'score') }} as {{ adapter.quote(model_name ~ '_decile') }},
+        {%- for name, expression in extra_columns.items() %}
+        {%- do _sqlscore_checked(name, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'extra column') %}
+        {{ expression }} as {{ adapter.quote(name) }},
+        {%- endfor %}
+        {{ model_provenance(model_name, engine=engine) }},
+        cast({{ run_id() }} as varchar) as run_id,
+        cast(current_timestamp as timestamp with time zone) as scored_at,
+        cast(feature_hash as varchar) as feature_hash
+    from scored
+)
+
+select * from final
+{% endmacro %}
+
+{#- feature_hash over the arguments of the function predict(model_name) is bound to, in order. -#}
+{% macro model_feature_hash(model_name) %}
+    {%- set row = _sqlscore_function_row(model_name, none) -%}
+    {%- if row is none -%}
+        cast(null as varchar)
+    {%- else -%}
+        {%- set columns = [] -%}
+        {%- for feature in row[5].split(',') -%}
+            {%- do _sqlscore_checked(feature, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'feature name') -%}
+            {%- do columns.append(adapter.quote(feature)) -%}
+        {%- endfor -%}
+        {{ feature_hash(columns) }}
+    {%- endif -%}
+{% endmacro %}
