@@ -146,6 +146,17 @@ def _describe(estimator: Any) -> str:
     return type(estimator).__name__
 
 
+#: What to do instead of imputing strings inside the pipeline (skl2onnx imputes numbers only).
+STRING_IMPUTER_ADVICE = (
+    "model {name}: a SimpleImputer on string columns cannot be exported (skl2onnx's imputer "
+    "handles numbers only); nothing was written. Fill missing categories before the pipeline "
+    "instead: in the training frame replace NULL strings with '' (the empty string), and drop "
+    "the string imputer, so that OneHotEncoder(handle_unknown='ignore') learns '' as the "
+    "'missing' category. sqlscore hands a NULL string to the model as '', so scoring matches "
+    "training (README: Models, export and registry)"
+)
+
+
 def _convert(estimator: Any, features: list[Any], name: str, classifier: bool) -> bytes:
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
@@ -160,6 +171,8 @@ def _convert(estimator: Any, features: list[Any], name: str, classifier: bool) -
     try:
         model = to_onnx(convertible, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
     except Exception as exc:  # skl2onnx raises many types; all mean "cannot convert"
+        if "missing values are string" in str(exc):
+            raise UnsupportedEstimatorError(STRING_IMPUTER_ADVICE.format(name=name)) from exc
         raise UnsupportedEstimatorError(
             f"model {name}: skl2onnx cannot convert {_describe(estimator)}: {exc}; nothing was written"
         ) from exc

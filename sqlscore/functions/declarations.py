@@ -2,9 +2,11 @@
 
 A declaration binds a function name to a registry reference (``name``,
 ``name@alias`` or ``name:version``), an engine and an output. Every model in the
-registry that no declaration names gets ``predict_<name>`` bound to its
-champion (or newest version) with the default engine, so a freshly exported
-model is callable without editing anything.
+registry also gets ``predict_<name>`` bound to its champion (or newest version)
+with the default engine, whatever other functions are declared for it (declaring
+``predict_upsell_sql`` must not take ``predict_upsell`` away), unless a
+declaration takes that very name. A freshly exported model is callable without
+editing anything.
 """
 
 from __future__ import annotations
@@ -79,18 +81,18 @@ def load_declarations(
         declared = [
             d if d.engine_pinned else FunctionDeclaration(d.name, d.model, engine, d.output) for d in declared
         ]
-    covered = {d.model_name for d in declared}
+    taken = {d.name for d in declared}
     scanned = registry.scan()
     for model in registry.models():
-        if model in covered:
-            continue
         if model in scanned.skipped:
             # Declared anyway so that its registration fails and says why (stderr, ml_functions.error):
             # a run that scores this model then stops naming it, and every other model still works.
-            declared.append(FunctionDeclaration(f"predict_{model}", model, engine or "onnx", "score"))
-            continue
-        task = registry.resolve(model).task
-        declared.extend(default_declarations(model, task, engine or "onnx"))
+            defaults = [FunctionDeclaration(f"predict_{model}", model, engine or "onnx", "score")]
+        else:
+            defaults = default_declarations(model, registry.resolve(model).task, engine or "onnx")
+        # the defaults exist whatever else is declared for the model; only a declaration of the
+        # same name (say, predict_churn pinned to a version) replaces one
+        declared.extend(d for d in defaults if d.name not in taken)
     names = [d.name for d in declared]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -91,6 +91,51 @@ def test_unconvertible_estimator_is_refused(tmp_path: Path) -> None:
     assert Registry(tmp_path).models() == []
 
 
+def test_a_string_imputer_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    """The most common pipeline there is, with the imputer skl2onnx cannot convert, then the
+    convention the refusal points to: the same model exports once NULL categories are ''."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {"amount": rng.normal(size=400), "channel": rng.choice(["web", "shop", None], size=400)}
+    )
+    y = ((frame["amount"] > 0) ^ (frame["channel"] == "web")).astype(int)
+
+    def pipeline(categorical: object) -> Pipeline:
+        return Pipeline(
+            [
+                (
+                    "prepare",
+                    ColumnTransformer(
+                        [
+                            ("numeric", make_pipeline(SimpleImputer(), StandardScaler()), ["amount"]),
+                            ("categorical", categorical, ["channel"]),
+                        ]
+                    ),
+                ),
+                ("model", LogisticRegression()),
+            ]
+        )
+
+    imputing = make_pipeline(
+        SimpleImputer(strategy="constant", fill_value="missing"), OneHotEncoder(handle_unknown="ignore")
+    )
+    with pytest.raises(UnsupportedEstimatorError) as refused:
+        export_model(pipeline(imputing).fit(frame, y), frame, "upsell", registry=tmp_path)
+    assert "SimpleImputer on string columns" in str(refused.value)
+    assert "replace NULL strings with ''" in str(refused.value)
+    assert Registry(tmp_path).models() == []
+
+    filled = frame.fillna({"channel": ""})
+    fitted = pipeline(OneHotEncoder(handle_unknown="ignore")).fit(filled, y)
+    card = export_model(fitted, filled, "upsell", registry=tmp_path)
+    assert card.parity["max_abs_diff"] <= 1e-5
+
+
 def test_not_an_estimator_is_refused(tmp_path: Path) -> None:
     frame, _ = _toy()
     with pytest.raises(UnsupportedEstimatorError, match="not a scikit-learn estimator"):

@@ -222,3 +222,40 @@ def test_multiclass_model_gets_label_and_probabilities(tmp_path: Path) -> None:
     expected = model.predict_proba(pd.DataFrame({"a": [2.0], "b": [0.0]}))[0]
     assert label == "high"
     assert np.max(np.abs(np.array(proba) - expected)) <= 1e-5
+
+
+def test_declaring_another_function_keeps_the_default_one(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    """functions.yml naming only predict_churn_sql still leaves predict_churn bound to the champion
+    with the default engine; a declaration of the very name predict_churn replaces the default."""
+    warehouse, registry = demo_env
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: predict_churn_sql, model: churn@champion, engine: sql}\n"
+    )
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
+    try:
+        bound = con.sql(
+            "select function_name, model_name || ':' || model_version, engine from main.ml_functions "
+            "where model_name = 'churn' order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    champion = registry.resolve("churn").version
+    assert bound == [
+        ("predict_churn", f"churn:{champion}", "onnx"),
+        ("predict_churn_sql", f"churn:{champion}", "sql"),
+    ]
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: predict_churn, model: 'churn:1', engine: sql}\n"
+    )
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
+    try:
+        pinned = con.sql(
+            "select engine from main.ml_functions where function_name = 'predict_churn'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert pinned == [("sql",)]
