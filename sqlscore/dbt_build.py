@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,27 +52,34 @@ class DbtInvocation:
     run_id: str
     backfill: bool = False
 
-    def common_args(self) -> list[str]:
-        run_vars = {
+    def common_args(self, run_vars: bool = True) -> list[str]:
+        """Arguments of every dbt command; ``run_vars`` False leaves out the per-run vars.
+
+        The parse leaves them out: dbt parses partially (reusing its last parse) only when
+        the vars are unchanged, and a run id is new every run. The build gets them all; it
+        renders the models' SQL with them.
+        """
+        project_vars: dict[str, Any] = {
             "sqlscore_warehouse": str(self.warehouse),
             "sqlscore_registry": str(self.registry.root),
-            # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
-            "as_of_date": self.as_of,
-            "run_id": self.run_id,
-            "backfill": self.backfill,
         }
+        if run_vars:
+            # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
+            project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})
         return [
             "--project-dir",
             str(dbt_project_dir()),
             "--profiles-dir",
             str(profiles_dir()),
             "--vars",
-            json.dumps(run_vars),
+            json.dumps(project_vars),
             "--target-path",
             str(self.warehouse.parent / "dbt_target"),
             "--log-path",
             str(self.warehouse.parent / "dbt_logs"),
             "--no-send-anonymous-usage-stats",
+            # colour codes only for a person at a terminal, never in a scheduler's log file
+            "--use-colors" if sys.stdout.isatty() else "--no-use-colors",
         ]
 
 
@@ -79,7 +87,7 @@ def parse_project(invocation: DbtInvocation) -> Any:
     """dbt parse with the run's vars; returns dbt's Manifest (the build reuses it)."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(["parse", *invocation.common_args()])
+    result = dbtRunner().invoke(["--quiet", "parse", *invocation.common_args(run_vars=False)])
     if not result.success or result.result is None:
         raise SqlscoreError(f"dbt could not parse {dbt_project_dir()}: {result.exception}")
     return result.result

@@ -12,6 +12,8 @@
   (sqlscore_full_refresh); keys that left the features leave the current date (remove_departed_keys).
   Columns: key, as_of_date, score_column, <model>_decile, extra_columns (name -> SQL over the
   score), model_name, model_version, model_sha256, run_id, scored_at, feature_hash.
+  Its meta.sqlscore (scores, key, features, score_column) tells sqlscore which model a table
+  holds the scores of (`sqlscore expectations init` reads it).
 -#}
 {% macro score_incrementally(model_name, key, features, score_column, extra_columns={}) %}
 {%- do _sqlscore_checked(key, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'key column') -%}
@@ -24,6 +26,7 @@
     incremental_strategy='delete+insert',
     full_refresh=sqlscore_full_refresh(),
     post_hook="{{ remove_departed_keys('" ~ key ~ "', ref('" ~ features ~ "')) }}",
+    meta={'sqlscore': {'scores': model_name, 'key': key, 'features': features, 'score_column': score_column}},
 ) }}
 
 with

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import bench, compile, demo, models, run, sql
+from sqlscore.cli import bench, compile, demo, expectations, models, run, sql
 from sqlscore.cli.output import error
 from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(subparsers)
     compile.add_parser(subparsers)
     run.add_parser(subparsers)
+    expectations.add_parser(subparsers)
     return parser
 
 
