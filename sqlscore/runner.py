@@ -74,6 +74,19 @@ def say(message: str) -> None:
     print(f"[sqlscore run] {message}", flush=True)
 
 
+def verdict_lines(verdicts: list[TableVerdict]) -> list[str]:
+    """Each table's verdict, then each failed expectation with what was observed."""
+    lines = []
+    for verdict in verdicts:
+        if verdict.success:
+            lines.append(f"  {verdict.table}: passed ({verdict.evaluated} expectations)")
+        else:
+            failed = f"{len(verdict.failures)} of {verdict.evaluated} expectations failed"
+            lines.append(f"  {verdict.table}: FAILED ({failed})")
+        lines += [f"    - {failure}" for failure in verdict.failures]
+    return lines
+
+
 def _rows_scored(con: duckdb.DuckDBPyConnection, relations: list[str], run_id: str) -> dict[str, int]:
     """Rows each scoring table dbt ran got from this run (0 for a table dbt did not build)."""
     existing = {
@@ -221,6 +234,8 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         started = time.perf_counter()
         verdicts = validate_tables(warehouse, tables, request.expectations, request.docs_dir)
         timings["gate"] = time.perf_counter() - started
+        for line in verdict_lines(verdicts):
+            print(line, flush=True)  # the verdicts come before the publish step, in the log too
         say(f"    Data Docs: {request.docs_dir / 'index.html'}")
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "gated")

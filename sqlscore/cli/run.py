@@ -57,19 +57,12 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         backfill=args.backfill,
         select=args.select,
     )
-    for verdict in outcome.verdicts:
-        if verdict.success:
-            print(f"  {verdict.table}: passed ({verdict.evaluated} expectations)")
-        else:
-            failed = f"{len(verdict.failures)} of {verdict.evaluated} expectations failed"
-            print(f"  {verdict.table}: FAILED ({failed})")
-        for failure in verdict.failures:
-            print(f"    - {failure}")
     for table in outcome.quarantined:
         print(f"  quarantined candidate: {table}")
     if outcome.timings:
         print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in outcome.timings.items()))
-    print(f"run {outcome.run_id}: {outcome.status}: {outcome.message}")
+    # one line a log search finds: the outcome, its exit code and why
+    print(f"run {outcome.run_id}: {outcome.status} (exit {outcome.exit_code}): {outcome.message}")
     if outcome.exit_code == EXIT_ERROR:
         error(outcome.message)  # stderr too, where a scheduler looks for the cause
     return outcome.exit_code

@@ -53,6 +53,8 @@ def validate_tables(
                     "folder": str(folder),
                     "docs_dir": None if docs_dir is None else str(docs_dir),
                     "answer": str(answer),
+                    # progress bars only for a person at a terminal, not in a scheduler's log
+                    "progress_bars": sys.stderr.isatty(),
                 }
             )
         )

@@ -118,20 +118,28 @@ def _explain_unexpected_rows(
 
 
 def validate_in_this_process(
-    warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
+    warehouse: Path,
+    tables: list[str],
+    folder: Path,
+    docs_dir: Path | None = None,
+    progress_bars: bool = False,
 ) -> list[TableVerdict]:
     """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``.
+
+    ``progress_bars`` shows GX's "Calculating Metrics" bars (for a terminal; a log gets none).
 
     Runs Great Expectations in the calling process; :func:`sqlscore.gate.validate_tables`
     runs this in a child process (see :mod:`sqlscore.gate.isolated` for why).
     """
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from sqlscore.gate.gx_duckdb import close_connections  # also registers sqlscore_duckdb
 
     suites = {table: load_suite(folder, table) for table in tables}
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=progress_bars)
     if docs_dir is not None:
         context.add_data_docs_site(
             site_name="sqlscore",

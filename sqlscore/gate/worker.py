@@ -42,6 +42,7 @@ def main() -> int:
             list(request["tables"]),
             Path(request["folder"]),
             None if request["docs_dir"] is None else Path(request["docs_dir"]),
+            progress_bars=bool(request.get("progress_bars", False)),
         )
         document = verdicts_as_json(verdicts)
         code = 0

@@ -24,6 +24,14 @@ def test_clean_rerun_publishes_again(published: Published) -> None:
     assert "published" in result.stdout and "Data Docs:" in result.stdout
     # the gate runs in its own process: the scheduled job's log ends without DuckDB's false leak report
     assert "nanobind" not in result.stdout + result.stderr
+    # a scheduler's log (stdout is a pipe here): no colour codes, no progress bars, the verdicts
+    # before the publish step, one last line saying how the run ended
+    log = result.stdout + result.stderr
+    assert "\x1b[" not in log and "Calculating Metrics" not in log
+    assert log.index("customer_churn_scores: passed (11 expectations)") < log.index("3/3 publish")
+    last = result.stdout.strip().splitlines()[-1]
+    (run_id,) = published.sql("select run_id from ops.sqlscore_runs order by started_at desc limit 1")[0]
+    assert last.startswith(f"run {run_id}: published (exit 0): customer_churn_scores (")
     assert (published.root / "gx_docs" / "index.html").exists()
     status, failed, _, _ = published.last_run()
     assert status == "published" and failed is None
