@@ -51,6 +51,8 @@ class DbtInvocation:
     as_of: str
     run_id: str
     backfill: bool = False
+    #: the dbt project (default: ./dbt_project, $SQLSCORE_DBT_PROJECT, or the checkout's)
+    project_dir: Path | None = None
 
     def common_args(self, run_vars: bool = True) -> list[str]:
         """Arguments of every dbt command; ``run_vars`` False leaves out the per-run vars.
@@ -68,7 +70,7 @@ class DbtInvocation:
             project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})
         return [
             "--project-dir",
-            str(dbt_project_dir()),
+            str(self.project_dir or dbt_project_dir()),
             "--profiles-dir",
             str(profiles_dir()),
             "--vars",
@@ -89,7 +91,9 @@ def parse_project(invocation: DbtInvocation) -> Any:
 
     result = dbtRunner().invoke(["--quiet", "parse", *invocation.common_args(run_vars=False)])
     if not result.success or result.result is None:
-        raise SqlscoreError(f"dbt could not parse {dbt_project_dir()}: {result.exception}")
+        raise SqlscoreError(
+            f"dbt could not parse {invocation.project_dir or dbt_project_dir()}: {result.exception}"
+        )
     return result.result
 
 

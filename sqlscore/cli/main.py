@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import bench, compile, demo, expectations, models, run, sql
+from sqlscore.cli import bench, compile, demo, expectations, models, run, scaffold, sql
 from sqlscore.cli.output import error
 from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile.add_parser(subparsers)
     run.add_parser(subparsers)
     expectations.add_parser(subparsers)
+    scaffold.add_parser(subparsers)
     return parser
 
 
