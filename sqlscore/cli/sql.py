@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -53,9 +54,29 @@ def _print(con: duckdb.DuckDBPyConnection, query: str, fmt: str) -> None:
     frame = pl.from_arrow(relation.to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     if fmt == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_flat(frame).write_csv())
     else:
         sys.stdout.write(frame.write_json() + "\n")
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists, arrays and structs as JSON text: CSV cells hold one value (``ml_models.aliases``)."""
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested()]
+    return frame.with_columns(
+        pl.col(name).map_elements(lambda v: json.dumps(_plain(v), default=str), return_dtype=pl.String)
+        for name in nested
+    )
+
+
+def _plain(value: object) -> object:
+    """A polars cell as plain Python (Series inside lists become lists) for json.dumps."""
+    if isinstance(value, pl.Series):
+        return [_plain(v) for v in value.to_list()]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def cmd_sql(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:

@@ -31,6 +31,21 @@ def test_sql_formats_and_errors(run_cli) -> None:  # type: ignore[no-untyped-def
     assert wrong.returncode == 2 and "predict_risk" in wrong.stderr and "Candidate functions" in wrong.stderr
 
 
+def test_csv_and_json_carry_list_and_struct_columns(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """ml_models.aliases is a list: CSV writes nested values as JSON text, JSON nests them."""
+    query = (
+        "select model_name, aliases, {'version': model_version, 'sha': left(sha256, 8)} as ref "
+        "from ml_models order by 1"
+    )
+    as_csv = run_cli("sql", "--format", "csv", query)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["model_name"] for r in rows] == ["churn", "risk"]
+    assert json.loads(rows[0]["aliases"]) == ["champion"] and json.loads(rows[0]["ref"])["version"] == 1
+    as_json = json.loads(run_cli("sql", "--format", "json", query).stdout)
+    assert as_json[0]["aliases"] == ["champion"] and as_json[0]["ref"]["version"] == 1
+
+
 def test_shell_reads_statements_until_end_of_input(demo_env: tuple[Path, Registry]) -> None:
     warehouse, registry = demo_env
     env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
