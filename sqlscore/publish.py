@@ -92,6 +92,7 @@ def stage_serving_copy(
                 con.execute(
                     f"create table sqlscore_serving_staging.main.{table} as select * from {schema}.{name}"
                 )
+                copy_comments(con, f"{schema}.{name}", f"sqlscore_serving_staging.main.{table}")
                 counts.append(_count(con, f"sqlscore_serving_staging.main.{table}"))
             con.execute(
                 f"create table sqlscore_serving_staging.main.{SERVING_INFO_TABLE} as "
@@ -110,6 +111,32 @@ def stage_serving_copy(
             "published tables and the serving file are as they were"
         ) from exc
     return staging
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Give ``target`` the table and column comments of ``source`` (dbt's persisted descriptions).
+
+    ``create table as`` copies data, not comments; without this, what analysts see described in
+    the candidates would reach them undocumented. ``source`` is ``schema.table`` in the main
+    database; ``target`` may be in an attached one.
+    """
+    schema, _, table = source.partition(".")
+    rows = con.execute(
+        "select null as column_name, comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name = ? and table_name = ? "
+        "and comment is not null "
+        "union all select column_name, comment from duckdb_columns() "
+        "where database_name = current_database() and schema_name = ? and table_name = ? "
+        "and comment is not null",
+        [schema, table, schema, table],
+    ).fetchall()
+    for column, comment in rows:
+        on = (
+            f"table {target}"
+            if column is None
+            else f"column {target}.{check_identifier(column, 'column name')}"
+        )
+        con.execute(f"comment on {on} is {_sql_string(str(comment))}")
 
 
 def published_table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -140,6 +167,7 @@ def publish_candidates(
                 f"create or replace table {PUBLISHED_SCHEMA}.{table} as "
                 f"select * from {CANDIDATE_SCHEMA}.{table}"
             )
+            copy_comments(con, f"{CANDIDATE_SCHEMA}.{table}", f"{PUBLISHED_SCHEMA}.{table}")
         rows = {table: _count(con, f"{PUBLISHED_SCHEMA}.{table}") for table in tables}
         if record is not None:
             record(rows)
