@@ -10,12 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from sqlscore.compiler import DIALECTS
-from sqlscore.functions.declarations import default_declarations
-from sqlscore.functions.registration import signature_of
-from sqlscore.functions.sql_engine import compiled_function
-from sqlscore.names import check_identifier
 from sqlscore.registry import Registry
+
+#: sqlscore.compiler.DIALECTS, spelled here so that ``--help`` does not load the compiler
+#: (tests/cli/test_compile.py checks the two agree)
+DIALECT_CHOICES = ("duckdb", "postgres", "spark")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -26,7 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "creates its function in the chosen dialect.",
     )
     parser.add_argument("model", help="NAME, NAME@ALIAS or NAME:VERSION")
-    parser.add_argument("--dialect", choices=DIALECTS, default="duckdb")
+    parser.add_argument(
+        "--dialect", choices=DIALECT_CHOICES, default="duckdb", help="SQL dialect to write (default duckdb)"
+    )
     parser.add_argument("--function", help="function name (default predict_<name>)")
     parser.add_argument(
         "--output", choices=("score", "label", "probabilities"), help="default: as predict_<name>"
@@ -36,6 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_compile(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.functions.declarations import default_declarations
+    from sqlscore.functions.registration import signature_of
+    from sqlscore.functions.sql_engine import compiled_function
+    from sqlscore.names import check_identifier
+
     del warehouse
     card = registry.resolve(args.model)
     default = default_declarations(card.name, card.task)[0]

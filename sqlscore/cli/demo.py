@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlscore.catalog import refresh_catalog_file
 from sqlscore.registry import Registry
 
 
@@ -42,6 +41,7 @@ def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path)
 
 
 def cmd_train_demo(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.catalog import refresh_catalog_file
     from sqlscore.demo.train import train_demo_models
 
     cards = train_demo_models(warehouse, registry, only_missing=not args.retrain)

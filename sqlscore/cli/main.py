@@ -22,6 +22,10 @@ from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
 
 EXIT_ERROR = 2
+GLOBAL_OPTIONS = {
+    "--warehouse": "DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)",
+    "--registry": "model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 a check failed (verify, gate), 2 error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--warehouse", help="DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)")
-    parser.add_argument(
-        "--registry", help="model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)"
-    )
+    for flag, text in GLOBAL_OPTIONS.items():
+        parser.add_argument(flag, help=text)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models.add_parser(subparsers)
     demo.add_parsers(subparsers)
@@ -44,7 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parser(subparsers)
     expectations.add_parser(subparsers)
     scaffold.add_parser(subparsers)
+    _accept_after_the_command(subparsers)
     return parser
+
+
+def _accept_after_the_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    """``--warehouse``/``--registry`` are accepted after the (sub)command too, as before it.
+
+    Each command's parser gets them with a suppressed default, so one given before the command
+    is not reset by a command that does not repeat it; given twice, the one after wins.
+    """
+    for command in set(subparsers.choices.values()):
+        for flag, text in GLOBAL_OPTIONS.items():
+            command.add_argument(flag, help=text, default=argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_after_the_command(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlscore.catalog import refresh_catalog_file
 from sqlscore.cli.output import emit_json, emit_table, warn
 from sqlscore.errors import InvalidNameError, WarehouseError
 from sqlscore.registry import Registry
@@ -26,19 +25,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     listing.set_defaults(handler=cmd_list)
 
     show = actions.add_parser("show", help="the model card of NAME, NAME@ALIAS or NAME:VERSION")
-    show.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]")
+    show.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]", help="the model version to show")
     show.add_argument("--json", action="store_true", help="the whole card as JSON")
     show.set_defaults(handler=cmd_show)
 
     promote = actions.add_parser("promote", help="point an alias at a version")
-    promote.add_argument("name")
-    promote.add_argument("version")
+    promote.add_argument("name", help="registered model name")
+    promote.add_argument("version", help="the version the alias will point at")
     promote.add_argument("--alias", required=True, help="for example champion or challenger")
     promote.set_defaults(handler=cmd_promote)
 
     rollback = actions.add_parser("rollback", help="move an alias back to its previous holder")
-    rollback.add_argument("name")
-    rollback.add_argument("--alias", required=True)
+    rollback.add_argument("name", help="registered model name")
+    rollback.add_argument("--alias", required=True, help="the alias to move back, e.g. champion")
     rollback.set_defaults(handler=cmd_rollback)
 
     seal = actions.add_parser(
@@ -56,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="re-hash every artifact and check each card against its graph",
         description="Exit 0 when every artifact is intact, 1 naming every bad file otherwise.",
     )
-    verify.add_argument("--json", action="store_true")
+    verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.set_defaults(handler=cmd_verify)
 
 
@@ -168,6 +167,8 @@ def _refresh(registry: Registry, warehouse: Path) -> None:
     if not warehouse.exists():
         return
     try:
+        from sqlscore.catalog import refresh_catalog_file
+
         refresh_catalog_file(warehouse, registry)
     except WarehouseError as exc:
         warn(

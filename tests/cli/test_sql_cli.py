@@ -67,3 +67,19 @@ def test_shell_reads_statements_until_end_of_input(demo_env: tuple[Path, Registr
         check=False,
     )
     assert failing.returncode == 2 and "nope" in failing.stderr
+
+
+def test_shell_dot_commands_and_a_last_statement_without_semicolon(demo_env: tuple[Path, Registry]) -> None:
+    warehouse, registry = demo_env
+    env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
+    script = ".help\n.tables\n.nonsense\nselect 6 * 7 as answer"
+    result = subprocess.run(
+        [SQLSCORE, "shell"], input=script, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert ".tables      the tables and views, by schema" in result.stdout
+    raw = next(line for line in result.stdout.splitlines() if "│ raw" in line)
+    assert "customers" in raw and "loan_applications" in raw and "usage_events" in raw
+    assert "unknown command .nonsense" in result.stderr
+    # the last statement, without ';', ran: its result is the last table printed
+    assert "answer" in result.stdout and "42" in result.stdout[result.stdout.rindex("answer") :]
