@@ -84,7 +84,6 @@ def stage_serving_copy(
     try:
         con.execute(f"attach {_sql_string(str(staging))} as sqlscore_serving_staging")
         try:
-            counts = []
             for table, source in sources.items():
                 schema, _, name = source.partition(".")
                 check_identifier(schema, "schema name")
@@ -93,12 +92,24 @@ def stage_serving_copy(
                     f"create table sqlscore_serving_staging.main.{table} as select * from {schema}.{name}"
                 )
                 copy_comments(con, f"{schema}.{name}", f"sqlscore_serving_staging.main.{table}")
-                counts.append(_count(con, f"sqlscore_serving_staging.main.{table}"))
+            for table, source in sources.items():
+                if source == f"{CANDIDATE_SCHEMA}.{table}":
+                    keep_history(con, table, "sqlscore_serving_staging")
+            copy_macros(con, "sqlscore_serving_staging")
+            # every table of the file, with its rows: a reader checks what it got against this
+            written = [
+                name
+                for (name,) in con.execute(
+                    "select table_name from duckdb_tables() where database_name = 'sqlscore_serving_staging' "
+                    "order by table_name"
+                ).fetchall()
+            ]
+            counts = [_count(con, f"sqlscore_serving_staging.main.{name}") for name in written]
             con.execute(
                 f"create table sqlscore_serving_staging.main.{SERVING_INFO_TABLE} as "
                 "select ? as run_id, now() as published_at, t.table_name, t.row_count "
                 "from (select unnest(?::varchar[]) as table_name, unnest(?::bigint[]) as row_count) t",
-                [run_id, tables, counts],
+                [run_id, written, counts],
             )
         finally:
             con.execute("detach sqlscore_serving_staging")
@@ -111,6 +122,67 @@ def stage_serving_copy(
             "published tables and the serving file are as they were"
         ) from exc
     return staging
+
+
+#: Suffix of the table keeping every published as-of date of a published table.
+HISTORY_SUFFIX = "_history"
+
+
+def keep_history(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> None:
+    """Add ``candidate.<table>``'s as-of dates to ``<table>_history`` (replacing those dates).
+
+    The published table is today's; its history holds every as-of date ever published, so
+    analysts can compare this month with the last. It lives in ``published`` (``database`` None,
+    inside the publish transaction) and in the serving file (``database`` the attached staging
+    copy, which already holds the history published so far). Rebuilt with ``union all by name``:
+    a column added to the table later is NULL in older dates instead of failing the publish. A
+    table without an ``as_of_date`` column has no history.
+    """
+    source = f"{CANDIDATE_SCHEMA}.{table}"
+    columns = {name for (name,) in con.execute(f"select column_name from (describe {source})").fetchall()}
+    if "as_of_date" not in columns:
+        return
+    name = f"{table}{HISTORY_SUFFIX}"
+    schema = PUBLISHED_SCHEMA if database is None else "main"
+    history = (
+        f"{schema}.{name}"
+        if database is None
+        else f"{check_identifier(database, 'database')}.{schema}.{name}"
+    )
+    present = con.execute(
+        "select count(*) from duckdb_tables() where database_name = coalesce(?, current_database()) "
+        "and schema_name = ? and table_name = ?",
+        [database, schema, name],
+    ).fetchall()[0][0]
+    if not present:
+        con.execute(f"create table {history} as select * from {source} order by as_of_date")
+    else:
+        con.execute(
+            f"create or replace table {history} as "
+            f"select * from {history} where as_of_date not in (select distinct as_of_date from {source}) "
+            f"union all by name select * from {source} order by as_of_date"
+        )
+    copy_comments(con, source, history)
+
+
+def copy_macros(con: duckdb.DuckDBPyConnection, database: str) -> None:
+    """Re-create the warehouse's stored macros (the models compiled to SQL) in ``database``.
+
+    The serving file is read by processes without sqlscore (the duckdb CLI, a BI tool): with the
+    macros in it, ``predict_churn_sql(...)`` works there as in the warehouse.
+    """
+    check_identifier(database, "database name")
+    macros = con.execute(
+        "select function_name, parameters, macro_definition from duckdb_functions() "
+        "where database_name = current_database() and schema_name = 'main' and function_type = 'macro' "
+        "and not internal order by function_name"
+    ).fetchall()
+    for name, parameters, definition in macros:
+        arguments = ", ".join(check_identifier(p, "macro parameter") for p in parameters)
+        con.execute(
+            f"create or replace macro {database}.main.{check_identifier(name, 'macro name')}({arguments}) "
+            f"as {definition}"
+        )
 
 
 def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
@@ -168,6 +240,8 @@ def publish_candidates(
                 f"select * from {CANDIDATE_SCHEMA}.{table}"
             )
             copy_comments(con, f"{CANDIDATE_SCHEMA}.{table}", f"{PUBLISHED_SCHEMA}.{table}")
+        for table in tables:
+            keep_history(con, table)
         rows = {table: _count(con, f"{PUBLISHED_SCHEMA}.{table}") for table in tables}
         if record is not None:
             record(rows)

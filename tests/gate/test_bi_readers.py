@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import sqlalchemy as sa
 import yaml  # type: ignore[import-untyped]
 
@@ -48,3 +49,27 @@ def test_sqlalchemy_inspect_sees_tables_columns_and_descriptions(published: Publ
     )
     expected = _described()["loan_application_risk_scores"]["risk_band"]
     assert expected and comment == [(expected,)]
+
+
+def test_the_serving_file_keeps_every_published_date_and_the_compiled_functions(published: Published) -> None:
+    """A plain DuckDB reader (no sqlscore) finds the history of every published as-of date and can
+    call the models compiled to SQL, with the warehouse's numbers."""
+    result = published.run("--as-of", "2026-09-30", "--backfill")
+    assert result.returncode == 0, result.stdout[-3000:]
+    call = "predict_risk_sql(52000, 21.5, 4, 'car', 12000, 36, 0, 'rent', 0.23)"
+    with duckdb.connect(str(published.serving), read_only=True) as reader:
+        dates = reader.execute(
+            "select as_of_date::varchar, count(*) from customer_churn_scores_history group by 1 order by 1"
+        ).fetchall()
+        today = reader.execute("select distinct as_of_date::varchar from customer_churn_scores").fetchall()
+        in_serving = reader.execute(f"select {call}").fetchall()[0][0]
+        listed = dict(reader.execute("select table_name, row_count from serving_info").fetchall())
+    assert [d for d, _ in dates] == ["2026-09-30", "2026-10-31"] and all(n > 3000 for _, n in dates)
+    assert today == [("2026-09-30",)]  # the table of the day is the date just published
+    assert listed["customer_churn_scores_history"] == sum(n for _, n in dates)
+    assert published.sql("select count(*) from published.customer_churn_scores_history")[0][0] == sum(
+        n for _, n in dates
+    )
+    with duckdb.connect(str(published.warehouse), read_only=True) as warehouse:
+        in_warehouse = warehouse.execute(f"select {call}").fetchall()[0][0]
+    assert in_serving == in_warehouse and 0 < in_serving < 1

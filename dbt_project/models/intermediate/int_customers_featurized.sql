@@ -5,12 +5,23 @@
 
 with
 
--- the version of each customer's attributes valid at the as-of date (see snp_customers)
+versions as (
+    select
+        *,
+        row_number() over (partition by customer_id order by dbt_valid_from) as version_number
+    from {{ ref('snp_customers') }}
+),
+
+-- the version of each customer's attributes valid at the as-of date (see snp_customers); for a
+-- date before the history began (a backfill earlier than the first run), the first version recorded
 customers as (
-    select * from {{ ref('snp_customers') }}
+    select * exclude (version_number) from versions
     where signup_date <= {{ as_of }}
-      and dbt_valid_from <= cast({{ as_of }} as timestamp)
-      and (dbt_valid_to is null or dbt_valid_to > cast({{ as_of }} as timestamp))
+      and (
+          (dbt_valid_from <= cast({{ as_of }} as timestamp)
+           and (dbt_valid_to is null or dbt_valid_to > cast({{ as_of }} as timestamp)))
+          or (version_number = 1 and dbt_valid_from > cast({{ as_of }} as timestamp))
+      )
 ),
 
 usage as (
