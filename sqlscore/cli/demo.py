@@ -91,11 +91,16 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True)"
         ".sql('select risk_band, count(*) from loan_application_risk_scores group by all'))\""
     )
-    print("  (the serving file is what BI tools and other processes read while scheduled runs write)")
-    print("  .venv/bin/sqlscore compile churn --dialect postgres   # the model as a PostgreSQL function")
     print(
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', read_only=True)"
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True)"
         ".sql('select predict_risk_sql(52000, 21.5, 4, \\'car\\', 12000, 36, 0, \\'rent\\', 0.23) as p'))\""
     )
-    print("  (predict_*_sql are SQL macros stored in the warehouse: any DuckDB client can call them)")
+    print("  .venv/bin/sqlscore compile churn --dialect postgres   # the model as a PostgreSQL function")
+    print(
+        f"\nReaders (analysts, BI tools, notebooks) open the serving file {serving.name}, read-only: it holds"
+        "\nthe published tables, their history (<table>_history, every published as-of date), the"
+        "\ndescriptions as comments and the predict_*_sql macros, and a publish replaces it whole."
+        f"\nThe warehouse {warehouse.name} is for the scheduled writer: a process holding it open, even"
+        "\nread-only, makes the next `sqlscore run` fail (DuckDB lets one process write a file)."
+    )
     return 0

@@ -115,3 +115,14 @@ def test_help_loads_no_heavy_library_and_global_options_go_anywhere(run_cli, dem
     assert after.returncode == 0 and "4000" in after.stdout, after.stderr
     nowhere = run_cli("sql", "--warehouse", str(warehouse.parent / "missing" / "w.duckdb"), "select 1")
     assert nowhere.returncode == 2 and "missing" in nowhere.stderr
+
+
+def test_demo_summary_sends_readers_to_the_serving_file(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("demo-summary")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Readers (analysts, BI tools, notebooks) open the serving file warehouse_serving.duckdb"
+        in result.stdout
+    )
+    assert "is for the scheduled writer" in result.stdout
+    assert "duckdb.connect('warehouse.duckdb'" not in result.stdout  # no reader pointed at the writer's file
