@@ -86,9 +86,9 @@ def export_model(
     parity, outputs = check_parity(estimator, session, sklearn_frame(frame, features), feeds, classifier)
     if not parity.ok:
         raise ParityError(
-            f"model {name}: onnxruntime disagrees with scikit-learn on {parity.rows} held-out rows "
-            f"(max abs difference {parity.max_abs_diff:.3g} > tolerance {parity.tolerance:.1g}, "
-            f"label agreement {parity.label_agreement}); the model was not registered"
+            f"model {name}: onnxruntime disagrees with scikit-learn on {parity.rows} held-out rows: "
+            f"{'; '.join(parity.failures())} (max abs difference {parity.max_abs_diff:.3g}, tolerance "
+            f"{parity.tolerance:.1g}, label agreement {parity.label_agreement}); the model was not registered"
         )
     scores = (
         outputs[:, 1] if task == "binary_classification" else (outputs.max(axis=1) if classifier else outputs)

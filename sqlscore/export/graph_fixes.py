@@ -44,17 +44,34 @@ _FLOAT32_TREES = {
 
 
 def with_float32_cast(estimator: Any) -> Any:
-    """A pipeline equal to ``estimator`` with an explicit float32 cast before a float32 tree."""
+    """``estimator`` as one flat pipeline, with an explicit float32 cast before a float32 tree.
+
+    Flat (nested pipelines spliced in) so that the final estimator is the last step: the cast
+    goes right before it, and the caller finds it there to switch off ZipMap.
+    """
     from skl2onnx.sklapi import CastTransformer
 
-    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    if type(final).__name__ not in _FLOAT32_TREES:
-        return estimator
-    cast = CastTransformer(dtype=np.float32).fit(np.zeros((1, 1)))
-    if isinstance(estimator, Pipeline):
-        steps = [*estimator.steps[:-1], ("sqlscore_cast_float32", cast), estimator.steps[-1]]
-        return Pipeline(steps)
-    return Pipeline([("sqlscore_cast_float32", cast), ("model", estimator)])
+    steps = _flat_steps(estimator) if isinstance(estimator, Pipeline) else [("model", estimator)]
+    if type(steps[-1][1]).__name__ in _FLOAT32_TREES:
+        cast = CastTransformer(dtype=np.float32).fit(np.zeros((1, 1)))
+        steps = [*steps[:-1], ("sqlscore_cast_float32", cast), steps[-1]]
+    return Pipeline(steps) if len(steps) > 1 else estimator
+
+
+def _flat_steps(pipeline: Pipeline, prefix: str = "") -> list[tuple[str, Any]]:
+    """The steps of a pipeline with nested pipelines spliced in (the same transforms, in order).
+
+    ``export_model`` wraps the user's pipeline (``with_named_inputs``), and users nest
+    ``make_pipeline(StandardScaler(), GradientBoostingRegressor())`` inside their own: the
+    float32 cast must go right before the innermost final estimator, wherever it is.
+    """
+    steps: list[tuple[str, Any]] = []
+    for name, step in pipeline.steps:
+        if isinstance(step, Pipeline):
+            steps += _flat_steps(step, f"{prefix}{name}__")
+        else:
+            steps.append((f"{prefix}{name}", step))
+    return steps
 
 
 def with_named_inputs(estimator: Any, frame: Any) -> Any:

@@ -136,6 +136,42 @@ def test_a_string_imputer_is_refused_saying_what_to_do(tmp_path: Path) -> None:
     assert card.parity["max_abs_diff"] <= 1e-5
 
 
+def test_trees_behind_nested_pipelines_and_ties_export(tmp_path: Path) -> None:
+    """Pipelines written every day: a tree model behind other steps or nested pipelines (the
+    float32 cast goes before the innermost tree), and a forest whose held-out probabilities tie
+    exactly (scikit-learn takes the first class; float32 may land either side: not a failure)."""
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    noise = (rng.random(3000) < 0.5).astype(int)
+    value = frame["a"] * 2 + frame["b"]
+    cases = {
+        "scaled_gbr": (make_pipeline(StandardScaler(), GradientBoostingRegressor(n_estimators=30)), value),
+        "lone_gbc": (
+            Pipeline([("gbm", GradientBoostingClassifier(n_estimators=30))]),
+            (value > 0).astype(int),
+        ),
+        "nested": (
+            Pipeline([("outer", make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=10)))]),
+            (value > 0).astype(int),
+        ),
+    }
+    for name, (model, target) in cases.items():
+        card = export_model(model.fit(frame, target), frame, name, registry=tmp_path)
+        assert card.parity["passed"], (name, card.parity)
+    forest = RandomForestClassifier(n_estimators=20, min_samples_leaf=2, random_state=0)
+    forest.fit(frame.iloc[:1500], noise[:1500])
+    held_out = frame.iloc[1500:]
+    tied = np.abs(forest.predict_proba(held_out)[:, 1] - 0.5) < 1e-12
+    assert tied.any()
+    card = export_model(forest, held_out, "ties", registry=tmp_path)
+    assert card.parity["passed"] and card.parity["label_agreement"] == 1.0
+    assert 0 <= card.parity["label_ties"] <= int(tied.sum())
+
+
 def test_not_an_estimator_is_refused(tmp_path: Path) -> None:
     frame, _ = _toy()
     with pytest.raises(UnsupportedEstimatorError, match="not a scikit-learn estimator"):
