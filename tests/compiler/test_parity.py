@@ -30,6 +30,7 @@ from sklearn.ensemble import (
 )
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     MaxAbsScaler,
@@ -79,7 +80,26 @@ def _passthrough() -> ColumnTransformer:
     )
 
 
+def _mlp(model: Any) -> Pipeline:
+    return Pipeline([("pre", _pre(_numeric(StandardScaler()), _onehot())), ("m", model)])
+
+
 CASES: dict[str, tuple[Callable[[], Any], str]] = {
+    # MLPs: Relu, Tanh and the logistic activation, every output kind
+    "mlp_relu_classifier": (
+        lambda: _mlp(MLPClassifier(hidden_layer_sizes=(8, 4), max_iter=200, random_state=0)),
+        "binary",
+    ),
+    "mlp_tanh_regressor": (
+        lambda: _mlp(MLPRegressor(hidden_layer_sizes=(8,), activation="tanh", max_iter=200, random_state=0)),
+        "regression",
+    ),
+    "mlp_logistic_multiclass": (
+        lambda: _mlp(
+            MLPClassifier(hidden_layer_sizes=(6,), activation="logistic", max_iter=200, random_state=0)
+        ),
+        "multiclass",
+    ),
     "logistic_standard_onehot": (
         lambda: Pipeline([("pre", _pre(_numeric(StandardScaler()), _onehot())), ("m", LogisticRegression())]),
         "binary",

@@ -1,0 +1,31 @@
+"""Relu: ``greatest(x, 0)``, the hidden-layer activation of scikit-learn's default MLP."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlglot import exp
+
+from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler.node import Node
+from sqlscore.compiler.values import Tensor
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+def translate(node: Node) -> list[Tensor]:
+    x = node.inputs[0]
+    assert x is not None
+    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
+    return [
+        elementwise.apply(
+            node,
+            [x],
+            dtype,
+            _relu,
+            # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
+            lambda e: exp.Greatest(this=e, expressions=[sql.double(0.0)]),
+            lambda dirs, *_: dirs[0] if dirs[0] != "c" else 0,
+        )
+    ]
