@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from sqlglot import exp
 
-from sqlscore.compiler.sql import resolve_clamps
+from sqlscore.compiler.sql import resolve_clamps, resolve_raises
 
 DIALECTS = ("duckdb", "postgres", "spark")
 
@@ -49,7 +49,7 @@ def expression_sql(expression: exp.Expression, dialect: str) -> str:
     if dialect not in DIALECTS:
         raise ValueError(f"dialect {dialect!r} is not one of {DIALECTS}")
     with _deep_recursion():
-        return resolve_clamps(expression, dialect in EXP_RAISES).sql(dialect=dialect)
+        return resolve_raises(resolve_clamps(expression, dialect in EXP_RAISES), dialect).sql(dialect=dialect)
 
 
 def create_statement(

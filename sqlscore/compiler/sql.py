@@ -144,6 +144,36 @@ def resolve_clamps(expression: exp.Expression, needed: bool) -> exp.Expression:
     return result
 
 
+RAISE = "sqlscore_raise"
+
+
+def raise_error(message: exp.Expression) -> exp.Expression:
+    """A marker that fails the query with ``message`` (a string expression) when evaluated.
+
+    Written per dialect by :func:`resolve_raises`. The message must depend on a column (the
+    offending value, say): PostgreSQL folds constant expressions while planning, CASE or not.
+    """
+    return exp.Anonymous(this=RAISE, expressions=[message])
+
+
+def resolve_raises(expression: exp.Expression, dialect: str) -> exp.Expression:
+    """DuckDB ``error(m)``, Spark ``raise_error(m)``, PostgreSQL ``cast(m as integer)`` (no
+    expression-level raise exists there; the cast fails with ``invalid input syntax for type
+    integer: "<m>"``, which carries the message)."""
+    if not any(str(n.this).lower() == RAISE for n in expression.find_all(exp.Anonymous)):
+        return expression
+    result = expression.copy()
+    for node in [n for n in result.find_all(exp.Anonymous) if str(n.this).lower() == RAISE]:
+        (message,) = node.expressions
+        if dialect == "postgres":
+            node.replace(exp.Cast(this=message, to=exp.DataType.build("INT")))
+        else:
+            node.replace(
+                exp.Anonymous(this="error" if dialect == "duckdb" else "raise_error", expressions=[message])
+            )
+    return result
+
+
 # GREATEST/LEAST as plain calls: sqlglot rewrites exp.Greatest into a NULL-checking CASE for
 # DuckDB, and all three dialects already skip NULLs the same way.
 def greatest(values: Sequence[exp.Expression]) -> exp.Expression:

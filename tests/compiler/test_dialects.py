@@ -86,3 +86,37 @@ def test_postgres_function_scores_like_the_duckdb_macro(
     assert len(postgres_scores) == len(duckdb_scores) > 1000
     difference = np.abs(postgres_scores - duckdb_scores)
     assert difference.max() <= 1e-12, f"PostgreSQL and DuckDB differ by {difference.max()}"
+
+
+def test_postgres_fails_an_unknown_category_of_a_default_one_hot_encoder(
+    postgres: str, tmp_path: Path
+) -> None:
+    """PostgreSQL has no raise in an expression: the function casts the message to an integer,
+    and the error carries it, naming the column and the value."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from sqlscore import export_model
+    from tests.compiler.data import training_frame
+    from tests.compiler.test_parity import _numeric, _pre
+
+    frame, targets = training_frame()
+    estimator = Pipeline(
+        [("pre", _pre(_numeric(StandardScaler()), OneHotEncoder())), ("m", LogisticRegression())]
+    )
+    registry = Registry(tmp_path)
+    card = export_model(estimator.fit(frame, targets["binary"]), frame.head(500), "onehot", registry=registry)
+    compiled = compile_function(
+        onnx.load_from_string(registry.load_artifact(card)), card, "predict_onehot", "score", "DOUBLE"
+    )
+    expected = estimator.predict_proba(frame.head(1))[0, 1]
+    with psycopg.connect(postgres, autocommit=True) as pg:
+        pg.execute(compiled.create_sql("postgres"))
+        row = frame.head(1).iloc[0]
+        known = pg.execute(
+            "select predict_onehot(%s, %s, %s, %s)", [row.tenure, row.charges, row.usage, row.plan]
+        ).fetchall()[0][0]
+        assert abs(known - expected) <= 1e-5
+        with pytest.raises(psycopg.Error, match="sqlscore: column plan: unknown category legacy"):
+            pg.execute("select predict_onehot(12, 50.0, 20.0, 'legacy')").fetchall()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlglot import exp
 
 from sqlscore.compiler import elementwise, sql
 from sqlscore.compiler.node import Node
@@ -25,7 +24,7 @@ def translate(node: Node) -> list[Tensor]:
             dtype,
             _relu,
             # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
-            lambda e: exp.Greatest(this=e, expressions=[sql.double(0.0)]),
+            lambda e: sql.greatest([e, sql.double(0.0)]),
             lambda dirs, *_: dirs[0] if dirs[0] != "c" else 0,
         )
     ]
