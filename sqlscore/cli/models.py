@@ -50,6 +50,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     seal.add_argument("ref", metavar="NAME:VERSION", help="the version whose card to seal, e.g. churn:1")
     seal.set_defaults(handler=cmd_seal)
 
+    imported = actions.add_parser(
+        "import",
+        help="register an ONNX model converted elsewhere, checked against its own predictions",
+        description="For models trained and converted in another process: FILE is the .onnx (ZipMap "
+        "off, one double or string input of shape [N, 1] per column); --sample a Parquet file with "
+        "those columns and what the model predicted where it was trained: expected_value "
+        "(regressor) or expected_label and expected_probabilities (classifier, a list per row). "
+        "Checked with export_model's tolerances; nothing is written unless they hold.",
+    )
+    imported.add_argument("file", metavar="FILE", help="the .onnx artifact")
+    imported.add_argument("--name", required=True, help="registry model name")
+    imported.add_argument("--sample", required=True, help="Parquet file: features and expected predictions")
+    imported.add_argument("--alias", help="point this alias at the new version (e.g. champion)")
+    imported.add_argument("--description", default="", help="what the model is for")
+    imported.set_defaults(handler=cmd_import)
+
     verify = actions.add_parser(
         "verify",
         help="re-hash every artifact and check each card against its graph",
@@ -147,6 +163,33 @@ def cmd_seal(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     card = registry.seal_legacy_card(name, version)
     print(f"{card.ref}: card sealed (card_sha256 {card.card_sha256[:12]}...)")
     _refresh(registry, warehouse)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.errors import ExportError
+    from sqlscore.export.importer import import_model, read_sample
+
+    path = Path(args.file)
+    try:
+        artifact = path.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror}") from exc
+    card = import_model(
+        artifact,
+        read_sample(Path(args.sample)),
+        args.name,
+        registry=registry,
+        alias=args.alias,
+        description=args.description,
+    )
+    _refresh(registry, warehouse)
+    parity = card.parity
+    print(
+        f"registered {card.ref} ({card.task}, {len(card.features)} features); parity on {parity['rows']} "
+        f"sample rows: max abs difference {parity['max_abs_diff']:.2g}"
+        + (f", aliases: {args.alias}" if args.alias else "")
+    )
     return EXIT_OK
 
 

@@ -65,19 +65,34 @@ def check_parity(
     """Parity figures and the model's scores (probabilities or values) from onnxruntime."""
     outputs = session.run(None, feeds)
     if is_classifier:
-        onnx_labels, onnx_proba = outputs[0], np.asarray(outputs[1], dtype=np.float64)
-        sk_proba = estimator.predict_proba(frame)
-        sk_labels = estimator.predict(frame)
-        diff = float(np.max(np.abs(onnx_proba - sk_proba))) if len(frame) else 0.0
-        same = np.asarray(onnx_labels).ravel() == np.asarray(sk_labels).ravel()
-        top_two = np.sort(sk_proba, axis=1)[:, -2:] if sk_proba.shape[1] > 1 else np.zeros((len(frame), 2))
-        tie = (top_two[:, 1] - top_two[:, 0]) <= PROBABILITY_TOLERANCE
-        decided = ~tie
-        agreement = float(np.mean(same[decided])) if decided.any() else 1.0
-        parity = Parity(len(frame), diff, PROBABILITY_TOLERANCE, agreement, int(np.sum(~same & tie)))
+        onnx_proba = np.asarray(outputs[1], dtype=np.float64)
+        parity = compare_classifier(
+            outputs[0], onnx_proba, estimator.predict(frame), estimator.predict_proba(frame)
+        )
         return parity, onnx_proba
     onnx_values = np.asarray(outputs[0], dtype=np.float64).ravel()
-    sk_values = np.asarray(estimator.predict(frame), dtype=np.float64).ravel()
-    diff = float(np.max(np.abs(onnx_values - sk_values))) if len(frame) else 0.0
-    scale = max(1.0, float(np.max(np.abs(sk_values)))) if len(frame) else 1.0
-    return Parity(len(frame), diff, REGRESSION_RELATIVE_TOLERANCE * scale, None), onnx_values
+    return compare_regressor(onnx_values, estimator.predict(frame)), onnx_values
+
+
+def compare_classifier(
+    onnx_labels: Any, onnx_proba: np.ndarray, expected_labels: Any, expected_proba: np.ndarray
+) -> Parity:
+    """onnxruntime's labels and probabilities against the expected ones (scikit-learn's, here or
+    where the model was trained); label differences on probability ties are counted apart."""
+    expected_proba = np.asarray(expected_proba, dtype=np.float64)
+    rows = len(expected_proba)
+    diff = float(np.max(np.abs(onnx_proba - expected_proba))) if rows else 0.0
+    same = np.asarray(onnx_labels).ravel() == np.asarray(expected_labels).ravel()
+    top_two = np.sort(expected_proba, axis=1)[:, -2:] if expected_proba.shape[1] > 1 else np.zeros((rows, 2))
+    tie = (top_two[:, 1] - top_two[:, 0]) <= PROBABILITY_TOLERANCE
+    decided = ~tie
+    agreement = float(np.mean(same[decided])) if decided.any() else 1.0
+    return Parity(rows, diff, PROBABILITY_TOLERANCE, agreement, int(np.sum(~same & tie)))
+
+
+def compare_regressor(onnx_values: np.ndarray, expected_values: Any) -> Parity:
+    """onnxruntime's values against the expected ones, within a tolerance relative to their scale."""
+    expected = np.asarray(expected_values, dtype=np.float64).ravel()
+    diff = float(np.max(np.abs(onnx_values - expected))) if len(expected) else 0.0
+    scale = max(1.0, float(np.max(np.abs(expected)))) if len(expected) else 1.0
+    return Parity(len(expected), diff, REGRESSION_RELATIVE_TOLERANCE * scale, None)
