@@ -8,12 +8,15 @@ in one atomic step, so a publish moves them in a recorded order whose every
 crash point the next run repairs (:func:`recover_serving`):
 
 1. ``stage_serving_copy``: the new serving file is written whole from the
-   candidates, beside the old one, as ``.<serving>.<run id>.tmp``, and fsynced.
+   candidates (and the published tables a ``--select`` left out), beside the old
+   one, as ``.<serving>.<run id>.tmp``, and fsynced. It carries each table's
+   history (``<table>_history``, every published as-of date), the dbt
+   descriptions as comments and the models compiled to SQL (stored macros).
    A crash here leaves published.* and the serving file as they were; the next
    run deletes the partial file.
-2. ``publish_candidates``: every ``published.<table>`` is replaced *and* the run
-   is recorded ``published``, in one DuckDB transaction. A crash before the
-   commit changes nothing.
+2. ``publish_candidates``: every ``published.<table>`` (and its history) is
+   replaced *and* the run is recorded ``published``, in one DuckDB transaction.
+   A crash before the commit changes nothing.
 3. ``swap_serving_copy``: the staged file is renamed over the serving file (an
    atomic rename; readers open the old file or the new, never a mix). A crash
    between 2 and 3 leaves the serving file one run behind published.*, with the

@@ -65,19 +65,32 @@ class Scaffold:
 
 def plan_scaffold(model: str, source: str, key: str) -> Scaffold:
     """Check the names (they become file names and SQL identifiers) before anything is written."""
-    schema, dot, table = source.partition(".")
-    if not dot:
-        raise ConfigError(f"--source must be SCHEMA.TABLE, not {source!r}")
+    schema, dot, table = source.rpartition(".")
     return Scaffold(
         model=check_model_name(model),
-        schema=check_identifier(schema, "source schema"),
+        schema=check_identifier(schema, "source schema") if dot else "",  # "": found in the warehouse
         table=check_identifier(table, "source table"),
         key=check_identifier(key, "key column"),
     )
 
 
 def check_source(con: duckdb.DuckDBPyConnection, plan: Scaffold, card: ModelCard) -> Scaffold:
-    """The source table must hold the key and every feature; returns the plan with the key's type."""
+    """The source table must hold the key and every feature; returns the plan with the key's type.
+
+    A table given without its schema is looked up: it must exist in exactly one schema.
+    """
+    if not plan.schema:
+        schemas = [
+            name
+            for (name,) in con.execute(
+                "select distinct table_schema from information_schema.tables where table_name = ? order by 1",
+                [plan.table],
+            ).fetchall()
+        ]
+        if len(schemas) != 1:
+            found = f"in schemas {', '.join(schemas)}" if schemas else "in no schema"
+            raise ConfigError(f"source table {plan.table} is {found} of the warehouse: give SCHEMA.TABLE")
+        plan = replace(plan, schema=check_identifier(schemas[0], "source schema"))
     rows = con.execute(
         "select column_name, lower(data_type) from information_schema.columns "
         "where table_schema = ? and table_name = ?",

@@ -110,7 +110,7 @@ def test_bring_your_own_model_from_pipeline_to_published_table(
         in (project / "models" / "scoring" / "upsell_scores.sql").read_text()
     )
     assert (expectations / "prospects_upsell_scores.json").is_file()
-    again = _cli(env, "scaffold", "upsell", "--source", "raw.prospects", "--key", "prospect_id")
+    again = _cli(env, "scaffold", "upsell", "--source", "prospects", "--key", "prospect_id")  # found in raw
     assert again.returncode == 2 and "would overwrite" in again.stderr
 
     # 4. run: built, gated, published

@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "then the mart's suite (as `sqlscore expectations init` does). Nothing is overwritten.",
     )
     scaffold.add_argument("model", metavar="MODEL", help="registered model name")
-    scaffold.add_argument("--source", required=True, help="SCHEMA.TABLE holding the key and the features")
+    scaffold.add_argument("--source", required=True, help="[SCHEMA.]TABLE holding the key and the features")
     scaffold.add_argument("--key", required=True, help="the entity key column (one row per key)")
     scaffold.add_argument(
         "--project", help="dbt project folder (default: dbt_project/ or $SQLSCORE_DBT_PROJECT)"
