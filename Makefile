@@ -9,13 +9,22 @@ export SQLSCORE_REGISTRY ?= $(CURDIR)/models_onnx
 
 .PHONY: setup demo test lint clean bench-orbital
 
-setup: $(STAMP)
+DOCS_ASSETS := build/docs_assets/.fetched
+
+setup: $(STAMP) $(DOCS_ASSETS)
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# Data Docs' scripts, styles and fonts, from the npm registry (pinned in
+# sqlscore/gate/offline_docs.py), so the pages open without internet access.
+$(DOCS_ASSETS): sqlscore/gate/offline_docs.py | $(STAMP)
+	rm -rf build/docs_assets
+	$(BIN)/python -m sqlscore.gate.offline_docs build/docs_assets
+	touch $(DOCS_ASSETS)
 
 demo: setup
 	$(BIN)/sqlscore demo-data --customers $(CUSTOMERS)
@@ -33,7 +42,7 @@ lint: setup
 	$(BIN)/mypy sqlscore
 
 clean:
-	rm -rf $(VENV) warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.run.lock warehouse_serving.duckdb dbt_project/target dbt_project/logs
+	rm -rf $(VENV) build/docs_assets warehouse.duckdb warehouse.duckdb.wal warehouse.duckdb.run.lock warehouse_serving.duckdb dbt_project/target dbt_project/logs
 
 # posit's orbital, for `sqlscore bench` only (its own virtualenv: it pins other onnx/sqlglot versions).
 bench-orbital: .venv-orbital/bin/python

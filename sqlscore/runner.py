@@ -27,6 +27,7 @@ from sqlscore.dbt_build import DbtBuild, DbtInvocation, levelled_findings, parse
 from sqlscore.errors import ConfigError, PublishError, SqlscoreError
 from sqlscore.gate import TableVerdict, validate_tables
 from sqlscore.gate.isolated import remove_scratch
+from sqlscore.gate.offline_docs import ASSETS_DIR, localize_data_docs
 from sqlscore.gate.suites import expectations_path
 from sqlscore.publish import (
     CANDIDATE_SCHEMA,
@@ -236,6 +237,8 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         timings["gate"] = time.perf_counter() - started
         for line in verdict_lines(verdicts):
             print(line, flush=True)  # the verdicts come before the publish step, in the log too
+        if localize_data_docs(request.docs_dir, ASSETS_DIR) == 0 and not ASSETS_DIR.is_dir():
+            say(f"    warning: Data Docs load their scripts from CDNs ({ASSETS_DIR} missing: make setup)")
         say(f"    Data Docs: {request.docs_dir / 'index.html'}")
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "gated")
