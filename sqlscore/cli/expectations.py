@@ -29,13 +29,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_init(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    path, count = write_initial_suite(args.table, registry, warehouse, args.expectations, force=args.force)
+    print(f"wrote {path} ({count} expectations); edit it like any suite")
+    return 0
+
+
+def write_initial_suite(
+    table: str,
+    registry: Registry,
+    warehouse: Path,
+    expectations: str | None,
+    *,
+    project: Path | None = None,
+    force: bool = False,
+) -> tuple[Path, int]:
+    """Parse the dbt project, write ``table``'s first suite; returns its path and size."""
     from sqlscore.dbt_build import DbtInvocation, parse_project
     from sqlscore.gate.suite_init import initial_suite, write_suite
     from sqlscore.gate.suites import expectations_path
     from sqlscore.runner import DEFAULT_AS_OF
 
-    invocation = DbtInvocation(warehouse.resolve(), registry, DEFAULT_AS_OF, str(uuid.uuid4()))
-    suite = initial_suite(parse_project(invocation), args.table, registry)
-    path = write_suite(suite, expectations_path(args.expectations), force=args.force)
-    print(f"wrote {path} ({len(suite['expectations'])} expectations); edit it like any suite")
-    return 0
+    invocation = DbtInvocation(
+        warehouse.resolve(), registry, DEFAULT_AS_OF, str(uuid.uuid4()), project_dir=project
+    )
+    suite = initial_suite(parse_project(invocation), table, registry)
+    return write_suite(suite, expectations_path(expectations), force=force), len(suite["expectations"])

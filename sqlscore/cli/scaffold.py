@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 from pathlib import Path
 
 from sqlscore.registry import Registry
@@ -28,10 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_scaffold(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.dbt_build import DbtInvocation, dbt_project_dir, parse_project
-    from sqlscore.gate.suite_init import initial_suite, write_suite
-    from sqlscore.gate.suites import expectations_path
-    from sqlscore.runner import DEFAULT_AS_OF
+    from sqlscore.cli.expectations import write_initial_suite
+    from sqlscore.dbt_build import dbt_project_dir
     from sqlscore.scaffold import check_source, plan_scaffold, write_scaffold
     from sqlscore.warehouse import open_warehouse
 
@@ -42,10 +39,7 @@ def cmd_scaffold(args: argparse.Namespace, registry: Registry, warehouse: Path) 
     project = Path(args.project) if args.project else dbt_project_dir()
     for path in write_scaffold(project, card, plan):
         print(f"wrote {path}")
-    invocation = DbtInvocation(
-        warehouse.resolve(), registry, DEFAULT_AS_OF, str(uuid.uuid4()), project_dir=project
-    )
-    suite = initial_suite(parse_project(invocation), plan.mart, registry)
-    print(f"wrote {write_suite(suite, expectations_path(args.expectations))}")
+    suite, _ = write_initial_suite(plan.mart, registry, warehouse, args.expectations, project=project)
+    print(f"wrote {suite}")
     print(f"next: sqlscore run  (gates and publishes {plan.mart}); edit the models and the suite as you need")
     return 0

@@ -43,6 +43,21 @@ def sum_direction(directions: Sequence[object]) -> int | None:
     return int(signs.pop()) if len(signs) == 1 else None  # type: ignore[call-overload]
 
 
+def non_decreasing(directions: Sequence[object], *_: object) -> int | None:
+    """Direction of a non-decreasing function of one column ('c', a constant, stays constant)."""
+    return 0 if directions[0] == "c" else directions[0]  # type: ignore[return-value]
+
+
+def monotone_unary(
+    node: Node, numpy_fn: Callable[..., np.ndarray], sql_fn: Callable[..., exp.Expression]
+) -> list[Tensor]:
+    """A non-decreasing one-input op (Sigmoid, Relu, Tanh), in the input's element type."""
+    x = node.inputs[0]
+    assert x is not None
+    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
+    return [apply(node, [x], dtype, numpy_fn, sql_fn, non_decreasing)]
+
+
 def scaled_direction(direction: object, factor: float) -> int | None:
     """A monotone column times a finite, non-zero constant keeps (or flips) its direction."""
     if direction in ("c", None) or factor == 0.0 or not np.isfinite(factor):

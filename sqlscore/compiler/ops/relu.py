@@ -14,17 +14,5 @@ def _relu(x: np.ndarray) -> np.ndarray:
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
-    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
-    return [
-        elementwise.apply(
-            node,
-            [x],
-            dtype,
-            _relu,
-            # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
-            lambda e: sql.greatest([e, sql.double(0.0)]),
-            lambda dirs, *_: dirs[0] if dirs[0] != "c" else 0,
-        )
-    ]
+    # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
+    return elementwise.monotone_unary(node, _relu, lambda e: sql.greatest([e, sql.double(0.0)]))

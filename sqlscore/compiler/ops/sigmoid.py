@@ -14,11 +14,4 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
-    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
-    return [
-        elementwise.apply(
-            node, [x], dtype, _sigmoid, sql.sigmoid, lambda dirs, *_: dirs[0] if dirs[0] != "c" else 0
-        )
-    ]
+    return elementwise.monotone_unary(node, _sigmoid, sql.sigmoid)

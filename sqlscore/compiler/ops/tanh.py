@@ -11,17 +11,5 @@ from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
-    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
-    return [
-        elementwise.apply(
-            node,
-            [x],
-            dtype,
-            np.tanh,
-            # tanh() exists under that name in DuckDB, PostgreSQL (12+) and Spark SQL
-            lambda e: exp.Anonymous(this="tanh", expressions=[e]),
-            lambda dirs, *_: dirs[0] if dirs[0] != "c" else 0,
-        )
-    ]
+    # tanh() exists under that name in DuckDB, PostgreSQL (12+) and Spark SQL
+    return elementwise.monotone_unary(node, np.tanh, lambda e: exp.Anonymous(this="tanh", expressions=[e]))
