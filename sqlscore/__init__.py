@@ -10,18 +10,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlscore.connection import connect, registration_report
     from sqlscore.errors import SqlscoreError
     from sqlscore.export import export_model
+    from sqlscore.functions.connection import connect, registration_report
     from sqlscore.registry import ModelCard, Registry
 
 _PUBLIC = {
     "ModelCard": "sqlscore.registry",
     "Registry": "sqlscore.registry",
     "SqlscoreError": "sqlscore.errors",
-    "connect": "sqlscore.connection",
+    "connect": "sqlscore.functions.connection",
     "export_model": "sqlscore.export",
-    "registration_report": "sqlscore.connection",
+    "registration_report": "sqlscore.functions.connection",
 }
 
 __all__ = ["ModelCard", "Registry", "SqlscoreError", "connect", "export_model", "registration_report"]

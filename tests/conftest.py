@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sqlscore.demo.data import generate
-from sqlscore.demo.train import train_demo_models
 from sqlscore.registry import Registry
+from sqlscore.tools.demo.data import generate
+from sqlscore.tools.demo.train import train_demo_models
 
 TEST_CUSTOMERS = 4000
 TEST_SEED = 7

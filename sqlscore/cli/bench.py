@@ -14,7 +14,7 @@ from sqlscore.errors import ConfigError
 from sqlscore.registry import Registry
 
 if TYPE_CHECKING:
-    from sqlscore.bench.compile_report import CompileFigure
+    from sqlscore.tools.bench.compile_report import CompileFigure
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -61,9 +61,9 @@ def _compile_report(
     folder: Path, rows: int, repeat: int
 ) -> tuple[list[dict[str, object]], list[CompileFigure]]:
     """The 300-tree model through onnxruntime and the SQL engine, and compile time / SQL size."""
-    from sqlscore.bench.compile_report import LARGE_MODEL, compile_figures, ensure_large_model
-    from sqlscore.bench.runner import as_records, run_benchmark
-    from sqlscore.bench.workload import MODELS, Workload
+    from sqlscore.tools.bench.compile_report import LARGE_MODEL, compile_figures, ensure_large_model
+    from sqlscore.tools.bench.harness import as_records, run_benchmark
+    from sqlscore.tools.bench.workload import MODELS, Workload
 
     workload = Workload(folder)
     ensure_large_model(workload)
@@ -74,8 +74,8 @@ def _compile_report(
 
 
 def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.bench.paths import DUCKDB_MEMORY_LIMIT
-    from sqlscore.bench.runner import as_records, memory_scaling, run_benchmark
+    from sqlscore.tools.bench.harness import as_records, memory_scaling, run_benchmark
+    from sqlscore.tools.bench.scoring_paths import DUCKDB_MEMORY_LIMIT
 
     if args.repeat < 1:
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
@@ -135,8 +135,8 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             )
             records.extend(scaling)
         if args.dbt:
-            from sqlscore.bench.dbt_build import prepare_dbt_warehouse
-            from sqlscore.bench.runner import measure_record
+            from sqlscore.tools.bench.dbt_build import prepare_dbt_warehouse
+            from sqlscore.tools.bench.harness import measure_record
 
             prepare_dbt_warehouse(folder, args.dbt)
             run = measure_record(folder, "all", "scheduled_run", args.dbt)

@@ -31,7 +31,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.demo.data import generate
+    from sqlscore.tools.demo.data import generate
 
     summary = generate(warehouse, customers=args.customers, seed=args.seed)
     for table, rows in summary.rows.items():
@@ -41,8 +41,8 @@ def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path)
 
 
 def cmd_train_demo(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.catalog import refresh_catalog_file
-    from sqlscore.demo.train import train_demo_models
+    from sqlscore.tools.demo.train import train_demo_models
+    from sqlscore.warehouse.ml_models import refresh_catalog_file
 
     cards = train_demo_models(warehouse, registry, only_missing=not args.retrain)
     for card in cards:
@@ -76,7 +76,7 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
     for name in registry.models():
         aliases = ", ".join(f"{a}={v}" for a, v in sorted(registry.aliases(name).items()))
         print(f"  {name:<10} versions {', '.join(registry.versions(name))}  ({aliases or 'no alias'})")
-    from sqlscore.publish import serving_path
+    from sqlscore.warehouse.publication import serving_path
 
     serving = serving_path(warehouse)
     print("\nTry:")

@@ -44,10 +44,10 @@ def write_initial_suite(
     force: bool = False,
 ) -> tuple[Path, int]:
     """Parse the dbt project, write ``table``'s first suite; returns its path and size."""
-    from sqlscore.dbt_build import DbtInvocation, parse_project
+    from sqlscore.gate.gx_run import expectations_path
     from sqlscore.gate.suite_init import initial_suite, write_suite
-    from sqlscore.gate.suites import expectations_path
-    from sqlscore.runner import DEFAULT_AS_OF
+    from sqlscore.pipeline.dbt import DbtInvocation, parse_project
+    from sqlscore.pipeline.steps import DEFAULT_AS_OF
 
     invocation = DbtInvocation(
         warehouse.resolve(), registry, DEFAULT_AS_OF, str(uuid.uuid4()), project_dir=project

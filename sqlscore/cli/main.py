@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlscore.cli import bench, compile, demo, expectations, models, run, scaffold, sql
 from sqlscore.cli.output import error
-from sqlscore.config import registry_path, warehouse_path
 from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
+from sqlscore.settings import registry_path, warehouse_path
 
 EXIT_ERROR = 2
 GLOBAL_OPTIONS = {

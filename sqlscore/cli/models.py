@@ -210,7 +210,7 @@ def _refresh(registry: Registry, warehouse: Path) -> None:
     if not warehouse.exists():
         return
     try:
-        from sqlscore.catalog import refresh_catalog_file
+        from sqlscore.warehouse.ml_models import refresh_catalog_file
 
         refresh_catalog_file(warehouse, registry)
     except WarehouseError as exc:

@@ -45,7 +45,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.runner import EXIT_ERROR, run_pipeline
+    from sqlscore.pipeline.steps import EXIT_ERROR, run_pipeline
 
     signal.signal(signal.SIGTERM, _interrupt)
     outcome = run_pipeline(

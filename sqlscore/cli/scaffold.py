@@ -28,9 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def cmd_scaffold(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     from sqlscore.cli.expectations import write_initial_suite
-    from sqlscore.dbt_build import dbt_project_dir
-    from sqlscore.scaffold import check_source, plan_scaffold, write_scaffold
-    from sqlscore.warehouse import open_warehouse
+    from sqlscore.pipeline.dbt import dbt_project_dir
+    from sqlscore.tools.scaffold import check_source, plan_scaffold, write_scaffold
+    from sqlscore.warehouse.database import open_warehouse
 
     plan = plan_scaffold(args.model, args.source, args.key)
     card = registry.resolve(plan.model)

@@ -45,7 +45,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _open(registry: Registry, warehouse: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    from sqlscore.connection import connect
+    from sqlscore.functions.connection import connect
 
     return connect(warehouse, registry=registry, read_only=read_only)
 
@@ -114,7 +114,7 @@ Statements end with ';' (the last one of piped input may omit it). Dot commands:
 
 
 def cmd_shell(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.connection import registration_report
+    from sqlscore.functions.connection import registration_report
 
     con = _open(registry, warehouse, args.read_only)
     interactive = sys.stdin.isatty()

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from sqlscore.config import project_folder
 from sqlscore.errors import ConfigError, InvalidNameError
 from sqlscore.names import check_identifier, check_model_ref
 from sqlscore.registry import Registry
+from sqlscore.settings import project_folder
 
 DECLARATIONS_FILE = "functions.yml"
 UDFS_ENV = "SQLSCORE_UDFS"

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlscore.errors import ConfigError
 from sqlscore.names import check_identifier
-from sqlscore.publish import CANDIDATE_SCHEMA
-from sqlscore.published_tables import META_KEY
+from sqlscore.pipeline.published_tables import META_KEY
 from sqlscore.registry import Registry
+from sqlscore.warehouse.publication import CANDIDATE_SCHEMA
 
 PROVENANCE_COLUMNS = ("model_name", "model_version", "model_sha256")
 #: How far a float32 probability may stray beyond [0, 1] by rounding (float32 eps is 1.2e-7).

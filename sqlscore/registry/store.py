@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlscore.config import registry_path
 from sqlscore.errors import (
     IntegrityError,
     InvalidNameError,
@@ -41,6 +40,7 @@ from sqlscore.registry.card import (
     parse_profile,
     profile_bytes,
 )
+from sqlscore.settings import registry_path
 
 ALIASES_FILE = "aliases.json"
 LOCK_FILE = ".lock"

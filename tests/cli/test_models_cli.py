@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from sqlscore.catalog import refresh_catalog_file
 from sqlscore.registry import Registry
+from sqlscore.warehouse.ml_models import refresh_catalog_file
 
 
 def test_help_everywhere(run_cli) -> None:  # type: ignore[no-untyped-def]

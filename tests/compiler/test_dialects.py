@@ -24,8 +24,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import DIALECTS, compile_function
 from sqlscore.compiler.dialects import expression_sql
-from sqlscore.demo.train import feature_sql
 from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import feature_sql
 from tests.compiler.postgres import postgres_server
 
 AS_OF = "2026-10-31"

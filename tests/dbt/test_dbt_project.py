@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from sqlscore.demo.train import TRAINING_AS_OF, feature_sql
+from sqlscore.tools.demo.train import TRAINING_AS_OF, feature_sql
 from tests.dbt.conftest import REPO
 
 

@@ -15,10 +15,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
 from sqlscore import export_model
-from sqlscore.demo.train import CHURN, RISK, build_pipeline, load_training_frame
 from sqlscore.errors import ExportError, ParityError, UnsupportedEstimatorError
 from sqlscore.export.frames import model_inputs
 from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import CHURN, RISK, build_pipeline, load_training_frame
 
 
 @pytest.mark.parametrize("model", [CHURN, RISK], ids=["churn", "risk"])

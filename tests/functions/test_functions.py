@@ -16,9 +16,9 @@ import pytest
 
 import sqlscore
 from sqlscore import export_model
-from sqlscore.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
 from sqlscore.functions import FunctionDeclaration, register_functions
 from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
 
 
 def _fit(warehouse: Path, model: DemoModel, registry: Registry):  # type: ignore[no-untyped-def]

@@ -14,9 +14,9 @@ from sklearn.svm import SVC
 
 import sqlscore
 from sqlscore import export_model
-from sqlscore.connection import registration_report
-from sqlscore.demo.train import feature_sql
+from sqlscore.functions.connection import registration_report
 from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import feature_sql
 
 AS_OF = "2026-10-31"
 

@@ -1,0 +1,40 @@
+"""``bind()``: make every declared model function callable on a DuckDB connection, and say so.
+
+The one sequence behind ``sqlscore.connect`` and the dbt plugin: refresh the
+registry mirror (``ml_models``), read the declarations, register each function,
+then record what is bound to what (``ml_functions``, and the bound versions'
+training profiles in ``ml_input_profiles``, which dbt's input checks read).
+A function that cannot be registered is left out with its reason printed and
+recorded; the others work.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import duckdb
+
+from sqlscore.functions import RegistrationReport, load_declarations, register_functions
+from sqlscore.registry import Registry
+from sqlscore.warehouse.ml_functions import write_function_catalog
+from sqlscore.warehouse.ml_models import refresh_catalog
+
+
+def bind(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    *,
+    udfs: str | os.PathLike[str] | None = None,
+    engine: str | None = None,
+    read_only: bool = False,
+) -> RegistrationReport:
+    """Register every declared function on ``con``; write the catalog tables unless ``read_only``."""
+    if not read_only:
+        refresh_catalog(con, registry)
+    report = register_functions(con, registry, load_declarations(registry, udfs, engine), udfs)
+    if not read_only:
+        write_function_catalog(con, report.bindings, report.failed, report.profiles)
+    for reason in report.failed.values():
+        print(f"sqlscore: {reason}", file=sys.stderr)
+    return report

@@ -1,0 +1,65 @@
+"""Child process of the gate: ``python -m sqlscore.gate.child REQUEST.json``.
+
+Runs Great Expectations, writes the verdicts (or the error) where the request
+says, then leaves with ``os._exit`` so the interpreter's finalization, where
+DuckDB's bindings would report false leaks, never runs (see
+:mod:`sqlscore.gate.validate`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from sqlscore.errors import GateError, SqlscoreError
+from sqlscore.gate.gx_run import validate_in_this_process
+from sqlscore.gate.validate import error_as_json, verdicts_as_json
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when the run that started it dies (``kill -9`` included).
+
+    Otherwise a killed run's gate would go on holding the warehouse open for a while, and the
+    next run would find it "in use by another process". Elsewhere this is a no-op.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def main() -> int:
+    die_with_parent()
+    request = json.loads(Path(sys.argv[1]).read_text())
+    try:
+        verdicts = validate_in_this_process(
+            Path(request["warehouse"]),
+            list(request["tables"]),
+            Path(request["folder"]),
+            None if request["docs_dir"] is None else Path(request["docs_dir"]),
+            progress_bars=bool(request.get("progress_bars", False)),
+        )
+        document = verdicts_as_json(verdicts)
+        code = 0
+    except SqlscoreError as exc:
+        document = error_as_json(exc)
+        code = 1
+    except Exception as exc:  # anything else (GX cannot even connect, ...) is a gate that could not run
+        traceback.print_exc()
+        tables = ", ".join(request["tables"])
+        document = error_as_json(GateError(f"the gate could not validate {tables}: {exc}"))
+        code = 1
+    Path(request["answer"]).write_text(json.dumps(document, default=str))
+    return code
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

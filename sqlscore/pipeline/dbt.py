@@ -1,0 +1,231 @@
+"""dbt inside ``sqlscore run``: parse the project once, then build it, in this process.
+
+Everything a build needs arrives as a parameter: the warehouse and the registry reach
+``profiles.yml`` as ``--vars`` (``sqlscore_warehouse``, ``sqlscore_registry``; the environment
+variables stay the fallback for dbt run by hand), the as-of date and run id as the vars the
+models check. The parse comes first so that the run can read the project's declarations (which
+tables are published, see :mod:`sqlscore.pipeline.published_tables`) before anything is built; the build
+then reuses the parsed manifest instead of parsing again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sqlscore.errors import SqlscoreError
+from sqlscore.registry import Registry
+from sqlscore.settings import project_folder
+
+#: The dbt generic test that checks scored inputs against the model's training profile.
+INPUT_CHECK_TEST = "inputs_match_training_profile"
+#: The dbt generic test that checks each source's declared freshness inside the build.
+FRESHNESS_TEST = "loaded_as_fresh_as_declared"
+#: Tests whose failing rows carry a level (warn/error) and whose dbt count is a fail_calc score.
+LEVELLED_TESTS = (INPUT_CHECK_TEST, FRESHNESS_TEST)
+#: The schema scoring models build into (dbt_project.yml); rows scored are counted there.
+SCORING_SCHEMA = "scoring"
+
+
+def dbt_project_dir() -> Path:
+    return project_folder("dbt_project", "SQLSCORE_DBT_PROJECT")
+
+
+def profiles_dir() -> Path:
+    return Path(os.environ.get("SQLSCORE_PROFILES_DIR") or dbt_project_dir().resolve().parent)
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    """The arguments every dbt command of one run shares."""
+
+    warehouse: Path
+    registry: Registry
+    as_of: str
+    run_id: str
+    backfill: bool = False
+    #: the dbt project (default: ./dbt_project, $SQLSCORE_DBT_PROJECT, or the checkout's)
+    project_dir: Path | None = None
+
+    def common_args(self, run_vars: bool = True) -> list[str]:
+        """Arguments of every dbt command; ``run_vars`` False leaves out the per-run vars.
+
+        The parse leaves them out: dbt parses partially (reusing its last parse) only when
+        the vars are unchanged, and a run id is new every run. The build gets them all; it
+        renders the models' SQL with them.
+        """
+        project_vars: dict[str, Any] = {
+            "sqlscore_warehouse": str(self.warehouse),
+            "sqlscore_registry": str(self.registry.root),
+        }
+        if run_vars:
+            # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
+            project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})
+        return [
+            "--project-dir",
+            str(self.project_dir or dbt_project_dir()),
+            "--profiles-dir",
+            str(profiles_dir()),
+            "--vars",
+            json.dumps(project_vars),
+            "--target-path",
+            str(self.warehouse.parent / "dbt_target"),
+            "--log-path",
+            str(self.warehouse.parent / "dbt_logs"),
+            "--no-send-anonymous-usage-stats",
+            # colour codes only for a person at a terminal, never in a scheduler's log file
+            "--use-colors" if sys.stdout.isatty() else "--no-use-colors",
+        ]
+
+
+def parse_project(invocation: DbtInvocation) -> Any:
+    """dbt parse with the run's vars; returns dbt's Manifest (the build reuses it)."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["--quiet", "parse", *invocation.common_args(run_vars=False)])
+    if not result.success or result.result is None:
+        raise SqlscoreError(
+            f"dbt could not parse {invocation.project_dir or dbt_project_dir()}: {result.exception}"
+        )
+    return result.result
+
+
+@dataclass
+class DbtBuild:
+    """What ``dbt build`` did: whether every node passed, which tests failed, which models it built."""
+
+    ok: bool
+    failed_tests: list[str] = field(default_factory=list)
+    built: set[str] = field(default_factory=set)
+    #: every model dbt selected, built or not (failed, skipped)
+    selected: set[str] = field(default_factory=set)
+    #: relations of the scoring models this build ran
+    scoring_relations: list[str] = field(default_factory=list)
+    warned_tests: list[str] = field(default_factory=list)
+    #: tables where dbt stored the rows of this build's failed or warned levelled tests
+    #: (input profile, source freshness)
+    findings_tables: list[str] = field(default_factory=list)
+
+
+def run_dbt_build(
+    invocation: DbtInvocation,
+    manifest: Any,
+    timings: dict[str, float],
+    select: list[str] | None = None,
+    record_history: bool = True,
+) -> DbtBuild:
+    """dbt build in this process. Failed tests block (``ok`` False), failed models are errors.
+
+    ``select`` limits the build (dbt selector syntax). Unit tests are left out: they belong to
+    CI, not to the scheduled build. ``record_history`` False also leaves the snapshots out: a
+    backfill or a run for a date earlier than an earlier run's reads the attribute history, it
+    must not stamp versions with its date. Adds ``dbt_build`` and ``scoring`` (the scoring
+    models' own execution time) to ``timings``.
+    """
+    from dbt.cli.main import dbtRunner
+
+    excluded = ["unit_test"] if record_history else ["unit_test", "snapshot"]
+    selection = ["--select", *select] if select else []
+    start = time.perf_counter()
+    try:
+        result = dbtRunner(manifest=manifest).invoke(
+            ["build", *invocation.common_args(), *selection, "--exclude-resource-type", *excluded]
+        )
+    finally:
+        _release_dbt_connection()
+    timings["dbt_build"] = time.perf_counter() - start
+    results = getattr(result.result, "results", []) or []
+    if result.exception is not None and not results:
+        raise SqlscoreError(f"dbt build could not run: {result.exception}")
+    build = DbtBuild(ok=bool(result.success))
+    timings["scoring"] = 0.0
+    errors = []
+    for node_result in results:
+        status, node = str(node_result.status), node_result.node
+        levelled = _generic_test_name(node) in LEVELLED_TESTS
+        is_model = getattr(node, "resource_type", None) == "model"
+        if is_model:
+            build.selected.add(node.name)
+            if node.schema == SCORING_SCHEMA:
+                build.scoring_relations.append(f"{node.schema}.{node.alias}")
+                timings["scoring"] += float(node_result.execution_time or 0)
+        if status == "error":
+            errors.append(f"{node.name}: {(node_result.message or '').strip()[:500]}")
+        elif status == "fail" and levelled:
+            build.failed_tests.append(node.name)  # its count is a fail_calc score; the findings say more
+        elif status == "fail":
+            build.failed_tests.append(f"{node.name} ({node_result.failures} failing rows)")
+        elif status == "warn" and not levelled:  # a levelled test's warnings are its findings
+            build.warned_tests.append(f"{node.name} ({node_result.failures} rows)")
+        elif status == "success" and is_model:
+            build.built.add(node.name)
+        if status in ("fail", "warn") and levelled:
+            build.findings_tables.append(str(node.relation_name))
+    if errors:
+        raise SqlscoreError("dbt build failed: " + "; ".join(errors))
+    return build
+
+
+def _generic_test_name(node: Any) -> str | None:
+    """The generic test a dbt test node instantiates (None for models and singular tests)."""
+    metadata = getattr(node, "test_metadata", None)
+    return getattr(metadata, "name", None)
+
+
+def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
+    """The rows the levelled tests stored: what broke, how badly, at what level (warn or error).
+
+    Input-profile rows name the model, column and rule; freshness rows name the source table.
+    """
+    findings = []
+    for table in tables:
+        cursor = con.execute(f"select * from {table} order by level")
+        columns = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            if "rule" in row:  # inputs_match_training_profile
+                description = (
+                    f"model {row['model_name']}, column {row['column_name']}: {row['rows_breaking']} of "
+                    f"{row['rows_checked']} rows ({row['share']:.1%}) break {row['rule']} "
+                    f"(expected {row['expected']})"
+                )
+                findings.append(
+                    {
+                        "table": "inputs",
+                        "rule": row["rule"],
+                        "level": row["level"],
+                        "share": row["share"],
+                        "description": description,
+                    }
+                )
+            else:  # loaded_as_fresh_as_declared
+                findings.append(
+                    {
+                        "table": row["source_table"],
+                        "rule": "source freshness",
+                        "level": row["level"],
+                        "share": None,
+                        "description": row["description"],
+                    }
+                )
+    return findings
+
+
+def _release_dbt_connection() -> None:
+    """Let go of the DuckDB database dbt-duckdb keeps for the process after a build.
+
+    dbt-duckdb caches its environment (and with it the database instance) on the connection
+    manager class; while it lives, the gate and the publish could not open the same file with
+    another configuration. ``close_all_connections`` is the adapter's own public way out (it
+    also runs at exit).
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()

@@ -1,0 +1,350 @@
+"""``sqlscore run``: build the candidates with dbt, audit them, publish or block.
+
+One process does it all (dbt runs in-process) while holding the warehouse's
+run lock, so a second run refuses at once and a ``kill -9`` stops everything:
+DuckDB discards the uncommitted transaction, and the next run marks the killed
+run ``interrupted`` (its ``step`` says how far it got), repairs the serving file
+if the kill fell between the publish commit and the rename (see
+:mod:`sqlscore.warehouse.publication`), removes the leftovers, and starts from there.
+Exit codes: 0 published, 1 blocked by the gate or dbt's tests, 2 error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sqlscore.errors import ConfigError, PublishError, SqlscoreError
+from sqlscore.gate import TableVerdict, validate_tables
+from sqlscore.gate.gx_run import expectations_path
+from sqlscore.gate.offline_docs import ASSETS_DIR, localize_data_docs
+from sqlscore.gate.validate import remove_scratch
+from sqlscore.pipeline.dbt import DbtBuild, DbtInvocation, levelled_findings, parse_project, run_dbt_build
+from sqlscore.pipeline.lock import run_lock
+from sqlscore.pipeline.published_tables import declared_published_tables
+from sqlscore.registry import Registry
+from sqlscore.warehouse.database import open_warehouse
+from sqlscore.warehouse.publication import (
+    CANDIDATE_SCHEMA,
+    PUBLISHED_SCHEMA,
+    pause_at,
+    publish_candidates,
+    published_table_names,
+    quarantine_candidates,
+    recover_serving,
+    serving_path,
+    stage_serving_copy,
+    swap_serving_copy,
+)
+from sqlscore.warehouse.run_log import (
+    RUNS_TABLE,
+    add_note,
+    finish_run,
+    last_published_run,
+    moves_forward,
+    passed_step,
+    start_run,
+)
+
+EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+DEFAULT_AS_OF = "2026-10-31"
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    exit_code: int
+    status: str
+    message: str
+    verdicts: list[TableVerdict] = field(default_factory=list)
+    rows_published: dict[str, int] = field(default_factory=dict)
+    quarantined: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def say(message: str) -> None:
+    print(f"[sqlscore run] {message}", flush=True)
+
+
+def verdict_lines(verdicts: list[TableVerdict]) -> list[str]:
+    """Each table's verdict, then each failed expectation with what was observed."""
+    lines = []
+    for verdict in verdicts:
+        if verdict.success:
+            lines.append(f"  {verdict.table}: passed ({verdict.evaluated} expectations)")
+        else:
+            failed = f"{len(verdict.failures)} of {verdict.evaluated} expectations failed"
+            lines.append(f"  {verdict.table}: FAILED ({failed})")
+        lines += [f"    - {failure}" for failure in verdict.failures]
+    return lines
+
+
+def _rows_scored(con: duckdb.DuckDBPyConnection, relations: list[str], run_id: str) -> dict[str, int]:
+    """Rows each scoring table dbt ran got from this run (0 for a table dbt did not build)."""
+    existing = {
+        f"{schema}.{table}"
+        for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+    return {
+        relation: int(
+            con.execute(f"select count(*) from {relation} where run_id = ?", [run_id]).fetchall()[0][0]
+        )
+        if relation in existing
+        else 0
+        for relation in relations
+    }
+
+
+def _model_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = con.execute(
+        "select function_name, model_name || ':' || model_version from main.ml_functions"
+    ).fetchall()
+    return dict(rows)
+
+
+def parse_as_of(as_of: str | None) -> str:
+    """The as-of date: given, else $SQLSCORE_AS_OF, else the default; refused unless YYYY-MM-DD."""
+    if as_of is None:
+        as_of = os.environ.get("SQLSCORE_AS_OF") or DEFAULT_AS_OF
+    try:
+        if as_of != as_of.strip():
+            raise ValueError("surrounding spaces")
+        return dt.date.fromisoformat(as_of).isoformat()  # "" is refused here, never the default
+    except ValueError as exc:
+        raise ConfigError(f"as-of date {as_of!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What one ``sqlscore run`` was asked to do."""
+
+    warehouse: Path
+    registry: Registry
+    as_of: str
+    expectations: Path
+    docs_dir: Path
+    backfill: bool = False
+    #: dbt selectors limiting the build (``sqlscore run --select``); None builds everything
+    select: list[str] | None = None
+
+
+def run_pipeline(
+    warehouse: Path,
+    registry: Registry,
+    *,
+    as_of: str | None = None,
+    expectations: Path | None = None,
+    docs_dir: Path | None = None,
+    backfill: bool = False,
+    select: list[str] | None = None,
+) -> RunOutcome:
+    """Build, gate and publish, holding the run lock throughout; the outcome says how it ended.
+
+    ``backfill`` rescores an as-of date earlier than the newest one scored (frozen otherwise);
+    ``select`` (dbt selector syntax) limits the run to some models: only the published tables
+    it selects are gated and published, the others stay as they were.
+    """
+    request = RunRequest(
+        warehouse=warehouse,
+        registry=registry,
+        as_of=parse_as_of(as_of),
+        expectations=expectations or expectations_path(),
+        docs_dir=docs_dir or warehouse.parent / "gx_docs",
+        backfill=backfill,
+        select=select or None,
+    )
+    with run_lock(warehouse):
+        run_id = str(uuid.uuid4())
+        say(f"run {run_id}: warehouse {warehouse}, as of {request.as_of}")
+        with open_warehouse(warehouse) as con:
+            stale = start_run(con, run_id, request.as_of)
+        for earlier in stale:
+            say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
+        try:
+            return _run_steps(request, run_id)
+        except BaseException as exc:
+            _record_failure(warehouse, run_id, exc)
+            if isinstance(exc, SqlscoreError):
+                return RunOutcome(run_id, EXIT_ERROR, "failed", str(exc))
+            raise
+
+
+def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
+    """Close the run's record as failed (or interrupted); the next run does it if this cannot."""
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
+    try:
+        with open_warehouse(warehouse) as con:
+            finish_run(con, run_id, "interrupted" if interrupted else "failed", message=message)
+    except (SqlscoreError, duckdb.Error) as inner:
+        print(
+            f"sqlscore: could not record the end of run {run_id} ({inner}); "
+            "the next run records it as interrupted",
+            file=sys.stderr,
+        )
+
+
+def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
+    """Repair, parse and check the declarations, build, gate, then publish or block."""
+    warehouse = request.warehouse
+    serving = serving_path(warehouse)
+    with open_warehouse(warehouse) as con:
+        last = last_published_run(con)
+        repaired = recover_serving(con, serving, last)
+        if repaired and last is not None:
+            add_note(con, last, repaired)
+            say(f"    run {last}: {repaired}")
+        record_history = not request.backfill and moves_forward(con, run_id, request.as_of)
+    remove_scratch(warehouse)
+
+    invocation = DbtInvocation(warehouse, request.registry, request.as_of, run_id, request.backfill)
+    manifest = parse_project(invocation)
+    declared = declared_published_tables(manifest, request.expectations)
+    say(
+        f"1/3 dbt build{' --select ' + ' '.join(request.select) if request.select else ''} "
+        "(features, scores, candidates, dbt tests)"
+    )
+    if not record_history:
+        say(
+            f"    {request.as_of} is a past date: attribute history is read, not recorded "
+            "(snapshots left out)"
+        )
+    timings: dict[str, float] = {}
+    build = run_dbt_build(invocation, manifest, timings, request.select, record_history)
+    tables = [table.name for table in declared if table.name in build.selected]
+    with open_warehouse(warehouse) as con:
+        passed_step(con, run_id, "dbt_built")
+        findings = levelled_findings(con, build.findings_tables)
+    warnings = [f["description"] for f in findings if f["level"] == "warn"]
+    warnings += [f"dbt test warned: {test}" for test in build.warned_tests]
+    for warning in warnings:
+        say(f"    warning: {warning}")
+    pause_at("dbt_built")
+    verdicts: list[TableVerdict] = []
+    if build.ok and tables:
+        say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
+        started = time.perf_counter()
+        verdicts = validate_tables(warehouse, tables, request.expectations, request.docs_dir)
+        timings["gate"] = time.perf_counter() - started
+        for line in verdict_lines(verdicts):
+            print(line, flush=True)  # the verdicts come before the publish step, in the log too
+        if localize_data_docs(request.docs_dir, ASSETS_DIR) == 0 and not ASSETS_DIR.is_dir():
+            say(f"    warning: Data Docs load their scripts from CDNs ({ASSETS_DIR} missing: make setup)")
+        say(f"    Data Docs: {request.docs_dir / 'index.html'}")
+    with open_warehouse(warehouse) as con:
+        passed_step(con, run_id, "gated")
+        pause_at("gated")
+        common: dict[str, Any] = {
+            "rows_scored": _rows_scored(con, build.scoring_relations, run_id),
+            "model_versions": _model_versions(con),
+            "timings": timings,
+            "warnings": warnings,
+        }
+        if build.ok and all(v.success for v in verdicts):
+            return _publish(con, serving, run_id, tables, verdicts, timings, common)
+        return _block(con, run_id, tables, build, findings, verdicts, timings, common)
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    run_id: str,
+    tables: list[str],
+    verdicts: list[TableVerdict],
+    timings: dict[str, float],
+    common: dict[str, Any],
+) -> RunOutcome:
+    """Stage the serving copy, commit published.* with the run's record, then swap the serving file.
+
+    The serving copy holds every published table: this run's from its candidates, the others
+    (left out by ``--select``) as they are published.
+    """
+    say("3/3 publish: the serving copy staged, published.* committed with the run's record, then swapped in")
+    started = time.perf_counter()
+    sources = {table: f"{PUBLISHED_SCHEMA}.{table}" for table in published_table_names(con)}
+    sources.update({table: f"{CANDIDATE_SCHEMA}.{table}" for table in tables})
+    staged = stage_serving_copy(con, serving, sources, run_id)
+    passed_step(con, run_id, "serving_staged")
+    pause_at("serving_staged")
+
+    def record(rows: dict[str, int]) -> None:
+        finish_run(con, run_id, "published", rows_published=rows, step="published", **common)
+
+    rows = publish_candidates(con, tables, record)
+    pause_at("published")
+    try:
+        swap_serving_copy(staged, serving)
+    except PublishError as exc:
+        add_note(con, run_id, str(exc))
+        return RunOutcome(run_id, EXIT_ERROR, "published", str(exc), verdicts, rows, timings=timings)
+    passed_step(con, run_id, "serving_swapped")
+    timings["publish"] = time.perf_counter() - started
+    con.execute(f"update {RUNS_TABLE} set timings = ? where run_id = ?", [json.dumps(timings), run_id])
+    published = (
+        ", ".join(f"{table} ({count} rows)" for table, count in rows.items()) or "no table (none selected)"
+    )
+    return RunOutcome(
+        run_id,
+        EXIT_PUBLISHED,
+        "published",
+        f"{published}; serving file {serving}",
+        verdicts,
+        rows,
+        timings=timings,
+    )
+
+
+def _block(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    tables: list[str],
+    build: DbtBuild,
+    findings: list[dict[str, Any]],
+    verdicts: list[TableVerdict],
+    timings: dict[str, float],
+    common: dict[str, Any],
+) -> RunOutcome:
+    """Keep this run's candidates in quarantine and record what blocked it."""
+    failures = [
+        {"table": v.table, "expectation": f.expectation, "description": f.description, "observed": f.observed}
+        for v in verdicts
+        for f in v.failures
+    ]
+    reasons = [
+        f"{v.table}: {len(v.failures)} of {v.evaluated} expectations failed"
+        for v in verdicts
+        if not v.success
+    ]
+    if not build.ok:
+        failed = "; ".join(build.failed_tests) or "see the dbt log"
+        failures.append({"table": "dbt", "expectation": "dbt tests", "description": failed, "observed": None})
+        blocking = [f for f in findings if f["level"] == "error"]
+        failures += [
+            {
+                "table": f["table"],
+                "expectation": f["rule"],
+                "description": f["description"],
+                "observed": f["share"],
+            }
+            for f in blocking
+        ]
+        reasons.insert(0, f"dbt tests failed: {failed}")
+        reasons[1:1] = [f["description"] for f in blocking]
+        unbuilt = [t for t in tables if t not in build.built]
+        if unbuilt:
+            reasons.append(f"dbt stopped before building {', '.join(unbuilt)} (nothing to quarantine)")
+    kept = quarantine_candidates(con, tables, run_id, build.built)
+    message = "; ".join(reasons) + "; consumers keep the last good version"
+    finish_run(
+        con, run_id, "blocked", failed_expectations=failures, quarantined=kept, message=message, **common
+    )
+    return RunOutcome(run_id, EXIT_BLOCKED, "blocked", message, verdicts, quarantined=kept, timings=timings)

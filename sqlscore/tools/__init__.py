@@ -1,0 +1,1 @@
+"""Tools around the product: the benchmark, the demo data and models, scaffolding."""

@@ -1,0 +1,74 @@
+"""Compile time and SQL size of the SQL engine, including a 300-tree gradient boosting model.
+
+The 300-tree model is fitted on the benchmark's churn features (depth 3, like
+the demo model) and exported through ``export_model``, so what is compiled is
+exactly what a user would register.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import duckdb
+import onnx
+from sklearn.ensemble import GradientBoostingClassifier
+
+from sqlscore.compiler import compile_function
+from sqlscore.export import export_model
+from sqlscore.tools.bench.workload import Workload, feature_query, fit_model
+from sqlscore.tools.demo.train import CHURN, load_training_frame
+
+LARGE_MODEL = "churn_gbt300"
+LARGE_TREES = 300
+
+
+@dataclass
+class CompileFigure:
+    model: str
+    trees: int
+    compile_seconds: float
+    duckdb_sql_kb: float
+    postgres_sql_kb: float
+
+
+def ensure_large_model(workload: Workload) -> None:
+    registry = workload.registry
+    if registry.versions(LARGE_MODEL):
+        return
+    pipeline, features = fit_model(workload, "churn")
+    final = pipeline.steps[-1]
+    assert isinstance(final[1], GradientBoostingClassifier)
+    pipeline.set_params(**{f"{final[0]}__n_estimators": LARGE_TREES})  # the demo pipeline, 300 trees
+    with duckdb.connect(str(workload.source), read_only=True) as con:
+        frame = load_training_frame(con, CHURN)
+        sample = con.sql(feature_query("churn") + " limit 5000").pl().select(features)
+    pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
+    export_model(pipeline, sample, LARGE_MODEL, registry=registry, alias="champion")
+
+
+def compile_figures(workload: Workload, models: tuple[str, ...]) -> list[CompileFigure]:
+    figures = []
+    registry = workload.registry
+    for model in models:
+        card = registry.resolve(model)
+        graph = onnx.load_from_string(registry.load_artifact(card))
+        start = time.perf_counter()
+        compiled = compile_function(graph, card, f"predict_{model}", "score", "DOUBLE")
+        duckdb_sql = compiled.create_sql("duckdb")
+        seconds = time.perf_counter() - start
+        trees = sum(
+            len(set(next(a for a in n.attribute if a.name == "nodes_treeids").ints))
+            for n in graph.graph.node
+            if n.op_type.startswith("TreeEnsemble")
+        )
+        figures.append(
+            CompileFigure(
+                model=model,
+                trees=trees,
+                compile_seconds=round(seconds, 3),
+                duckdb_sql_kb=round(len(duckdb_sql.encode()) / 1024, 1),
+                postgres_sql_kb=round(len(compiled.create_sql("postgres").encode()) / 1024, 1),
+            )
+        )
+    return figures

@@ -1,0 +1,49 @@
+"""One measurement in a fresh process, so that peak RSS belongs to one path only.
+
+Usage (internal): ``python -m sqlscore.tools.bench.worker FOLDER MODEL PATH ROWS [REPEAT]``;
+prints ``{"seconds": ..., "peak_rss_mb": ...}`` on the last line of stdout. With
+REPEAT > 1 the path is timed that many times in this process and ``seconds`` is
+the median (``each`` lists them): one shot on a shared machine can be off by 30%.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from sqlscore.tools.bench.scoring_paths import RUNNERS
+from sqlscore.tools.bench.workload import Workload
+
+
+def peak_rss_mb() -> float:
+    """VmHWM of this process: unlike getrusage of a child, it is not inherited from the parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
+def main() -> None:
+    folder, model, path, rows = sys.argv[1:5]
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    timings: dict[str, float] = {}
+    each: list[float] = []
+    if path == "scheduled_run":
+        from sqlscore.tools.bench.dbt_build import run_scheduled_job
+
+        with contextlib.redirect_stdout(sys.stderr):  # dbt's log stays off the result line
+            seconds, timings = run_scheduled_job(
+                Path(folder), int(rows), Workload(Path(folder)).registry.root
+            )
+        each = [seconds]
+    else:
+        each = [RUNNERS[path](Workload(Path(folder)), model, int(rows)) for _ in range(repeat)]
+    record = {"seconds": statistics.median(each), "each": each, "peak_rss_mb": peak_rss_mb()}
+    print(json.dumps({**record, "timings": timings}))
+
+
+if __name__ == "__main__":
+    main()

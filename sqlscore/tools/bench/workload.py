@@ -1,0 +1,133 @@
+"""The benchmark's models and input tables, built deterministically in a work folder.
+
+Three models: the two demo pipelines (churn: gradient boosting with string
+categoricals; risk: logistic regression with string categoricals) trained on
+a 50,000-customer demo warehouse, and a plain logistic regression on ten
+numeric columns. Inputs are the demo feature rows repeated up to the requested
+row count (with a fresh id), so every path scores the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from sqlscore.export import export_model
+from sqlscore.registry import Registry
+from sqlscore.tools.demo.data import generate
+from sqlscore.tools.demo.train import CHURN, RISK, build_pipeline, feature_sql, load_training_frame
+
+BENCH_CUSTOMERS = 50_000
+BENCH_SEED = 42
+SCORING_AS_OF = "2026-10-31"
+PLAIN_FEATURES = [f"x{k}" for k in range(10)]
+MODELS = ("plain_lr", "risk", "churn")
+
+
+@dataclass(frozen=True)
+class Workload:
+    folder: Path
+
+    @property
+    def source(self) -> Path:
+        return self.folder / "demo.duckdb"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.folder / "bench.duckdb"
+
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.folder / "models_onnx")
+
+    def input_table(self, model: str, rows: int) -> str:
+        """Models named ``churn_*`` (the 300-tree variant) score the churn rows."""
+        base = "churn" if model.startswith("churn") else model
+        return f"input_{base}_{rows}"
+
+
+def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
+    """The fitted sklearn estimator and its feature columns (deterministic: same model every call)."""
+    with duckdb.connect(str(workload.source), read_only=True) as con:
+        if model == "plain_lr":
+            frame = con.sql("select * from plain_training").pl()
+            features = PLAIN_FEATURES
+            estimator: Any = LogisticRegression(max_iter=1000)
+        else:
+            demo = CHURN if model == "churn" else RISK
+            frame = load_training_frame(con, demo)
+            features = [c for c in frame.columns if c not in (demo.key, "label")]
+            estimator = build_pipeline(demo, [c for c in features if c not in demo.categoricals])
+    estimator.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
+    return estimator, features
+
+
+def _plain_columns(seed_column: str) -> str:
+    return ", ".join(
+        f"(hash({seed_column} * 16 + {k}) % 100000)::double / 10000 - 5 as x{k}" for k in range(10)
+    )
+
+
+def prepare(folder: Path, rows_needed: list[int]) -> Workload:
+    """Demo data, the three registered models and one input table per model and row count."""
+    workload = Workload(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not workload.source.exists():
+        generate(workload.source, customers=BENCH_CUSTOMERS, seed=BENCH_SEED)
+        with duckdb.connect(str(workload.source)) as con:
+            con.execute(
+                f"create table plain_training as select {_plain_columns('i')}, "
+                "((hash(i) % 1000) / 1000.0 < 1 / (1 + exp(-((hash(i * 16) % 100000)::double / 10000 - 5 "
+                "+ (hash(i * 16 + 1) % 100000)::double / 20000 - 2.5)))) as label "
+                "from range(20000) t(i)"
+            )
+    registry = workload.registry
+    for model in MODELS:
+        if not registry.versions(model):
+            estimator, features = fit_model(workload, model)
+            with duckdb.connect(str(workload.source), read_only=True) as con:
+                sample = con.sql(feature_query(model) + " limit 5000").pl().select(features)
+            export_model(estimator, sample, model, registry=registry, alias="champion")
+    with duckdb.connect(str(workload.warehouse)) as con:
+        con.execute(f"attach '{workload.source}' as demo (read_only)")
+        for model in MODELS:
+            for rows in rows_needed:
+                table = workload.input_table(model, rows)
+                con.execute(
+                    f"create table if not exists {table} as "
+                    f"with base as ({feature_query(model, 'demo.')}) "
+                    f"select row_number() over () as id, base.* from base, "
+                    f"range(ceil({rows} / (select count(*) from base))::bigint) limit {rows}"
+                )
+        con.execute("detach demo")
+        con.execute("checkpoint")
+    return workload
+
+
+def feature_query(model: str, catalog: str = "") -> str:
+    """The feature rows a bench model scores (demo features as of the scoring date, or plain columns)."""
+    if model == "plain_lr":
+        return f"select {_plain_columns('i')} from range(20000) t(i)"
+    sql = feature_sql(model, SCORING_AS_OF)
+    key = "customer_id" if model == "churn" else "application_id"
+    sql = sql.replace("raw.", f"{catalog}raw.")
+    return f"select * exclude ({key}) from ({sql})"
+
+
+def feature_names(workload: Workload, model: str) -> list[str]:
+    return workload.registry.resolve(model).feature_names
+
+
+def as_numpy_feeds(workload: Workload, model: str, rows: int) -> dict[str, np.ndarray]:
+    """The input table as onnxruntime feeds (read before timing starts)."""
+    from sqlscore.export.frames import model_inputs
+
+    card = workload.registry.resolve(model)
+    with duckdb.connect(str(workload.warehouse), read_only=True) as con:
+        frame = con.sql(f"select * exclude (id) from {workload.input_table(model, rows)}").pl()
+    return model_inputs(frame, list(card.features))

@@ -1,0 +1,136 @@
+"""Reproducible training of the two demo models, exported through ``export_model``.
+
+Features come from ``features.sql`` at a past as-of date (2026-09-30) and the
+label is what happened the month after, so training never sees the future.
+Rows are split by a hash of the entity id: the same split on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from sqlscore.errors import DemoDataError
+from sqlscore.export import export_model
+from sqlscore.export.frames import NULL_CATEGORY
+from sqlscore.registry import CHAMPION, ModelCard, Registry
+
+TRAINING_AS_OF = "2026-09-30"
+MAX_TRAINING_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    name: str
+    key: str
+    label_sql: str
+    categoricals: tuple[str, ...]
+    description: str
+
+
+CHURN = DemoModel(
+    name="churn",
+    key="customer_id",
+    label_sql="select customer_id, churned as label from raw.churn_labels "
+    "where label_month = date '2026-10-01' and churned is not null",
+    categoricals=("plan", "region", "payment_method"),
+    description="Probability that a customer churns in the month after the as-of date.",
+)
+RISK = DemoModel(
+    name="risk",
+    key="application_id",
+    label_sql="select application_id, defaulted as label from raw.loan_applications "
+    "where defaulted is not null",
+    categoricals=("purpose", "home_ownership"),
+    description="Probability that a loan application defaults.",
+)
+
+
+def feature_sql(name: str, as_of: str) -> str:
+    """The feature query called ``name`` from ``features.sql``, as of a date."""
+    text = files("sqlscore.tools.demo").joinpath("features.sql").read_text()
+    for block in text.split("-- name: ")[1:]:
+        block_name, _, body = block.partition("\n")
+        if block_name.strip() == name:
+            return body.format(as_of=as_of)
+    raise DemoDataError(f"no feature query named {name!r} in features.sql")
+
+
+def load_training_frame(con: duckdb.DuckDBPyConnection, model: DemoModel) -> pl.DataFrame:
+    query = (
+        f"select f.*, l.label from ({feature_sql(model.name, TRAINING_AS_OF)}) f "
+        f"join ({model.label_sql}) l using ({model.key}) "
+        f"order by hash({model.key}) limit {MAX_TRAINING_ROWS}"
+    )
+    frame = pl.from_arrow(con.sql(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height < 100:
+        raise DemoDataError(
+            f"only {frame.height} labelled rows for model {model.name}; run `sqlscore demo-data` first"
+        )
+    return frame.with_columns(pl.col(c).fill_null(NULL_CATEGORY) for c in model.categoricals)
+
+
+def build_pipeline(model: DemoModel, numerics: list[str]) -> Pipeline:
+    preprocess = ColumnTransformer(
+        [
+            (
+                "numeric",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                numerics,
+            ),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"), list(model.categoricals)),
+        ]
+    )
+    classifier: Any
+    if model is CHURN:
+        classifier = GradientBoostingClassifier(
+            n_estimators=100, max_depth=3, learning_rate=0.1, random_state=0
+        )
+    else:
+        classifier = LogisticRegression(max_iter=2000, C=1.0)
+    return Pipeline([("preprocess", preprocess), ("classifier", classifier)])
+
+
+def train_and_export(con: duckdb.DuckDBPyConnection, model: DemoModel, registry: Registry) -> ModelCard:
+    frame = load_training_frame(con, model)
+    features = [c for c in frame.columns if c not in (model.key, "label")]
+    numerics = [c for c in features if c not in model.categoricals]
+    holdout_mask = (frame.get_column(model.key).hash(seed=7) % 5 == 0).to_numpy()
+    train, holdout = frame.filter(~holdout_mask), frame.filter(holdout_mask)
+    pipeline = build_pipeline(model, numerics)
+    pipeline.fit(train.select(features).to_pandas(), train.get_column("label").to_numpy())
+    alias = None if registry.aliases(model.name).get(CHAMPION) else CHAMPION
+    return export_model(
+        pipeline,
+        holdout.select(features),
+        model.name,
+        registry=registry,
+        target=np.asarray(holdout.get_column("label").to_numpy()),
+        training_data=train.select(features),
+        description=model.description,
+        alias=alias,
+    )
+
+
+def train_demo_models(warehouse: Path, registry: Registry, *, only_missing: bool = True) -> list[ModelCard]:
+    """Train and register churn and risk; skip a model the registry already has if asked."""
+    cards = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for model in (CHURN, RISK):
+            if only_missing and registry.versions(model.name):
+                continue
+            cards.append(train_and_export(con, model, registry))
+    return cards

@@ -1,0 +1,1 @@
+"""The tables sqlscore owns in the warehouse: the registry mirror, the run log, publication."""

@@ -1,0 +1,45 @@
+"""The gate's child process: verdicts and errors come back to the caller intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sqlscore.errors import ConfigError, GateError
+from sqlscore.gate import validate_tables
+from sqlscore.gate.gx_run import Failure, TableVerdict
+from sqlscore.gate.validate import error_as_json, verdicts_as_json, verdicts_from_json
+from tests.gate.conftest import REPO, Published
+
+
+def test_a_missing_suite_is_the_same_config_error_as_in_process(published: Published, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no expectation suite for published table customer_churn_scores"):
+        validate_tables(published.warehouse, ["customer_churn_scores"], tmp_path)
+
+
+def test_a_warehouse_the_child_cannot_open_is_a_gate_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no_such_dir" / "warehouse.duckdb"
+    with pytest.raises(GateError, match="could not validate customer_churn_scores"):
+        validate_tables(missing, ["customer_churn_scores"], REPO / "expectations")
+    not_duckdb = tmp_path / "warehouse.duckdb"
+    not_duckdb.write_text("not a database")
+    with pytest.raises(
+        GateError, match="could not validate customer_churn_scores: .*not a valid DuckDB database"
+    ):
+        validate_tables(not_duckdb, ["customer_churn_scores"], REPO / "expectations")
+    assert not list(tmp_path.glob(".sqlscore-gate-*"))  # the scratch folder went with the child
+
+
+def test_verdicts_survive_the_json_round_trip() -> None:
+    verdicts = [
+        TableVerdict("a", True, 3),
+        TableVerdict(
+            "b", False, 2, [Failure("expect_x", "Row count", {"published_rows": 1, "rows": [1.5, None]})]
+        ),
+    ]
+    assert verdicts_from_json(verdicts_as_json(verdicts)) == verdicts
+    with pytest.raises(ConfigError, match="bad suite"):
+        verdicts_from_json(error_as_json(ConfigError("bad suite")))
+    with pytest.raises(GateError, match="boom"):
+        verdicts_from_json(error_as_json(RuntimeError("boom")))
