@@ -76,7 +76,7 @@ def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Pa
     for name in registry.models():
         aliases = ", ".join(f"{a}={v}" for a, v in sorted(registry.aliases(name).items()))
         print(f"  {name:<10} versions {', '.join(registry.versions(name))}  ({aliases or 'no alias'})")
-    from sqlscore.warehouse.publication import serving_path
+    from sqlscore.settings import serving_path
 
     serving = serving_path(warehouse)
     print("\nTry:")

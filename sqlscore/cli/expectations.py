@@ -47,7 +47,7 @@ def write_initial_suite(
     from sqlscore.gate.gx_run import expectations_path
     from sqlscore.gate.suite_init import initial_suite, write_suite
     from sqlscore.pipeline.dbt import DbtInvocation, parse_project
-    from sqlscore.pipeline.steps import DEFAULT_AS_OF
+    from sqlscore.settings import DEFAULT_AS_OF
 
     invocation = DbtInvocation(
         warehouse.resolve(), registry, DEFAULT_AS_OF, str(uuid.uuid4()), project_dir=project

@@ -19,9 +19,8 @@ from sqlscore.cli import bench, compile, demo, expectations, models, run, scaffo
 from sqlscore.cli.output import error
 from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
-from sqlscore.settings import registry_path, warehouse_path
+from sqlscore.settings import ExitCode, registry_path, warehouse_path
 
-EXIT_ERROR = 2
 GLOBAL_OPTIONS = {
     "--warehouse": "DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)",
     "--registry": "model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)",
@@ -73,19 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except SqlscoreError as exc:
         error(str(exc))
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except BrokenPipeError:
         # The reader went away (`sqlscore models show churn | head -3`): end quietly, as cat does.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return ExitCode.OK
     except KeyboardInterrupt:
         error("interrupted")
-        return EXIT_ERROR
+        return ExitCode.ERROR
     except Exception as exc:  # anything unexpected is an error (2), never "a check failed" (1)
         traceback.print_exc()
         error(f"unexpected {type(exc).__name__}: {exc}")
-        return EXIT_ERROR
+        return ExitCode.ERROR
     return code
 
 

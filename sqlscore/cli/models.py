@@ -8,8 +8,7 @@ from pathlib import Path
 from sqlscore.cli.output import emit_json, emit_table, warn
 from sqlscore.errors import InvalidNameError, WarehouseError
 from sqlscore.registry import Registry
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from sqlscore.settings import ExitCode
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -115,7 +114,7 @@ def cmd_list(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
                 for r in records
             ],
         )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -123,7 +122,7 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     aliases = sorted(a for a, v in registry.aliases(card.name).items() if v == card.version)
     if args.json:
         emit_json({**card.to_dict(), "aliases": aliases})
-        return EXIT_OK
+        return ExitCode.OK
     print(f"{card.ref}  ({', '.join(aliases) or 'no alias'})")
     print(f"  task        {card.task}")
     print(f"  estimator   {card.estimator}")
@@ -139,21 +138,21 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     emit_table(
         ["#", "feature", "sql_type"], [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)]
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_promote(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     previous = registry.promote(args.name, args.version, args.alias)
     print(f"{args.name}@{args.alias}: {previous or 'none'} -> {args.version}")
     _refresh(registry, warehouse)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_rollback(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     before, after = registry.rollback(args.name, args.alias)
     print(f"{args.name}@{args.alias}: {before} -> {after}")
     _refresh(registry, warehouse)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_seal(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -163,7 +162,7 @@ def cmd_seal(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     card = registry.seal_legacy_card(name, version)
     print(f"{card.ref}: card sealed (card_sha256 {card.card_sha256[:12]}...)")
     _refresh(registry, warehouse)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_import(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -190,7 +189,7 @@ def cmd_import(args: argparse.Namespace, registry: Registry, warehouse: Path) ->
         f"sample rows: max abs difference {parity['max_abs_diff']:.2g}"
         + (f", aliases: {args.alias}" if args.alias else "")
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_verify(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -202,7 +201,7 @@ def cmd_verify(args: argparse.Namespace, registry: Registry, warehouse: Path) ->
         for problem in problems:
             print(f"BAD {problem.path}: {problem.reason}")
         print(f"{checked} version(s) checked, {len(problems)} problem(s)")
-    return EXIT_FAILED if problems else EXIT_OK
+    return ExitCode.BLOCKED if problems else ExitCode.OK
 
 
 def _refresh(registry: Registry, warehouse: Path) -> None:

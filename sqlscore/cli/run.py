@@ -45,7 +45,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.pipeline.steps import EXIT_ERROR, run_pipeline
+    from sqlscore.pipeline.steps import run_pipeline
+    from sqlscore.settings import ExitCode
 
     signal.signal(signal.SIGTERM, _interrupt)
     outcome = run_pipeline(
@@ -63,6 +64,6 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in outcome.timings.items()))
     # one line a log search finds: the outcome, its exit code and why
     print(f"run {outcome.run_id}: {outcome.status} (exit {outcome.exit_code}): {outcome.message}")
-    if outcome.exit_code == EXIT_ERROR:
+    if outcome.exit_code == ExitCode.ERROR:
         error(outcome.message)  # stderr too, where a scheduler looks for the cause
     return outcome.exit_code

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 
 from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
+from sqlscore.settings import ExitCode
 
 if TYPE_CHECKING:  # imported where used: `sqlscore --help` must not pay for DuckDB and polars
     import duckdb
     import polars as pl
-
-EXIT_OK, EXIT_ERROR = 0, 2
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -102,7 +101,7 @@ def cmd_sql(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         raise SqlscoreError(str(exc)) from exc
     finally:
         con.close()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 SHELL_HELP = """\
@@ -151,7 +150,7 @@ def cmd_shell(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             failures += _run_statement(con, "\n".join(buffer))
     finally:
         con.close()
-    return EXIT_ERROR if failures and not interactive else EXIT_OK
+    return ExitCode.ERROR if failures and not interactive else ExitCode.OK
 
 
 def _run_statement(con: duckdb.DuckDBPyConnection, statement: str) -> int:

@@ -34,7 +34,7 @@ from sqlscore.export.profile import input_profile
 from sqlscore.export.reference import holdout_metrics, score_reference
 from sqlscore.export.refusals import refuse_unsupported
 from sqlscore.names import check_alias, check_identifier, check_model_name, check_version
-from sqlscore.registry.card import ModelCard, Output
+from sqlscore.registry.card import BINARY, MULTICLASS, REGRESSION, ModelCard, Output
 from sqlscore.registry.graph_check import value_type
 from sqlscore.registry.store import Registry, sha256_bytes
 
@@ -90,9 +90,7 @@ def export_model(
             f"{'; '.join(parity.failures())} (max abs difference {parity.max_abs_diff:.3g}, tolerance "
             f"{parity.tolerance:.1g}, label agreement {parity.label_agreement}); the model was not registered"
         )
-    scores = (
-        outputs[:, 1] if task == "binary_classification" else (outputs.max(axis=1) if classifier else outputs)
-    )
+    scores = outputs[:, 1] if task == BINARY else (outputs.max(axis=1) if classifier else outputs)
     card_metrics = dict(metrics or {})
     if target is not None:
         card_metrics.update(
@@ -136,8 +134,8 @@ def export_model(
 
 def _task(classifier: bool, classes: list[Any]) -> str:
     if not classifier:
-        return "regression"
-    return "binary_classification" if len(classes) == 2 else "multiclass_classification"
+        return REGRESSION
+    return BINARY if len(classes) == 2 else MULTICLASS
 
 
 def _describe(estimator: Any) -> str:

@@ -30,7 +30,7 @@ from sqlscore.export.parity import Parity, compare_classifier, compare_regressor
 from sqlscore.export.profile import input_profile
 from sqlscore.export.reference import score_reference
 from sqlscore.names import check_alias, check_identifier, check_model_name
-from sqlscore.registry.card import Feature, ModelCard, Output
+from sqlscore.registry.card import BINARY, MULTICLASS, REGRESSION, Feature, ModelCard, Output
 from sqlscore.registry.graph_check import value_type
 from sqlscore.registry.store import Registry, sha256_bytes
 
@@ -81,11 +81,7 @@ def import_model(
             f"model {name}: onnxruntime disagrees with the predictions in the sample on {parity.rows} rows: "
             f"{'; '.join(parity.failures())}; the model was not registered"
         )
-    task = (
-        "regression"
-        if not classifier
-        else ("binary_classification" if len(classes) == 2 else "multiclass_classification")
-    )
+    task = REGRESSION if not classifier else (BINARY if len(classes) == 2 else MULTICLASS)
     card = ModelCard(
         name=name,
         version=store.next_version(name),

@@ -20,14 +20,8 @@ import duckdb
 from sqlscore.functions.bind import bind
 from sqlscore.functions.registration import RegistrationReport
 from sqlscore.registry import Registry
-from sqlscore.settings import warehouse_path
+from sqlscore.settings import MEMORY_LIMIT, warehouse_path
 from sqlscore.warehouse.database import open_warehouse
-
-#: DuckDB's buffer pool keeps the pages of a table being written in memory up to
-#: memory_limit (80% of RAM by default), so peak RSS grows with the rows scored.
-#: Scoring streams; a small budget keeps memory flat with no loss of speed
-#: (measured: 128MB-256MB give the same throughput). Unset = DuckDB's default.
-MEMORY_LIMIT_ENV = "SQLSCORE_MEMORY_LIMIT"
 
 _OPEN: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 _REPORTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, RegistrationReport] = (
@@ -65,8 +59,12 @@ def connect(
     """
     store = registry if isinstance(registry, Registry) else Registry(registry)
     config = dict(config or {})
-    if os.environ.get(MEMORY_LIMIT_ENV) and "memory_limit" not in config:
-        config["memory_limit"] = os.environ[MEMORY_LIMIT_ENV]
+    # DuckDB's buffer pool keeps the pages of a table being written in memory up to memory_limit
+    # (80% of RAM by default), so peak RSS grows with the rows scored. Scoring streams; a small
+    # budget keeps memory flat with no loss of speed (measured: 128MB-256MB, same throughput).
+    memory_limit = MEMORY_LIMIT.read()
+    if memory_limit and "memory_limit" not in config:
+        config["memory_limit"] = memory_limit
     if database == ":memory:":
         con = duckdb.connect(":memory:", config=config)
     else:

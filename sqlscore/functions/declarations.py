@@ -21,10 +21,10 @@ import yaml  # type: ignore[import-untyped]
 from sqlscore.errors import ConfigError, InvalidNameError
 from sqlscore.names import check_identifier, check_model_ref
 from sqlscore.registry import Registry
-from sqlscore.settings import project_folder
+from sqlscore.registry.card import MULTICLASS
+from sqlscore.settings import UDFS, project_folder
 
 DECLARATIONS_FILE = "functions.yml"
-UDFS_ENV = "SQLSCORE_UDFS"
 ENGINES = ("onnx", "sql")
 OUTPUTS = ("score", "label", "probabilities")
 
@@ -52,12 +52,12 @@ class FunctionDeclaration:
 
 
 def udfs_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    return project_folder("udfs", UDFS_ENV, explicit)
+    return project_folder("udfs", UDFS, explicit)
 
 
 def default_declarations(model: str, task: str, engine: str = "onnx") -> list[FunctionDeclaration]:
     """``predict_<model>`` (and ``predict_<model>_proba`` for multiclass models)."""
-    if task == "multiclass_classification":
+    if task == MULTICLASS:
         return [
             FunctionDeclaration(f"predict_{model}", model, engine, "label"),
             FunctionDeclaration(f"predict_{model}_proba", model, engine, "probabilities"),

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from sqlscore.errors import FunctionError
 from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry.card import REGRESSION
 from sqlscore.registry.graph_check import compare_card_with_graph
 
 _SESSIONS: dict[tuple[str, str], ort.InferenceSession] = {}
@@ -101,7 +102,7 @@ class OnnxScorer:
         ]
         outputs = [o.name for o in self.card.outputs]
         self._pick: Callable[[np.ndarray], pa.Array]
-        if self.card.task == "regression":
+        if self.card.task == REGRESSION:
             self._fetch, self._pick = [outputs[0]], self._regression
         elif self.output == "score":
             self._fetch, self._pick = [outputs[1]], self._positive_class

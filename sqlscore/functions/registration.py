@@ -36,6 +36,7 @@ from sqlscore.functions.sql_engine import (
 )
 from sqlscore.names import check_identifier
 from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry.card import BINARY, MULTICLASS
 
 _SQL_TYPES = {"DOUBLE": sqltypes.DOUBLE, "VARCHAR": sqltypes.VARCHAR}
 
@@ -65,10 +66,6 @@ class RegistrationReport:
     #: name:version -> the version's checked input profile (None when it was exported without one)
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
-    def raise_if_failed(self) -> None:
-        if self.failed:
-            raise FunctionError("; ".join(self.failed.values()))
-
 
 def signature_of(card: ModelCard, output: str) -> tuple[tuple[str, ...], str]:
     """Parameter SQL types (card order) and return SQL type of a function."""
@@ -80,16 +77,16 @@ def signature_of(card: ModelCard, output: str) -> tuple[tuple[str, ...], str]:
                 f"not one of {sorted(_SQL_TYPES)}"
             )
     params = tuple(f.sql_type for f in card.features)
-    if card.task == "multiclass_classification" and output == "label":
+    if card.task == MULTICLASS and output == "label":
         strings = all(isinstance(c, str) for c in card.classes)
         return params, "VARCHAR" if strings else "BIGINT"
     if output == "probabilities":
-        if card.task != "multiclass_classification" and card.task != "binary_classification":
+        if card.task != MULTICLASS and card.task != BINARY:
             raise SignatureError(f"model {card.ref} is a {card.task}: it has no probabilities")
         return params, "DOUBLE[]"
     if output == "label":
         raise SignatureError(f"model {card.ref} is a {card.task}: output 'label' is for multiclass models")
-    if card.task == "multiclass_classification":
+    if card.task == MULTICLASS:
         raise SignatureError(
             f"model {card.ref} is multiclass: declare output 'label' or 'probabilities', not 'score'"
         )

@@ -21,8 +21,6 @@ import sqlalchemy
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 
-DATASOURCE_TYPE = "sqlscore_duckdb"
-
 
 class BufferedDuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     """Fetches every result while its connection is still open."""

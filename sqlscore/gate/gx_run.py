@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlscore.errors import ConfigError, GateError
-from sqlscore.settings import project_folder
-
-EXPECTATIONS_ENV = "SQLSCORE_EXPECTATIONS"
+from sqlscore.settings import EXPECTATIONS, project_folder
 
 
 def expectations_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    return project_folder("expectations", EXPECTATIONS_ENV, explicit)
+    return project_folder("expectations", EXPECTATIONS, explicit)
 
 
 @dataclass(frozen=True)

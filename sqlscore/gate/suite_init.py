@@ -24,6 +24,7 @@ from sqlscore.errors import ConfigError
 from sqlscore.names import check_identifier
 from sqlscore.pipeline.published_tables import META_KEY
 from sqlscore.registry import Registry
+from sqlscore.registry.card import REGRESSION
 from sqlscore.warehouse.publication import CANDIDATE_SCHEMA
 
 PROVENANCE_COLUMNS = ("model_name", "model_version", "model_sha256")
@@ -118,7 +119,7 @@ def _score_expectations(
                 "expect_column_values_to_not_be_null", {"column": score}, why="a NULL is a failed score"
             )
         )
-        if registry.resolve(model).task != "regression":
+        if registry.resolve(model).task != REGRESSION:
             found.append(
                 _expectation(
                     "expect_column_values_to_be_between",

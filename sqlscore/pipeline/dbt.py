@@ -11,7 +11,6 @@ then reuses the parsed manifest instead of parsing again.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import duckdb
 
 from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
-from sqlscore.settings import project_folder
+from sqlscore.settings import DBT_PROJECT, PROFILES_DIR, project_folder
 
 #: The dbt generic test that checks scored inputs against the model's training profile.
 INPUT_CHECK_TEST = "inputs_match_training_profile"
@@ -35,11 +34,11 @@ SCORING_SCHEMA = "scoring"
 
 
 def dbt_project_dir() -> Path:
-    return project_folder("dbt_project", "SQLSCORE_DBT_PROJECT")
+    return project_folder("dbt_project", DBT_PROJECT)
 
 
 def profiles_dir() -> Path:
-    return Path(os.environ.get("SQLSCORE_PROFILES_DIR") or dbt_project_dir().resolve().parent)
+    return Path(PROFILES_DIR.read() or dbt_project_dir().resolve().parent)
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,10 @@ class DbtInvocation:
             str(self.project_dir or dbt_project_dir()),
             "--profiles-dir",
             str(profiles_dir()),
+            # the production target: builds the schemas analysts and the publish read (scoring,
+            # candidate, ...); the profile's default target (dev) builds dev_* schemas instead
+            "--target",
+            "duckdb",
             "--vars",
             json.dumps(project_vars),
             "--target-path",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 import uuid
@@ -32,6 +31,7 @@ from sqlscore.pipeline.dbt import DbtBuild, DbtInvocation, levelled_findings, pa
 from sqlscore.pipeline.lock import run_lock
 from sqlscore.pipeline.published_tables import declared_published_tables
 from sqlscore.registry import Registry
+from sqlscore.settings import ExitCode, as_of_date, serving_path
 from sqlscore.warehouse.database import open_warehouse
 from sqlscore.warehouse.publication import (
     CANDIDATE_SCHEMA,
@@ -41,7 +41,6 @@ from sqlscore.warehouse.publication import (
     published_table_names,
     quarantine_candidates,
     recover_serving,
-    serving_path,
     stage_serving_copy,
     swap_serving_copy,
 )
@@ -54,9 +53,6 @@ from sqlscore.warehouse.run_log import (
     passed_step,
     start_run,
 )
-
-EXIT_PUBLISHED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
-DEFAULT_AS_OF = "2026-10-31"
 
 
 @dataclass
@@ -113,8 +109,7 @@ def _model_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def parse_as_of(as_of: str | None) -> str:
     """The as-of date: given, else $SQLSCORE_AS_OF, else the default; refused unless YYYY-MM-DD."""
-    if as_of is None:
-        as_of = os.environ.get("SQLSCORE_AS_OF") or DEFAULT_AS_OF
+    as_of = as_of_date(as_of)
     try:
         if as_of != as_of.strip():
             raise ValueError("surrounding spaces")
@@ -174,7 +169,7 @@ def run_pipeline(
         except BaseException as exc:
             _record_failure(warehouse, run_id, exc)
             if isinstance(exc, SqlscoreError):
-                return RunOutcome(run_id, EXIT_ERROR, "failed", str(exc))
+                return RunOutcome(run_id, ExitCode.ERROR, "failed", str(exc))
             raise
 
 
@@ -285,7 +280,7 @@ def _publish(
         swap_serving_copy(staged, serving)
     except PublishError as exc:
         add_note(con, run_id, str(exc))
-        return RunOutcome(run_id, EXIT_ERROR, "published", str(exc), verdicts, rows, timings=timings)
+        return RunOutcome(run_id, ExitCode.ERROR, "published", str(exc), verdicts, rows, timings=timings)
     passed_step(con, run_id, "serving_swapped")
     timings["publish"] = time.perf_counter() - started
     con.execute(f"update {RUNS_TABLE} set timings = ? where run_id = ?", [json.dumps(timings), run_id])
@@ -294,7 +289,7 @@ def _publish(
     )
     return RunOutcome(
         run_id,
-        EXIT_PUBLISHED,
+        ExitCode.OK,
         "published",
         f"{published}; serving file {serving}",
         verdicts,
@@ -347,4 +342,6 @@ def _block(
     finish_run(
         con, run_id, "blocked", failed_expectations=failures, quarantined=kept, message=message, **common
     )
-    return RunOutcome(run_id, EXIT_BLOCKED, "blocked", message, verdicts, quarantined=kept, timings=timings)
+    return RunOutcome(
+        run_id, ExitCode.BLOCKED, "blocked", message, verdicts, quarantined=kept, timings=timings
+    )

@@ -30,7 +30,9 @@ PROFILE_FILE = "input_profile.json"
 CARD_SCHEMA_VERSION = 1
 CHECKSUM_FIELD = "card_sha256"
 
-TASKS = ("binary_classification", "multiclass_classification", "regression")
+#: What a model predicts; the functions and the gate differ by task.
+BINARY, MULTICLASS, REGRESSION = "binary_classification", "multiclass_classification", "regression"
+TASKS = (BINARY, MULTICLASS, REGRESSION)
 #: Feature types a card may declare: (SQL type, ONNX input type).
 FEATURE_TYPES = {("DOUBLE", "tensor(double)"), ("VARCHAR", "tensor(string)")}
 

@@ -4,7 +4,10 @@ Writes, into the dbt project, the four layers the demo models have, for a regist
 features are columns of one source table (the usual case for a model trained on a table; derived
 features are then written in the intermediate model, which is the user's to edit):
 
-- ``models/staging/_<model>__sources.yml`` and ``stg_<model>__<table>.sql``: the source, typed;
+- ``models/staging/<model>/``, a folder per source as the project's staging is laid out:
+  ``_<model>__sources.yml`` (the source, named after the model: the scaffold does not know the
+  system that loads the table), ``stg_<model>__<table>.sql`` (the table, typed) and
+  ``_<model>__models.yml``;
 - ``models/intermediate/int_<table>_featurized.sql``: key, as-of date and the card's features in
   the card's types;
 - ``models/scoring/<model>_scores.sql``: ``score_incrementally()``, nothing else;
@@ -113,8 +116,9 @@ def check_source(con: duckdb.DuckDBPyConnection, plan: Scaffold, card: ModelCard
 def write_scaffold(project: Path, card: ModelCard, plan: Scaffold) -> list[Path]:
     """Write the dbt files for ``plan`` into ``project``; refuse if any exists. Returns the paths."""
     files = {
-        project / "models" / "staging" / f"_{plan.model}__sources.yml": _sources_yml(plan, card),
-        project / "models" / "staging" / f"{plan.staging}.sql": _staging_sql(plan, card),
+        project / "models" / "staging" / plan.model / f"_{plan.model}__sources.yml": _sources_yml(plan, card),
+        project / "models" / "staging" / plan.model / f"{plan.staging}.sql": _staging_sql(plan, card),
+        project / "models" / "staging" / plan.model / f"_{plan.model}__models.yml": _staging_yml(plan, card),
         project / "models" / "intermediate" / f"{plan.features}.sql": _features_sql(plan, card),
         project / "models" / "intermediate" / f"_{plan.features}.yml": _features_yml(plan, card),
         project / "models" / "scoring" / f"{plan.scores}.sql": _scores_sql(plan),
@@ -145,7 +149,7 @@ def _sources_yml(plan: Scaffold, card: ModelCard) -> str:
     return f"""version: 2
 
 sources:
-  - name: {plan.model}_inputs
+  - name: {plan.model}
     description: Where model {plan.model}'s inputs are loaded (written by sqlscore scaffold).
     schema: {plan.schema}
     tables:
@@ -168,7 +172,7 @@ def _staging_sql(plan: Scaffold, card: ModelCard) -> str:
 with
 
 source as (
-    select * from {{{{ source('{plan.model}_inputs', '{plan.table}') }}}}
+    select * from {{{{ source('{plan.model}', '{plan.table}') }}}}
 ),
 
 renamed as (
@@ -183,6 +187,22 @@ final as (
 
 select * from final
 """
+
+
+def _staging_yml(plan: Scaffold, card: ModelCard) -> str:
+    columns = "".join(
+        f"      - name: {name}\n        description: Input {name} of model {plan.model}.\n"
+        for name in card.feature_names
+    )
+    return f"""version: 2
+
+models:
+  - name: {plan.staging}
+    description: {plan.schema}.{plan.table}, typed as model {plan.model} reads it (the source tests the key).
+    columns:
+      - name: {plan.key}
+        description: Entity key.
+{columns}"""
 
 
 def _features_sql(plan: Scaffold, card: ModelCard) -> str:

@@ -35,28 +35,21 @@ import duckdb
 
 from sqlscore.errors import PublishError
 from sqlscore.names import check_identifier
+from sqlscore.settings import PAUSE_AT
 
 PUBLISHED_SCHEMA = "published"
 CANDIDATE_SCHEMA = "candidate"
 QUARANTINE_SCHEMA = "quarantine"
-SERVING_ENV = "SQLSCORE_SERVING"
 SERVING_INFO_TABLE = "serving_info"
-#: Fault injection for the crash tests: ``STEP:SECONDS`` pauses that long at a step boundary of
-#: ``sqlscore run`` (see :func:`pause_at`), printing a line a test waits for before its kill -9.
-PAUSE_ENV = "SQLSCORE_PAUSE_AT"
 
 
 def pause_at(step: str) -> None:
-    """Sleep at ``step`` when ``SQLSCORE_PAUSE_AT`` names it (tests kill the run there)."""
-    wanted, _, seconds = (os.environ.get(PAUSE_ENV) or "").partition(":")
+    """Fault injection for the crash tests: sleep at ``step`` when ``SQLSCORE_PAUSE_AT`` is
+    ``STEP:SECONDS`` for it, printing a line a test waits for before its kill -9."""
+    wanted, _, seconds = (PAUSE_AT.read() or "").partition(":")
     if wanted == step:
-        print(f"[sqlscore run]     pausing {seconds} s at {step} ({PAUSE_ENV})", flush=True)
+        print(f"[sqlscore run]     pausing {seconds} s at {step} ({PAUSE_AT.env})", flush=True)
         time.sleep(float(seconds or 30))
-
-
-def serving_path(warehouse: Path) -> Path:
-    explicit = os.environ.get(SERVING_ENV)
-    return Path(explicit) if explicit else warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
 
 
 def staging_path(serving: Path, run_id: str) -> Path:

@@ -30,12 +30,13 @@ def prepare_dbt_warehouse(folder: Path, customers: int) -> Path:
 
 def run_scheduled_job(folder: Path, customers: int, registry: Path) -> tuple[float, dict[str, float]]:
     """Seconds of the whole ``sqlscore run`` and its per-step timings."""
-    from sqlscore.pipeline.steps import EXIT_PUBLISHED, run_pipeline
+    from sqlscore.pipeline.steps import run_pipeline
+    from sqlscore.settings import ExitCode
 
     warehouse = prepare_dbt_warehouse(folder, customers)
     start = time.perf_counter()
     outcome = run_pipeline(warehouse, Registry(registry), docs_dir=folder / "gx_docs")
     seconds = time.perf_counter() - start
-    if outcome.exit_code != EXIT_PUBLISHED:
+    if outcome.exit_code != ExitCode.OK:
         raise RuntimeError(f"sqlscore run did not publish: {outcome.status}: {outcome.message}")
     return seconds, outcome.timings

@@ -9,17 +9,16 @@ generated before timing starts; the timed statement is the same
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import duckdb
 
 from sqlscore.errors import SqlscoreError
-from sqlscore.tools.bench.workload import PLAIN_FEATURES, Workload
+from sqlscore.settings import ORBITAL_PYTHON
+from sqlscore.tools.bench.workload import PLAIN_CLASSIFIER, PLAIN_FEATURES, PLAIN_PARAMS, Workload
 from sqlscore.tools.demo.train import CHURN, RISK, load_training_frame
 
-ORBITAL_ENV = "SQLSCORE_ORBITAL_PYTHON"
 DEFAULT_VENV = Path(__file__).resolve().parents[3] / ".venv-orbital"
 JOB = Path(__file__).with_name("orbital_job.py")
 #: The demo pipelines orbital is compared on (the plain linear model and the 100-tree churn model).
@@ -27,7 +26,7 @@ ORBITAL_MODELS = ("plain_lr", "risk", "churn")
 
 
 def orbital_python() -> Path | None:
-    explicit = os.environ.get(ORBITAL_ENV)
+    explicit = ORBITAL_PYTHON.read()
     if explicit:
         return Path(explicit)
     candidate = DEFAULT_VENV / "bin" / "python"
@@ -41,18 +40,13 @@ def _spec(workload: Workload, model: str, rows: int) -> dict[str, object]:
             frame = con.sql("select * from plain_training").pl()
             numeric: list[str] = list(PLAIN_FEATURES)
             categorical: list[str] = []
-            estimator = "LogisticRegression"
-            params: dict[str, object] = {"max_iter": 1000}
+            estimator, params = PLAIN_CLASSIFIER, dict(PLAIN_PARAMS)
         else:
             demo = CHURN if model == "churn" else RISK
             frame = load_training_frame(con, demo)
             categorical = list(demo.categoricals)
             numeric = [c for c in frame.columns if c not in (demo.key, "label", *categorical)]
-            if model == "churn":
-                estimator = "GradientBoostingClassifier"
-                params = {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1, "random_state": 0}
-            else:
-                estimator, params = "LogisticRegression", {"max_iter": 2000, "C": 1.0}
+            estimator, params = demo.classifier, dict(demo.params)
     frame.write_parquet(training)
     return {
         "training": str(training),
@@ -68,7 +62,7 @@ def _spec(workload: Workload, model: str, rows: int) -> dict[str, object]:
 def generate_orbital_sql(workload: Workload, model: str, rows: int) -> Path:
     python = orbital_python()
     if python is None:
-        raise SqlscoreError(f"orbital is not installed: run `make bench-orbital` or set {ORBITAL_ENV}")
+        raise SqlscoreError(f"orbital is not installed: run `make bench-orbital` or set {ORBITAL_PYTHON.env}")
     spec = _spec(workload, model, rows)
     spec_path = workload.folder / f"orbital_{model}.json"
     spec_path.write_text(json.dumps(spec))

@@ -31,7 +31,7 @@ from sqlscore.errors import SqlscoreError
 from sqlscore.tools.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
 
 PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "duckdb_sql_in_memory", "orbital", "python_batch")
-#: DuckDB buffer pool budget of the function path (see sqlscore.functions.connection.MEMORY_LIMIT_ENV).
+#: DuckDB buffer pool budget of the function path (see sqlscore.settings.MEMORY_LIMIT).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
 

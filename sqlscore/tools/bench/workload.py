@@ -11,20 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import duckdb
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from sqlscore.export import export_model
 from sqlscore.registry import Registry
+from sqlscore.settings import DEFAULT_AS_OF
 from sqlscore.tools.demo.data import generate
-from sqlscore.tools.demo.train import CHURN, RISK, build_pipeline, feature_sql, load_training_frame
+from sqlscore.tools.demo.train import (
+    CHURN,
+    CLASSIFIERS,
+    RISK,
+    build_pipeline,
+    feature_sql,
+    load_training_frame,
+)
 
 BENCH_CUSTOMERS = 50_000
 BENCH_SEED = 42
-SCORING_AS_OF = "2026-10-31"
 PLAIN_FEATURES = [f"x{k}" for k in range(10)]
 MODELS = ("plain_lr", "risk", "churn")
 
@@ -51,13 +58,17 @@ class Workload:
         return f"input_{base}_{rows}"
 
 
+#: The plain 10-feature model of the benchmark: a logistic regression with no preprocessing.
+PLAIN_CLASSIFIER, PLAIN_PARAMS = "LogisticRegression", MappingProxyType({"max_iter": 1000})
+
+
 def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
     """The fitted sklearn estimator and its feature columns (deterministic: same model every call)."""
     with duckdb.connect(str(workload.source), read_only=True) as con:
         if model == "plain_lr":
             frame = con.sql("select * from plain_training").pl()
             features = PLAIN_FEATURES
-            estimator: Any = LogisticRegression(max_iter=1000)
+            estimator: Any = CLASSIFIERS[PLAIN_CLASSIFIER](**PLAIN_PARAMS)
         else:
             demo = CHURN if model == "churn" else RISK
             frame = load_training_frame(con, demo)
@@ -113,7 +124,7 @@ def feature_query(model: str, catalog: str = "") -> str:
     """The feature rows a bench model scores (demo features as of the scoring date, or plain columns)."""
     if model == "plain_lr":
         return f"select {_plain_columns('i')} from range(20000) t(i)"
-    sql = feature_sql(model, SCORING_AS_OF)
+    sql = feature_sql(model, DEFAULT_AS_OF)
     key = "customer_id" if model == "churn" else "application_id"
     sql = sql.replace("raw.", f"{catalog}raw.")
     return f"select * exclude ({key}) from ({sql})"

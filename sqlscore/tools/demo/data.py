@@ -18,7 +18,6 @@ import duckdb
 from sqlscore.errors import DemoDataError
 
 RAW_TABLES = ("customers", "usage_events", "support_tickets", "churn_labels", "loan_applications")
-AS_OF_DATE = "2026-10-31"
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ Rows are split by a hash of the entity id: the same split on every run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import duckdb
@@ -38,6 +40,10 @@ class DemoModel:
     label_sql: str
     categoricals: tuple[str, ...]
     description: str
+    #: the classifier's class name (a key of :data:`CLASSIFIERS`) and hyperparameters: defined
+    #: once here, read by the benchmark's orbital job too, so the two fits cannot drift apart
+    classifier: str
+    params: Mapping[str, Any]
 
 
 CHURN = DemoModel(
@@ -47,6 +53,8 @@ CHURN = DemoModel(
     "where label_month = date '2026-10-01' and churned is not null",
     categoricals=("plan", "region", "payment_method"),
     description="Probability that a customer churns in the month after the as-of date.",
+    classifier="GradientBoostingClassifier",
+    params=MappingProxyType({"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1, "random_state": 0}),
 )
 RISK = DemoModel(
     name="risk",
@@ -55,7 +63,14 @@ RISK = DemoModel(
     "where defaulted is not null",
     categoricals=("purpose", "home_ownership"),
     description="Probability that a loan application defaults.",
+    classifier="LogisticRegression",
+    params=MappingProxyType({"max_iter": 2000, "C": 1.0}),
 )
+#: The classifiers the demo models (and the benchmark's plain model) use, by class name.
+CLASSIFIERS: dict[str, Any] = {
+    "GradientBoostingClassifier": GradientBoostingClassifier,
+    "LogisticRegression": LogisticRegression,
+}
 
 
 def feature_sql(name: str, as_of: str) -> str:
@@ -94,13 +109,7 @@ def build_pipeline(model: DemoModel, numerics: list[str]) -> Pipeline:
             ("categorical", OneHotEncoder(handle_unknown="ignore"), list(model.categoricals)),
         ]
     )
-    classifier: Any
-    if model is CHURN:
-        classifier = GradientBoostingClassifier(
-            n_estimators=100, max_depth=3, learning_rate=0.1, random_state=0
-        )
-    else:
-        classifier = LogisticRegression(max_iter=2000, C=1.0)
+    classifier = CLASSIFIERS[model.classifier](**model.params)
     return Pipeline([("preprocess", preprocess), ("classifier", classifier)])
 
 
