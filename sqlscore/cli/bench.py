@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sqlscore.tools.bench.compile_report import CompileFigure
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     bench = subparsers.add_parser(
         "bench",
         help="measure the scoring paths side by side (onnxruntime, DuckDB function, Python batch)",

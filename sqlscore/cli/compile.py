@@ -17,7 +17,7 @@ from sqlscore.registry import Registry
 DIALECT_CHOICES = ("duckdb", "postgres", "spark")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     parser = subparsers.add_parser(
         "compile",
         help="print a model compiled to SQL (a DuckDB macro, a PostgreSQL or Spark SQL function)",

@@ -27,7 +27,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     train.add_argument("--retrain", action="store_true", help="register new versions even if models exist")
     train.set_defaults(handler=cmd_train_demo)
-    add_summary_parser(subparsers)
+
+    summary = subparsers.add_parser("demo-summary", help="what the demo built and how to query it")
+    summary.set_defaults(handler=cmd_demo_summary)
 
 
 def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -55,11 +57,6 @@ def cmd_train_demo(args: argparse.Namespace, registry: Registry, warehouse: Path
         print(f"registry {registry.root} already has the demo models; nothing trained")
     refresh_catalog_file(warehouse, registry)
     return 0
-
-
-def add_summary_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
-    summary = subparsers.add_parser("demo-summary", help="what the demo built and how to query it")
-    summary.set_defaults(handler=cmd_demo_summary)
 
 
 def cmd_demo_summary(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlscore.registry import Registry
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     expectations = subparsers.add_parser(
         "expectations", help="the gate's Great Expectations suites (one per published table)"
     )

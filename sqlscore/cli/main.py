@@ -21,6 +21,8 @@ from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode, registry_path, warehouse_path
 
+#: Each module adds its commands (``add_parsers``); ``--help`` lists them in this order.
+COMMAND_MODULES = (models, demo, sql, bench, compile, run, expectations, scaffold)
 GLOBAL_OPTIONS = {
     "--warehouse": "DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)",
     "--registry": "model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)",
@@ -37,14 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, text in GLOBAL_OPTIONS.items():
         parser.add_argument(flag, help=text)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    models.add_parser(subparsers)
-    demo.add_parsers(subparsers)
-    sql.add_parsers(subparsers)
-    bench.add_parser(subparsers)
-    compile.add_parser(subparsers)
-    run.add_parser(subparsers)
-    expectations.add_parser(subparsers)
-    scaffold.add_parser(subparsers)
+    for command_module in COMMAND_MODULES:
+        command_module.add_parsers(subparsers)
     _accept_after_the_command(subparsers)
     return parser
 

@@ -11,7 +11,7 @@ from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     models = subparsers.add_parser(
         "models",
         help="inspect and manage the model registry",

@@ -10,7 +10,7 @@ from sqlscore.cli.output import error
 from sqlscore.registry import Registry
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     run = subparsers.add_parser(
         "run",
         help="build the scores with dbt, audit them with Great Expectations, publish them",

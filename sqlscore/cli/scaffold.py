@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlscore.registry import Registry
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     scaffold = subparsers.add_parser(
         "scaffold",
         help="write the dbt models (staging, features, scores, published mart) and the suite for a model",

@@ -42,7 +42,18 @@ def test_dbt_run_with_four_threads_uses_the_functions(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     result = subprocess.run(
-        [DBT, "run", "--project-dir", str(project), "--profiles-dir", str(REPO), "--threads", "4"],
+        [
+            DBT,
+            "run",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(REPO),
+            "--target",
+            "duckdb",
+            "--threads",
+            "4",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -59,3 +70,15 @@ def test_dbt_run_with_four_threads_uses_the_functions(
                 f"select count(*), count(*) - count(p), min(p), max(p) from main.scores_{i}"
             ).fetchall()[0]
             assert count > 1000 and nulls == 0 and 0 <= low <= high <= 1
+
+
+def test_the_plugin_config_is_typed_and_refuses_unknown_keys() -> None:
+    import pytest
+
+    from sqlscore.errors import ConfigError
+    from sqlscore.pipeline.dbt_plugin import SqlscorePluginConfig
+
+    parsed = SqlscorePluginConfig.parse({"registry": "models_onnx", "udfs": "", "engine": "sql"})
+    assert (parsed.registry, parsed.udfs, parsed.engine) == ("models_onnx", None, "sql")
+    with pytest.raises(ConfigError, match=r"unknown config key\(s\) regsitry .*known: engine, registry, udfs"):
+        SqlscorePluginConfig.parse({"regsitry": "models_onnx"})
