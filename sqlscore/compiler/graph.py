@@ -53,15 +53,16 @@ def evaluate(
     for node in graph.node:
         if id(node) not in needed:
             continue
+        node_name = node.name or node.output[0]  # skl2onnx names every node; hand-built graphs may not
         translator = TRANSLATORS.get(node.op_type)
         if translator is None:
             raise CompileError(
-                f"model {model_ref}: op {node.op_type} (node {node.name!r}) has no SQL translator; "
+                f"model {model_ref}: op {node.op_type} (node {node_name!r}) has no SQL translator; "
                 f"the SQL engine supports {', '.join(sorted(TRANSLATORS))}. Use engine: onnx for this model"
             )
         view = Node(
             op=node.op_type,
-            name=node.name or node.output[0],
+            name=node_name,
             model=model_ref,
             inputs=tuple(values.get(i) if i else None for i in node.input),
             attrs={a.name: helper.get_attribute_value(a) for a in node.attribute},

@@ -8,7 +8,7 @@ A symbolic column may also remember its :class:`Origin`: that it is a function
 of one input column only, with a numpy function computing exactly what
 onnxruntime computes from that input. Tree ensembles use it to move each split
 back onto the raw input (``income <= 52341.5`` instead of recomputing imputing,
-scaling and the float32 cast at every node); see :mod:`sqlscore.compiler.splits`.
+scaling and the float32 cast at every node); see :mod:`sqlscore.compiler.ops.trees._splits`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from sqlglot import exp
 DOUBLE, FLOAT, INT64, STRING, BOOL = "double", "float", "int64", "string", "bool"
 ONNX_TYPES = {11: DOUBLE, 1: FLOAT, 7: INT64, 6: INT64, 8: STRING, 9: BOOL}
 NUMPY_TYPES = {DOUBLE: np.float64, FLOAT: np.float32, INT64: np.int64, STRING: object, BOOL: np.bool_}
+
+
+#: A string no encoder knows: an :class:`Origin`'s function evaluated over its ``known`` strings
+#: and this one value covers every string a row can hold (one-hot blocks folded into one CASE,
+#: category splits written as ``IN (...)``).
+UNSEEN = "\x00sqlscore-unseen\x00"
 
 
 @dataclass(frozen=True)

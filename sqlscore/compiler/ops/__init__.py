@@ -1,8 +1,14 @@
 """One translator per ONNX op, and the explicit map from op type to translator.
 
 An explicit map (rather than discovery by naming convention) keeps what the
-compiler supports visible in one place; ``tests/compiler/ops`` holds one test
-module per translator and a test that fails when a translator has none.
+compiler supports visible in one place. A translator is a module with a
+``translate(node)`` function; code that several translators share sits beside
+them in a private module (``_elementwise``, ``_reductions``, ``_classes``,
+``_postprocess``), and the ops with a larger shared core form a group:
+``trees/`` (tree ensembles, their node tables and split conditions) and
+``linear/`` (MatMul and the linear models, all weighted sums of columns).
+``tests/compiler/ops`` mirrors this layout with one test module per
+translator, and a test that fails when a translator has none.
 """
 
 from __future__ import annotations
@@ -24,9 +30,6 @@ from sqlscore.compiler.ops import (
     imputer,
     isnan,
     label_encoder,
-    linear_classifier,
-    linear_regressor,
-    matmul,
     mul,
     normalizer,
     one_hot_encoder,
@@ -40,10 +43,10 @@ from sqlscore.compiler.ops import (
     sqrt,
     sub,
     tanh,
-    tree_ensemble_classifier,
-    tree_ensemble_regressor,
     where,
 )
+from sqlscore.compiler.ops.linear import linear_classifier, linear_regressor, matmul
+from sqlscore.compiler.ops.trees import tree_ensemble_classifier, tree_ensemble_regressor
 from sqlscore.compiler.values import Tensor
 
 Translator = Callable[[Node], list[Tensor]]

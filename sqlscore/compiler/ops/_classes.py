@@ -1,7 +1,11 @@
-"""The class labels of an ONNX-ML classifier, and the SQL that picks one by class index."""
+"""Which class a row gets: the index of its first largest score, and the label that index names.
+
+Shared by ArgMax and the ONNX-ML classifiers (LinearClassifier, TreeEnsembleClassifier).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -9,6 +13,23 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.values import INT64, STRING
+
+
+def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
+    """The index of the first largest of ``values`` (ties go to the lowest index), as onnxruntime."""
+    if len(values) == 1:
+        return sql.constant(0, INT64)
+    ifs = []
+    for i in range(len(values) - 1):
+        conditions = [
+            exp.GTE(this=sql.paren(values[i].copy()), expression=sql.paren(values[j].copy()))
+            for j in range(i + 1, len(values))
+        ]
+        condition: exp.Expression = conditions[0]
+        for extra in conditions[1:]:
+            condition = exp.And(this=condition, expression=extra)
+        ifs.append(exp.If(this=condition, true=sql.constant(i, INT64)))
+    return exp.Case(ifs=ifs, default=sql.constant(len(values) - 1, INT64))
 
 
 def class_labels(node: Node, ints_attribute: str) -> tuple[list[Any], str]:

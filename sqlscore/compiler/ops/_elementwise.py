@@ -5,6 +5,9 @@ Every elementwise translator (Add, Sub, Where, Cast, ...) goes through
 columns of a symbolic tensor, and a column that depends on a single input
 keeps an :class:`Origin` whose numpy function repeats the op in the op's
 precision (float64 or float32), so splits can be moved back onto that input.
+The pieces two translators share (:func:`where` for Where and Imputer, the
+column-times-constant direction rule for Mul and Scaler) live here too, so no
+translator imports another.
 """
 
 from __future__ import annotations
@@ -63,6 +66,41 @@ def scaled_direction(direction: object, factor: float) -> int | None:
     if direction in ("c", None) or factor == 0.0 or not np.isfinite(factor):
         return None
     return int(direction) * (1 if factor > 0 else -1)  # type: ignore[call-overload]
+
+
+def times_constant_direction(dirs: Sequence[object], consts: Sequence[object], *_: object) -> int | None:
+    """A monotone column times a constant (either side): see :func:`scaled_direction`."""
+    if dirs.count("c") != 1:
+        return None
+    column, constant = (1, 0) if dirs[0] == "c" else (0, 1)
+    return scaled_direction(dirs[column], float(consts[constant]))  # type: ignore[arg-type]
+
+
+def where_direction(
+    dirs: Sequence[object], consts: Sequence[object], fns: Sequence[Callable[[np.ndarray], np.ndarray] | None]
+) -> int | None:
+    """On non-missing inputs a constant condition always picks the same branch."""
+    if dirs[0] == "c":
+        picked = bool(np.asarray(consts[0]).item())
+    elif dirs[0] == 0 and fns[0] is not None:
+        picked = bool(np.asarray(fns[0](np.zeros(1))).reshape(-1)[0])
+    else:
+        return None
+    chosen = dirs[1] if picked else dirs[2]
+    return 0 if chosen == "c" else chosen  # type: ignore[return-value]
+
+
+def where(node: Node, condition: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    """``CASE WHEN condition THEN a ELSE b END`` per column (Where, and Imputer's replacement)."""
+    return apply(
+        node,
+        [condition, a, b],
+        result_type(a, b),
+        lambda c, x, y: np.asarray(np.where(c, x, y)),
+        lambda c, x, y: sql.case(c, x, y),
+        where_direction,
+        cast_result=False,
+    )
 
 
 def arithmetic(

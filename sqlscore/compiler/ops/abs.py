@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import Tensor
 
 
@@ -14,4 +14,4 @@ def translate(node: Node) -> list[Tensor]:
     x = node.inputs[0]
     assert x is not None
     dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
-    return [elementwise.apply(node, [x], dtype, np.abs, lambda e: exp.Abs(this=e))]
+    return [_elementwise.apply(node, [x], dtype, np.abs, lambda e: exp.Abs(this=e))]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler.argmax_sql import first_argmax
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops._classes import first_argmax
 from sqlscore.compiler.values import INT64, Col, Symbolic, Tensor
 
 

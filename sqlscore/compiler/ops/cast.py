@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.types import dtype_of
 from sqlscore.compiler.values import BOOL, DOUBLE, FLOAT, INT64, NUMPY_TYPES, ONNX_TYPES, STRING, Tensor
 
@@ -36,7 +37,7 @@ def translate(node: Node) -> list[Tensor]:
         return np.asarray(values).astype(NUMPY_TYPES[target])
 
     return [
-        elementwise.apply(
+        _elementwise.apply(
             node,
             [x],
             target,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import Tensor
 
 
@@ -14,8 +14,8 @@ def _direction(dirs: list[object], consts: list[object], *_: object) -> int | No
     """Only a monotone column divided by a constant stays monotone (the constant's sign decides)."""
     if dirs[1] != "c":
         return None
-    return elementwise.scaled_direction(dirs[0], float(consts[1]))  # type: ignore[arg-type]
+    return _elementwise.scaled_direction(dirs[0], float(consts[1]))  # type: ignore[arg-type]
 
 
 def translate(node: Node) -> list[Tensor]:
-    return elementwise.arithmetic(node, np.divide, exp.Div, _direction)
+    return _elementwise.arithmetic(node, np.divide, exp.Div, _direction)

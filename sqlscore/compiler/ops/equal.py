@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import BOOL, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
     a, b = node.inputs[0], node.inputs[1]
     assert a is not None and b is not None
-    return [elementwise.apply(node, [a, b], BOOL, np.equal, lambda x, y: exp.EQ(this=x, expression=y))]
+    return [_elementwise.apply(node, [a, b], BOOL, np.equal, lambda x, y: exp.EQ(this=x, expression=y))]

@@ -7,9 +7,9 @@ import math
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.ops.where import where
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import BOOL, Tensor
 
 
@@ -20,15 +20,15 @@ def translate(node: Node) -> list[Tensor]:
         raise node.fail("only imputed_value_floats is supported")
     replaced = float(node.attr("replaced_value_float", math.nan))
     if math.isnan(replaced):
-        mask = elementwise.apply(
+        mask = _elementwise.apply(
             node, [data], BOOL, np.isnan, sql.is_missing, lambda dirs, *_: 0 if dirs[0] is not None else None
         )
     else:
-        mask = elementwise.apply(
+        mask = _elementwise.apply(
             node,
             [data, np.asarray(replaced, dtype=np.float32)],
             BOOL,
             np.equal,
             lambda x, y: exp.EQ(this=x, expression=y),
         )
-    return [where(node, mask, fill.astype(np.float32), data)]
+    return [_elementwise.where(node, mask, fill.astype(np.float32), data)]

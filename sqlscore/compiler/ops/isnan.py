@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import BOOL, Tensor
 
 
@@ -17,4 +18,4 @@ def _direction(dirs: list[object], *_: object) -> int | None:
 def translate(node: Node) -> list[Tensor]:
     x = node.inputs[0]
     assert x is not None
-    return [elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]
+    return [_elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]

@@ -6,7 +6,7 @@ import numpy as np
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.reductions import feature_axis_reduction
+from sqlscore.compiler.ops._reductions import feature_axis_reduction
 from sqlscore.compiler.values import Tensor
 
 

@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.reductions import feature_axis_reduction
+from sqlscore.compiler.ops._reductions import feature_axis_reduction
 from sqlscore.compiler.values import Tensor
 
 

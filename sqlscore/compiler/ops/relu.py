@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import Tensor
 
 
@@ -15,4 +16,4 @@ def _relu(x: np.ndarray) -> np.ndarray:
 
 def translate(node: Node) -> list[Tensor]:
     # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
-    return elementwise.monotone_unary(node, _relu, lambda e: sql.greatest([e, sql.double(0.0)]))
+    return _elementwise.monotone_unary(node, _relu, lambda e: sql.greatest([e, sql.double(0.0)]))

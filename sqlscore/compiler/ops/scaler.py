@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.ops.mul import scaled_direction
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import FLOAT, Tensor
 
 
@@ -15,10 +15,10 @@ def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
     offset = np.asarray(node.attr("offset", [0.0]), dtype=np.float32)
     scale = np.asarray(node.attr("scale", [1.0]), dtype=np.float32)
-    as_float = elementwise.apply(
+    as_float = _elementwise.apply(
         node, [data], FLOAT, lambda v: v.astype(np.float32), lambda e: e, lambda dirs, *_: dirs[0]
     )
-    shifted = elementwise.apply(
+    shifted = _elementwise.apply(
         node,
         [as_float, offset],
         FLOAT,
@@ -27,12 +27,12 @@ def translate(node: Node) -> list[Tensor]:
         lambda dirs, *_: dirs[0],
     )
     return [
-        elementwise.apply(
+        _elementwise.apply(
             node,
             [shifted, scale],
             FLOAT,
             np.multiply,
             lambda x, y: exp.Mul(this=sql.paren(x), expression=sql.paren(y)),
-            scaled_direction,
+            _elementwise.times_constant_direction,
         )
     ]

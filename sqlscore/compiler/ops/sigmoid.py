@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sqlscore.compiler import elementwise, sql
+from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops import _elementwise
 from sqlscore.compiler.values import Tensor
 
 
@@ -14,4 +15,4 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def translate(node: Node) -> list[Tensor]:
-    return elementwise.monotone_unary(node, _sigmoid, sql.sigmoid)
+    return _elementwise.monotone_unary(node, _sigmoid, sql.sigmoid)

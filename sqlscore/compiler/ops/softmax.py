@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.postprocess import softmax_columns
+from sqlscore.compiler.ops._postprocess import softmax_columns
 from sqlscore.compiler.values import Symbolic, Tensor
 
 

@@ -14,9 +14,7 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.values import DOUBLE, STRING, Col
-
-UNSEEN = "\x00sqlscore-unseen\x00"
+from sqlscore.compiler.values import DOUBLE, STRING, UNSEEN, Col
 
 
 def weighted_sum(cols: Sequence[Col], weights: np.ndarray, bias: float | None = None) -> exp.Expression:

@@ -6,11 +6,10 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.argmax_sql import first_argmax
-from sqlscore.compiler.class_labels import class_labels, label_at
-from sqlscore.compiler.linear import weighted_sum
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.postprocess import post_transform
+from sqlscore.compiler.ops._classes import class_labels, first_argmax, label_at
+from sqlscore.compiler.ops._postprocess import post_transform
+from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
 from sqlscore.compiler.values import DOUBLE, FLOAT, Col, Symbolic, Tensor
 
 

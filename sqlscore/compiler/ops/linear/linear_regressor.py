@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.linear import weighted_sum
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.postprocess import post_transform
+from sqlscore.compiler.ops._postprocess import post_transform
+from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
 from sqlscore.compiler.values import FLOAT, Col, Symbolic, Tensor
 
 

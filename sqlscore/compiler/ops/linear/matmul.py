@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sqlscore.compiler.linear import weighted_sum
 from sqlscore.compiler.node import Node
+from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
 from sqlscore.compiler.values import DOUBLE, Col, Symbolic, Tensor
 
 

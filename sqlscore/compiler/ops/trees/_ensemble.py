@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.splits import Condition, Flipped, Split, compile_splits
+from sqlscore.compiler.ops.trees._splits import Condition, Flipped, Split, compile_splits
 from sqlscore.compiler.values import FLOAT, Col
 
 

@@ -28,8 +28,7 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.linear import UNSEEN
-from sqlscore.compiler.values import DOUBLE, FLOAT, STRING, Col
+from sqlscore.compiler.values import DOUBLE, FLOAT, STRING, UNSEEN, Col
 
 MONOTONE_MODES = ("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT")
 _SIGN = np.int64(-0x8000000000000000)

@@ -14,12 +14,18 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.argmax_sql import first_argmax
-from sqlscore.compiler.class_labels import class_labels, label_at
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.postprocess import post_transform
-from sqlscore.compiler.splits import Condition
-from sqlscore.compiler.trees import Ensemble, as_float, conditions_for, read_ensemble, tree_sums, with_base
+from sqlscore.compiler.ops._classes import class_labels, first_argmax, label_at
+from sqlscore.compiler.ops._postprocess import post_transform
+from sqlscore.compiler.ops.trees._ensemble import (
+    Ensemble,
+    as_float,
+    conditions_for,
+    read_ensemble,
+    tree_sums,
+    with_base,
+)
+from sqlscore.compiler.ops.trees._splits import Condition
 from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, Col, Symbolic, Tensor
 
 

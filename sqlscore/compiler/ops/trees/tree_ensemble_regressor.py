@@ -7,8 +7,14 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.postprocess import post_transform
-from sqlscore.compiler.trees import as_float, conditions_for, read_ensemble, tree_sums, with_base
+from sqlscore.compiler.ops._postprocess import post_transform
+from sqlscore.compiler.ops.trees._ensemble import (
+    as_float,
+    conditions_for,
+    read_ensemble,
+    tree_sums,
+    with_base,
+)
 from sqlscore.compiler.values import Symbolic, Tensor
 
 
