@@ -9,20 +9,43 @@ import os
 import subprocess
 from pathlib import Path
 
+import numpy as np
+import onnxruntime as ort
+
 from sqlscore.registry import Registry
 from tests.conftest import SQLSCORE
 
+RISK_ARGUMENTS = (52000, 21.5, 4, "car", 12000, 36, 0, "rent", 0.23)
 RISK_CALL = "predict_risk(52000, 21.5, 4, 'car', 12000, 36, 0, 'rent', 0.23)"
 
 
-def test_sql_formats_and_errors(run_cli) -> None:  # type: ignore[no-untyped-def]
+def _risk_champion_says(registry: Registry) -> float:
+    """The risk champion's probability for RISK_ARGUMENTS, from onnxruntime on its artifact."""
+    session = ort.InferenceSession(
+        registry.load_artifact(registry.resolve("risk")), providers=["CPUExecutionProvider"]
+    )
+    feeds = {
+        graph_input.name: np.array(
+            [[value]], dtype=object if graph_input.type == "tensor(string)" else np.float64
+        )
+        for graph_input, value in zip(session.get_inputs(), RISK_ARGUMENTS, strict=True)
+    }
+    probabilities = session.run([session.get_outputs()[1].name], feeds)[0]
+    return float(probabilities[0][1])
+
+
+def test_sql_formats_and_errors(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
+    expected = _risk_champion_says(demo_env[1])
     table = run_cli("sql", f"select {RISK_CALL} as p")
     assert table.returncode == 0, table.stderr
-    assert "p" in table.stdout and "double" in table.stdout
+    lines = [line.strip("│ ") for line in table.stdout.strip().splitlines()]
+    # a box: top border, column name, type, separator, the one row, bottom border
+    assert lines[1:3] == ["p", "double"] and lines[3].startswith("├"), table.stdout
+    assert float(lines[4]) == expected and lines[5].startswith("└"), table.stdout
     rows = list(
         csv.DictReader(io.StringIO(run_cli("sql", "--format", "csv", f"select {RISK_CALL} as p").stdout))
     )
-    assert len(rows) == 1 and 0 < float(rows[0]["p"]) < 1
+    assert rows == [{"p": repr(expected)}]
     as_json = json.loads(
         run_cli("sql", "--format", "json", "select model_name from ml_models order by 1").stdout
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -21,12 +20,14 @@ from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
 
 
-def _fit(warehouse: Path, model: DemoModel, registry: Registry):  # type: ignore[no-untyped-def]
-    """Fit the demo pipeline, register it as champion and return (pipeline, frame)."""
+def _fit(warehouse: Path, model: DemoModel, registry: Registry, **params: object):  # type: ignore[no-untyped-def]
+    """Fit the demo pipeline (``params`` set on it first), register it as champion and return
+    (pipeline, frame)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = load_training_frame(con, model)
     features = [c for c in frame.columns if c not in (model.key, "label")]
     pipeline = build_pipeline(model, [c for c in features if c not in model.categoricals])
+    pipeline.set_params(**params)
     pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
     card = export_model(pipeline, frame.select(features), model.name, registry=registry)
     registry.promote(model.name, card.version, "champion")
@@ -142,6 +143,9 @@ def test_missing_and_tampered_artifacts_leave_other_functions_working(
         con.close()
 
 
+RISK_ROW = (1e5, 10.0, 2.0, "car", 1e4, 36.0, 0.0, "own", 0.1)
+
+
 def test_register_twice_reconnect_and_new_champion(demo_env: tuple[Path, Registry]) -> None:
     warehouse, registry = demo_env
     query = "select predict_risk(1e5, 10, 2, 'car', 1e4, 36, 0, 'own', 0.1)"
@@ -155,30 +159,64 @@ def test_register_twice_reconnect_and_new_champion(demo_env: tuple[Path, Registr
     finally:
         first.close()
         second.close()
-    # a new champion with the same features: a reconnect in the same process scores with it
-    card = registry.card("risk", 1)
-    pipeline_card = replace(card, version="2")
-    registry.write_version(pipeline_card, registry.load_artifact(card))
-    registry.promote("risk", 2, "champion")
+    # a new champion with the same features but another fit (far stronger regularisation): a
+    # reconnect in the same process scores with it, as its own scikit-learn pipeline does
+    pipeline, frame = _fit(warehouse, RISK, registry, classifier__C=0.001)
+    assert registry.aliases("risk")["champion"] == "2"
+    row = pd.DataFrame([dict(zip(frame.columns[1:], RISK_ROW, strict=True))])
+    expected = pipeline.predict_proba(row)[0, 1]
     con = sqlscore.connect(warehouse, registry=registry)
     try:
         assert sqlscore.registration_report(con).registered["predict_risk"] == "risk:2"
-        assert con.sql(query).fetchall()[0][0] == before
+        after = con.sql(query).fetchall()[0][0]
     finally:
         con.close()
+    assert abs(after - expected) <= 1e-6
+    assert abs(after - before) > 1e-3  # the score tells the versions apart: version 2 ran
 
 
-def test_scoring_error_is_an_error_not_nulls(demo_env: tuple[Path, Registry]) -> None:
-    """A chunk that onnxruntime rejects fails the query with the function and model named."""
-    warehouse, registry = demo_env
-    from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+def test_scoring_error_fails_the_query_naming_function_and_model(tmp_path: Path) -> None:
+    """onnxruntime rejecting a chunk inside a DuckDB query fails the query, naming the function,
+    model and version; no row comes back NULL. scikit-learn's default OneHotEncoder
+    (``handle_unknown='error'``) makes onnxruntime refuse an unseen category."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    card = registry.resolve("risk")
-    scorer = OnnxScorer("predict_risk", card, get_session(registry, card), "score")
-    import pyarrow as pa
-
-    with pytest.raises(sqlscore.SqlscoreError, match=r"predict_risk \(risk:1\) failed"):
-        scorer(*[pa.array([1.0])] * len(card.features))  # doubles where strings belong
+    rng = np.random.default_rng(5)
+    x = pd.DataFrame({"usage": rng.normal(size=400), "plan": rng.choice(["basic", "premium"], size=400)})
+    y = (x["usage"] + (x["plan"] == "premium") > 0.5).astype(int)
+    model = Pipeline(
+        [
+            (
+                "prepare",
+                ColumnTransformer(
+                    [("usage", StandardScaler(), ["usage"]), ("plan", OneHotEncoder(), ["plan"])]
+                ),
+            ),
+            ("model", LogisticRegression()),
+        ]
+    ).fit(x, y)
+    registry = Registry(tmp_path / "reg")
+    export_model(model, x, "upsell", registry=registry)
+    rows = pl.DataFrame({"usage": np.linspace(-2, 2, 5000), "plan": ["basic", "premium"] * 2500})
+    con = sqlscore.connect(tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "no_udfs")
+    try:
+        con.register("known", rows.to_arrow())
+        scored = con.sql("select predict_upsell(usage, plan) as p from known").fetchnumpy()["p"]
+        assert len(scored) == 5000 and not np.isnan(scored).any()
+        con.register(
+            "one_unknown",
+            rows.with_columns(
+                plan=pl.when(pl.int_range(5000) == 4321).then(pl.lit("gold")).otherwise("plan")
+            ).to_arrow(),
+        )
+        with pytest.raises(duckdb.Error, match=r"predict_upsell \(upsell:1\) failed") as raised:
+            con.sql("select predict_upsell(usage, plan) as p from one_unknown").fetchall()
+    finally:
+        con.close()
+    assert "unknown category" in str(raised.value).lower(), str(raised.value)  # onnxruntime's reason
 
 
 def test_no_nanobind_leak_when_caller_forgets_close(demo_env: tuple[Path, Registry]) -> None:
