@@ -7,11 +7,12 @@ import json
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlscore.cli.output import emit_table
 from sqlscore.errors import ConfigError
 from sqlscore.registry import Registry
+from sqlscore.settings import ExitCode
 
 if TYPE_CHECKING:
     from sqlscore.tools.bench.compile_report import CompileFigure
@@ -26,6 +27,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     bench.add_argument("--rows", type=int, default=2_000_000, help="rows per model (default 2,000,000)")
     bench.add_argument("--json", metavar="PATH", help="also write the records as JSON")
+    bench.add_argument(
+        "--customers",
+        type=int,
+        default=50_000,
+        help="demo customers the benchmark's models are trained on and read from (default 50,000)",
+    )
     bench.add_argument(
         "--repeat",
         type=int,
@@ -74,42 +81,18 @@ def _compile_report(
 
 
 def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.tools.bench.harness import as_records, memory_scaling, run_benchmark
-    from sqlscore.tools.bench.scoring_paths import DUCKDB_MEMORY_LIMIT
+    from sqlscore.tools.bench.harness import as_records, run_benchmark
 
     if args.repeat < 1:
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
-        records = as_records(run_benchmark(folder, args.rows, repeat=args.repeat))
+        records = as_records(run_benchmark(folder, args.rows, repeat=args.repeat, customers=args.customers))
         figures: list[CompileFigure] = []
         if not args.no_compile_report:
             timed, figures = _compile_report(folder, args.rows, args.repeat)
             records += timed + [{"path": "compile", **asdict(f)} for f in figures]
-        print(
-            f"Median of {args.repeat} timed run(s) per path. "
-            f"DuckDB paths: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default (duckdb_udf: the onnx "
-            "engine's Python function; duckdb_sql: the compiled macro), CREATE TABLE AS SELECT from and "
-            "into the warehouse file; duckdb_sql_in_memory: the macro from and into in-memory temp "
-            "tables, default memory_limit; onnxruntime path: one run on the whole in-memory batch, "
-            "default session options"
-        )
-        emit_table(
-            ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
-            [
-                [
-                    r["model"],
-                    r["path"],
-                    f"{r['rows']:,}",
-                    r["seconds"],
-                    f"{r['rows_per_s']:,}",
-                    r["ratio_to_onnxruntime"],
-                    r["peak_rss_mb"],
-                ]
-                for r in records
-                if r["path"] != "compile"
-            ],
-        )
+        _print_paths(records, args.repeat)
         if figures:
             print("\nSQL engine compile time and size (model card -> CREATE MACRO text):")
             emit_table(
@@ -117,52 +100,93 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
                 [[f.model, f.trees, f.compile_seconds, f.duckdb_sql_kb, f.postgres_sql_kb] for f in figures],
             )
         if args.memory_scale > 1:
-            scaling = memory_scaling(folder, args.rows, args.memory_scale)
-            print()
-            emit_table(
-                ["model", "path", "rows", "peak RSS MB", f"at {args.rows:,}", "ratio"],
-                [
-                    [
-                        s["model"],
-                        s["path"],
-                        f"{s['rows']:,}",
-                        s["peak_rss_mb"],
-                        s["peak_rss_mb_at_base_rows"],
-                        s["rss_ratio"],
-                    ]
-                    for s in scaling
-                ],
-            )
-            records.extend(scaling)
+            records += _memory_scaling(folder, args.rows, args.memory_scale)
         if args.dbt:
-            from sqlscore.tools.bench.dbt_build import prepare_dbt_warehouse
-            from sqlscore.tools.bench.harness import measure_record
-
-            prepare_dbt_warehouse(folder, args.dbt)
-            run = measure_record(folder, "all", "scheduled_run", args.dbt)
-            steps = run["timings"]
-            print(
-                f"\nsqlscore run, {args.dbt:,} customers: {run['seconds']:.1f} s, "
-                f"peak RSS {run['peak_rss_mb']:,.0f} MB"
-            )
-            print(
-                "  "
-                + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
-                + f"; gate / scoring = {steps['gate'] / steps['scoring']:.2f}"
-            )
-            for step in ("dbt_build", "scoring", "gate", "publish"):
-                records.append(
-                    {
-                        "model": "all",
-                        "path": step,
-                        "rows": args.dbt,
-                        "seconds": round(steps[step], 3),
-                        "rows_per_s": round(args.dbt / steps[step]),
-                        "ratio_to_onnxruntime": None,
-                        "peak_rss_mb": round(run["peak_rss_mb"], 1),
-                    }
-                )
+            records += _scheduled_run(folder, args.dbt)
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
-    return 0
+    return ExitCode.OK
+
+
+def _print_paths(records: list[dict[str, Any]], repeat: int) -> None:
+    from sqlscore.tools.bench.scoring_paths import DUCKDB_MEMORY_LIMIT
+
+    print(
+        f"Median of {repeat} timed run(s) per path. "
+        f"DuckDB paths: memory_limit={DUCKDB_MEMORY_LIMIT}, threads=default (duckdb_udf: the onnx "
+        "engine's Python function; duckdb_sql: the compiled macro), CREATE TABLE AS SELECT from and "
+        "into the warehouse file; duckdb_sql_in_memory: the macro from and into in-memory temp "
+        "tables, default memory_limit; onnxruntime path: one run on the whole in-memory batch, "
+        "default session options"
+    )
+    emit_table(
+        ["model", "path", "rows", "seconds", "rows/s", "x onnxruntime", "peak RSS MB"],
+        [
+            [
+                r["model"],
+                r["path"],
+                f"{r['rows']:,}",
+                r["seconds"],
+                f"{r['rows_per_s']:,}",
+                r["ratio_to_onnxruntime"],
+                r["peak_rss_mb"],
+            ]
+            for r in records
+            if r["path"] != "compile"
+        ],
+    )
+
+
+def _memory_scaling(folder: Path, rows: int, scale: int) -> list[dict[str, Any]]:
+    """Peak RSS at ``rows`` x ``scale`` against ``rows``: streaming paths stay flat."""
+    from sqlscore.tools.bench.harness import memory_scaling
+
+    scaling = memory_scaling(folder, rows, scale)
+    print()
+    emit_table(
+        ["model", "path", "rows", "peak RSS MB", f"at {rows:,}", "ratio"],
+        [
+            [
+                s["model"],
+                s["path"],
+                f"{s['rows']:,}",
+                s["peak_rss_mb"],
+                s["peak_rss_mb_at_base_rows"],
+                s["rss_ratio"],
+            ]
+            for s in scaling
+        ],
+    )
+    return scaling
+
+
+def _scheduled_run(folder: Path, customers: int) -> list[dict[str, Any]]:
+    """A whole ``sqlscore run`` on ``customers`` demo customers, timed step by step."""
+    from sqlscore.tools.bench.dbt_build import prepare_dbt_warehouse
+    from sqlscore.tools.bench.harness import measure_record
+
+    prepare_dbt_warehouse(folder, customers)
+    run = measure_record(folder, "all", "scheduled_run", customers)
+    steps = run["timings"]
+    print(
+        f"\nsqlscore run, {customers:,} customers: {run['seconds']:.1f} s, "
+        f"peak RSS {run['peak_rss_mb']:,.0f} MB"
+    )
+    print(
+        "  "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+        + f"; gate / scoring = {steps['gate'] / steps['scoring']:.2f}"
+    )
+    return [
+        {
+            "model": "all",
+            "path": step,
+            "rows": customers,
+            "seconds": round(steps[step], 3),
+            "rows_per_s": round(customers / steps[step]),
+            "ratio_to_onnxruntime": None,
+            "peak_rss_mb": round(run["peak_rss_mb"], 1),
+        }
+        for step in ("dbt_build", "scoring", "gate", "publish")
+    ]

@@ -38,7 +38,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     rollback.add_argument("name", help="registered model name")
     rollback.add_argument("--alias", required=True, help="the alias to move back, e.g. champion")
     rollback.set_defaults(handler=cmd_rollback)
+    _add_integrity_parsers(actions)
 
+
+def _add_integrity_parsers(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    """The commands that bring a version in or check one: seal, import, verify."""
     seal = actions.add_parser(
         "seal",
         help="record the checksum of a card exported before cards carried one",

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
+import polars as pl
 from sklearn.base import is_classifier
 
 from sqlscore.errors import ExportError, ParityError, UnsupportedEstimatorError
@@ -29,12 +30,12 @@ from sqlscore.export.graph_fixes import (
     with_float32_cast,
     with_named_inputs,
 )
-from sqlscore.export.parity import check_parity
+from sqlscore.export.parity import Parity, check_parity
 from sqlscore.export.profile import input_profile
 from sqlscore.export.reference import holdout_metrics, score_reference
 from sqlscore.export.refusals import refuse_unsupported
 from sqlscore.names import check_alias, check_identifier, check_model_name, check_version
-from sqlscore.registry.card import BINARY, MULTICLASS, REGRESSION, ModelCard, Output
+from sqlscore.registry.card import BINARY, MULTICLASS, REGRESSION, Feature, ModelCard, Output
 from sqlscore.registry.graph_check import value_type
 from sqlscore.registry.store import Registry, sha256_bytes
 
@@ -61,24 +62,70 @@ def export_model(
     ``target`` its labels (for hold-out metrics); ``training_data`` the frame the
     model was fitted on (only its fingerprint is kept). Returns the new card.
     """
-    check_model_name(name)
-    if alias is not None:
-        check_alias(alias)  # before anything is converted or written
-    if version is not None:
-        check_version(version)
+    _check_names(name, alias, version)  # before anything is converted or written
     store = registry if isinstance(registry, Registry) else Registry(registry)
     refuse_unsupported(estimator, name)
     frame = to_polars(sample, "sample")
     if frame.height == 0:
         raise ExportError(f"model {name}: the parity sample is empty")
-    columns = list(getattr(estimator, "feature_names_in_", frame.columns))
-    features = infer_features(frame, columns, name)
-    for feature in features:  # they become SQL parameter names: refused here, before any work
-        check_identifier(feature.name, f"feature name of model {name}")
+    features = _features(estimator, frame, name)
     classifier = is_classifier(estimator)
     classes = [c.item() if hasattr(c, "item") else c for c in getattr(estimator, "classes_", [])]
     task = _task(classifier, classes)
+    artifact, parity, outputs = _convert_and_check(estimator, frame, features, name, classifier)
+    scores = outputs[:, 1] if task == BINARY else (outputs.max(axis=1) if classifier else outputs)
+    card_metrics = dict(metrics or {})
+    if target is not None:
+        card_metrics |= holdout_metrics(np.asarray(target), outputs, outputs if classifier else None, classes)
+    training = to_polars(training_data, "training_data") if training_data is not None else None
+    card = ModelCard(
+        name=name,
+        version=check_version(version) if version is not None else store.next_version(name),
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        task=task,
+        features=tuple(features),
+        outputs=tuple(_graph_outputs(artifact)),
+        sha256=sha256_bytes(artifact),
+        classes=tuple(classes),
+        estimator=_describe(estimator),
+        description=description,
+        training_metrics=card_metrics,
+        training_data=fingerprint(training) if training is not None else {},
+        parity=parity.as_dict(),
+        score_reference=score_reference(np.asarray(scores, dtype=np.float64)),
+        versions=_library_versions(),
+    )
+    if training is not None and set(card.feature_names) <= set(training.columns):
+        profile = input_profile(training, features, "training_data")
+    else:
+        profile = input_profile(frame, features, "sample")
+    card = store.write_version(card, artifact, profile)
+    if alias is not None:
+        store.promote(name, card.version, alias)
+    return card
 
+
+def _check_names(name: str, alias: str | None, version: str | int | None) -> None:
+    check_model_name(name)
+    if alias is not None:
+        check_alias(alias)
+    if version is not None:
+        check_version(version)
+
+
+def _features(estimator: Any, frame: pl.DataFrame, name: str) -> list[Feature]:
+    """The model's inputs in training order, their names checked before any work (they become SQL)."""
+    columns = list(getattr(estimator, "feature_names_in_", frame.columns))
+    features = infer_features(frame, columns, name)
+    for feature in features:
+        check_identifier(feature.name, f"feature name of model {name}")
+    return features
+
+
+def _convert_and_check(
+    estimator: Any, frame: pl.DataFrame, features: list[Feature], name: str, classifier: bool
+) -> tuple[bytes, Parity, np.ndarray]:
+    """The ONNX bytes, once onnxruntime agrees with scikit-learn on the sample (else nothing is kept)."""
     convertible = with_named_inputs(estimator, sklearn_frame(frame, features))
     artifact = _convert(convertible, features, name, classifier)
     session = _session(artifact, name, estimator)
@@ -90,46 +137,18 @@ def export_model(
             f"{'; '.join(parity.failures())} (max abs difference {parity.max_abs_diff:.3g}, tolerance "
             f"{parity.tolerance:.1g}, label agreement {parity.label_agreement}); the model was not registered"
         )
-    scores = outputs[:, 1] if task == BINARY else (outputs.max(axis=1) if classifier else outputs)
-    card_metrics = dict(metrics or {})
-    if target is not None:
-        card_metrics.update(
-            holdout_metrics(np.asarray(target), outputs, outputs if classifier else None, classes)
-        )
-    training = to_polars(training_data, "training_data") if training_data is not None else None
-    graph = _graph_outputs(artifact)
-    new_version = check_version(version) if version is not None else store.next_version(name)
-    card = ModelCard(
-        name=name,
-        version=new_version,
-        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        task=task,
-        features=tuple(features),
-        outputs=tuple(graph),
-        sha256=sha256_bytes(artifact),
-        classes=tuple(classes),
-        estimator=_describe(estimator),
-        description=description,
-        training_metrics=card_metrics,
-        training_data=fingerprint(training) if training is not None else {},
-        parity=parity.as_dict(),
-        score_reference=score_reference(np.asarray(scores, dtype=np.float64)),
-        versions={
-            "scikit-learn": package_version("scikit-learn"),
-            "skl2onnx": package_version("skl2onnx"),
-            "onnx": package_version("onnx"),
-            "onnxruntime": package_version("onnxruntime"),
-            "opset": dict(TARGET_OPSET),
-        },
-    )
-    if training is not None and set(card.feature_names) <= set(training.columns):
-        profile = input_profile(training, features, "training_data")
-    else:
-        profile = input_profile(frame, features, "sample")
-    card = store.write_version(card, artifact, profile)
-    if alias is not None:
-        store.promote(name, card.version, alias)
-    return card
+    return artifact, parity, outputs
+
+
+def _library_versions() -> dict[str, Any]:
+    """The versions that produced the artifact: a card must say how to reproduce its model."""
+    return {
+        "scikit-learn": package_version("scikit-learn"),
+        "skl2onnx": package_version("skl2onnx"),
+        "onnx": package_version("onnx"),
+        "onnxruntime": package_version("onnxruntime"),
+        "opset": dict(TARGET_OPSET),
+    }
 
 
 def _task(classifier: bool, classes: list[Any]) -> str:

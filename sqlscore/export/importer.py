@@ -52,28 +52,12 @@ def import_model(
     if alias is not None:
         check_alias(alias)
     store = registry if isinstance(registry, Registry) else Registry(registry)
-    try:
-        model = onnx.load_from_string(artifact)
-        session = ort.InferenceSession(artifact, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ExportError(f"model {name}: the file is not an ONNX model onnxruntime can run: {exc}") from exc
+    model, session = _load(artifact, name)
     features = _features(model, name)
     outputs = [Output(o.name, value_type(o)) for o in model.graph.output]
     classes = _classes(model)
     classifier = len(outputs) == 2
-    not_tensors = [o.name for o in outputs if not o.onnx_type.startswith("tensor(")]
-    if not_tensors:
-        raise ExportError(
-            f"model {name}: output {not_tensors[0]} is not a tensor; convert with ZipMap off "
-            "(skl2onnx: options={id(model): {'zipmap': False}})"
-        )
-    if classifier and not classes:
-        raise ExportError(f"model {name}: a classifier whose graph names no class labels")
-    missing = [f.name for f in features if f.name not in sample.columns]
-    if missing:
-        raise ExportError(f"model {name}: the sample has no column {', '.join(missing)}")
-    if sample.height == 0:
-        raise ExportError(f"model {name}: the sample is empty")
+    _check_importable(name, outputs, classes, classifier, features, sample)
     result = session.run(None, model_inputs(sample, features))
     parity, scores = _parity(result, sample, classifier, name)
     if not parity.ok:
@@ -105,6 +89,39 @@ def import_model(
     if alias is not None:
         store.promote(name, card.version, alias)
     return card
+
+
+def _load(artifact: bytes, name: str) -> tuple[onnx.ModelProto, ort.InferenceSession]:
+    try:
+        return onnx.load_from_string(artifact), ort.InferenceSession(
+            artifact, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:
+        raise ExportError(f"model {name}: the file is not an ONNX model onnxruntime can run: {exc}") from exc
+
+
+def _check_importable(
+    name: str,
+    outputs: list[Output],
+    classes: list[Any],
+    classifier: bool,
+    features: list[Feature],
+    sample: pl.DataFrame,
+) -> None:
+    """Refuse, before anything runs, a graph sqlscore cannot call or a sample it cannot check."""
+    not_tensors = [o.name for o in outputs if not o.onnx_type.startswith("tensor(")]
+    if not_tensors:
+        raise ExportError(
+            f"model {name}: output {not_tensors[0]} is not a tensor; convert with ZipMap off "
+            "(skl2onnx: options={id(model): {'zipmap': False}})"
+        )
+    if classifier and not classes:
+        raise ExportError(f"model {name}: a classifier whose graph names no class labels")
+    missing = [f.name for f in features if f.name not in sample.columns]
+    if missing:
+        raise ExportError(f"model {name}: the sample has no column {', '.join(missing)}")
+    if sample.height == 0:
+        raise ExportError(f"model {name}: the sample is empty")
 
 
 def read_sample(path: Path) -> pl.DataFrame:

@@ -130,7 +130,6 @@ def validate_in_this_process(
     runs this in a child process (see :mod:`sqlscore.gate.validate` for why).
     """
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from sqlscore.gate.gx_duckdb import close_connections  # also registers sqlscore_duckdb
@@ -139,58 +138,14 @@ def validate_in_this_process(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=progress_bars)
     if docs_dir is not None:
-        context.add_data_docs_site(
-            site_name="sqlscore",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir.resolve()),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
+        _add_docs_site(context, docs_dir)
     datasource = context.data_sources.add_sqlscore_duckdb(
         name="warehouse", connection_string=f"duckdb:///{warehouse.resolve()}"
     )
-    verdicts = []
     try:
-        definitions = []
-        for table, suite_json in suites.items():
-            asset = datasource.add_table_asset(name=table, table_name=table, schema_name="candidate")
-            batch = asset.add_batch_definition_whole_table(f"{table}_all")
-            suite = context.suites.add(gx.ExpectationSuite(**suite_json))
-            definitions.append(
-                context.validation_definitions.add(
-                    gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
-                )
-            )
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name="sqlscore_gate",
-                validation_definitions=definitions,
-                actions=[UpdateDataDocsAction(name="data_docs", site_names=["sqlscore"])]
-                if docs_dir is not None
-                else [],
-                result_format={"result_format": "SUMMARY"},
-            )
-        )
-        outcome = checkpoint.run()
+        outcome = _checkpoint(context, datasource, suites, with_docs=docs_dir is not None).run()
         by_suite = {result.suite_name: result for result in outcome.run_results.values()}
-        for table in suites:
-            run = by_suite[suites[table]["name"]]
-            failures = [
-                Failure(
-                    str(getattr(r.expectation_config, "type", "?")),
-                    _describe(r.expectation_config),
-                    _observed(r),
-                )
-                for r in run.results
-                if not r.success or (r.exception_info or {}).get("raised_exception")
-            ]
-            verdicts.append(
-                TableVerdict(table, not failures and bool(run.success), len(run.results), failures)
-            )
+        verdicts = [_verdict(table, by_suite[suites[table]["name"]]) for table in suites]
     except Exception as exc:  # a gate that cannot run blocks the publish
         raise GateError(f"the gate could not validate {', '.join(tables)}: {exc}") from exc
     finally:
@@ -205,3 +160,52 @@ def validate_in_this_process(
         gc.collect()
     _explain_unexpected_rows(warehouse, verdicts, suites)
     return verdicts
+
+
+def _add_docs_site(context: Any, docs_dir: Path) -> None:
+    """Data Docs written under ``docs_dir`` (a local folder: the pages are made to open offline)."""
+    context.add_data_docs_site(
+        site_name="sqlscore",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir.resolve()),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+
+
+def _checkpoint(context: Any, datasource: Any, suites: dict[str, dict[str, Any]], with_docs: bool) -> Any:
+    """One checkpoint validating every ``candidate.<table>`` against its suite, in one GX run."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    definitions = []
+    for table, suite_json in suites.items():
+        asset = datasource.add_table_asset(name=table, table_name=table, schema_name="candidate")
+        batch = asset.add_batch_definition_whole_table(f"{table}_all")
+        suite = context.suites.add(gx.ExpectationSuite(**suite_json))
+        definition = gx.ValidationDefinition(name=f"{table}_gate", data=batch, suite=suite)
+        definitions.append(context.validation_definitions.add(definition))
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name="sqlscore_gate",
+            validation_definitions=definitions,
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["sqlscore"])] if with_docs else [],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+
+
+def _verdict(table: str, run: Any) -> TableVerdict:
+    """A table passes when every expectation succeeded and none raised."""
+    failures = [
+        Failure(
+            str(getattr(r.expectation_config, "type", "?")), _describe(r.expectation_config), _observed(r)
+        )
+        for r in run.results
+        if not r.success or (r.exception_info or {}).get("raised_exception")
+    ]
+    return TableVerdict(table, not failures and bool(run.success), len(run.results), failures)

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 import duckdb
 import onnx
-from sklearn.ensemble import GradientBoostingClassifier
 
 from sqlscore.compiler import compile_function
 from sqlscore.export import export_model
-from sqlscore.tools.bench.workload import Workload, feature_query, fit_model
-from sqlscore.tools.demo.train import CHURN, load_training_frame
+from sqlscore.tools.bench.workload import Workload, feature_query
+from sqlscore.tools.demo.train import CHURN, build_pipeline, load_training_frame
 
 LARGE_MODEL = "churn_gbt300"
 LARGE_TREES = 300
@@ -36,13 +35,13 @@ def ensure_large_model(workload: Workload) -> None:
     registry = workload.registry
     if registry.versions(LARGE_MODEL):
         return
-    pipeline, features = fit_model(workload, "churn")
-    final = pipeline.steps[-1]
-    assert isinstance(final[1], GradientBoostingClassifier)
-    pipeline.set_params(**{f"{final[0]}__n_estimators": LARGE_TREES})  # the demo pipeline, 300 trees
     with duckdb.connect(str(workload.source), read_only=True) as con:
         frame = load_training_frame(con, CHURN)
+        features = [c for c in frame.columns if c not in (CHURN.key, "label")]
         sample = con.sql(feature_query("churn") + " limit 5000").pl().select(features)
+    # the demo churn pipeline with 300 trees instead of 100, fitted once
+    pipeline = build_pipeline(CHURN, [c for c in features if c not in CHURN.categoricals])
+    pipeline.set_params(classifier__n_estimators=LARGE_TREES)
     pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
     export_model(pipeline, sample, LARGE_MODEL, registry=registry, alias="champion")
 

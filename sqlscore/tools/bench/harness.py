@@ -18,7 +18,7 @@ from typing import Any
 from sqlscore.errors import SqlscoreError
 from sqlscore.tools.bench.orbital_path import ORBITAL_MODELS, orbital_python
 from sqlscore.tools.bench.scoring_paths import PATHS
-from sqlscore.tools.bench.workload import MODELS, prepare
+from sqlscore.tools.bench.workload import BENCH_CUSTOMERS, MODELS, prepare
 
 
 @dataclass
@@ -70,8 +70,9 @@ def run_benchmark(
     paths: tuple[str, ...] = PATHS,
     progress: bool = True,
     repeat: int = 1,
+    customers: int = BENCH_CUSTOMERS,
 ) -> list[Measurement]:
-    prepare(folder, [rows])
+    prepare(folder, [rows], customers)
     results: list[Measurement] = []
     for model in models:
         baseline: float | None = None

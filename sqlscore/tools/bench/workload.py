@@ -2,9 +2,10 @@
 
 Three models: the two demo pipelines (churn: gradient boosting with string
 categoricals; risk: logistic regression with string categoricals) trained on
-a 50,000-customer demo warehouse, and a plain logistic regression on ten
-numeric columns. Inputs are the demo feature rows repeated up to the requested
-row count (with a fresh id), so every path scores the same rows.
+a demo warehouse (50,000 customers unless ``sqlscore bench --customers`` says
+otherwise), and a plain logistic regression on ten numeric columns. Inputs are
+the demo feature rows repeated up to the requested row count (with a fresh id),
+so every path scores the same rows.
 """
 
 from __future__ import annotations
@@ -84,12 +85,13 @@ def _plain_columns(seed_column: str) -> str:
     )
 
 
-def prepare(folder: Path, rows_needed: list[int]) -> Workload:
-    """Demo data, the three registered models and one input table per model and row count."""
+def prepare(folder: Path, rows_needed: list[int], customers: int = BENCH_CUSTOMERS) -> Workload:
+    """Demo data (``customers`` customers, the first time), the three registered models and one
+    input table per model and row count."""
     workload = Workload(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not workload.source.exists():
-        generate(workload.source, customers=BENCH_CUSTOMERS, seed=BENCH_SEED)
+        generate(workload.source, customers=customers, seed=BENCH_SEED)
         with duckdb.connect(str(workload.source)) as con:
             con.execute(
                 f"create table plain_training as select {_plain_columns('i')}, "

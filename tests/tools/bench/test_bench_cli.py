@@ -24,6 +24,8 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
             "bench",
             "--rows",
             "5000",
+            "--customers",
+            "5000",
             "--workdir",
             str(tmp_path / "work"),
             "--json",
