@@ -11,7 +11,8 @@ from sqlscore.compiler import sql
 from sqlscore.compiler.dialects import create_statement, expression_sql
 from sqlscore.compiler.graph import evaluate, parameter
 from sqlscore.compiler.rewrites import simplify_binary_logistic
-from sqlscore.compiler.values import DOUBLE, INT64, STRING, Col, Symbolic
+from sqlscore.compiler.types import DOUBLE, INT64, STRING
+from sqlscore.compiler.values import Col, Symbolic
 from sqlscore.errors import CompileError
 from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 from sqlscore.registry.card import ModelCard

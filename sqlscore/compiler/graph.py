@@ -12,7 +12,8 @@ from sqlglot import exp
 
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import TRANSLATORS
-from sqlscore.compiler.values import DOUBLE, STRING, Col, Origin, Symbolic, Tensor
+from sqlscore.compiler.types import DOUBLE, STRING
+from sqlscore.compiler.values import Col, Origin, Symbolic, Tensor
 from sqlscore.errors import CompileError
 
 

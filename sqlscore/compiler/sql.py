@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from sqlglot import exp
 
-from sqlscore.compiler.values import BOOL, DOUBLE, FLOAT, INT64, STRING
+from sqlscore.compiler.types import BOOL, DOUBLE, FLOAT, INT64, STRING
 
 SQL_TYPES = {DOUBLE: "double", FLOAT: "float", INT64: "bigint", STRING: "varchar", BOOL: "boolean"}
 
@@ -24,9 +24,9 @@ def double(value: float) -> exp.Expression:
     """An exact double literal (infinities and NaN as casts of their names)."""
     value = float(value)
     if math.isnan(value):
-        return exp.cast(exp.Literal.string("NaN"), "double")
+        return cast(exp.Literal.string("NaN"), DOUBLE)
     if math.isinf(value):
-        return exp.cast(exp.Literal.string("Infinity" if value > 0 else "-Infinity"), "double")
+        return cast(exp.Literal.string("Infinity" if value > 0 else "-Infinity"), DOUBLE)
     text = repr(value)
     if "e" not in text:
         text += "e0"
@@ -38,10 +38,10 @@ def real(value: float) -> exp.Expression:
     """An exact float32 literal."""
     value = float(np.float32(value))
     if math.isinf(value) or math.isnan(value):
-        return exp.cast(
-            exp.Literal.string({math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")), "float"
+        return cast(
+            exp.Literal.string({math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")), FLOAT
         )
-    return exp.cast(double(value), "float")
+    return cast(double(value), FLOAT)
 
 
 def constant(value: object, dtype: str) -> exp.Expression:
@@ -89,7 +89,7 @@ def to_float32(expression: exp.Expression) -> exp.Expression:
             exp.If(this=exp.LTE(this=e.copy(), expression=double(-FLOAT32_OVERFLOW)), true=real(-math.inf)),
             exp.If(this=exp.LT(this=e.copy(), expression=double(-FLOAT32_MAX)), true=real(-FLOAT32_MAX)),
         ],
-        default=exp.cast(e.copy(), "float"),
+        default=cast(e.copy(), FLOAT),
     )
 
 

@@ -19,11 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlglot import exp
 
-#: Element types the compiler tracks (ONNX ``TensorProto`` data types they come from).
-DOUBLE, FLOAT, INT64, STRING, BOOL = "double", "float", "int64", "string", "bool"
-ONNX_TYPES = {11: DOUBLE, 1: FLOAT, 7: INT64, 6: INT64, 8: STRING, 9: BOOL}
-NUMPY_TYPES = {DOUBLE: np.float64, FLOAT: np.float32, INT64: np.int64, STRING: object, BOOL: np.bool_}
-
+from sqlscore.compiler.types import DOUBLE
 
 #: A string no encoder knows: an :class:`Origin`'s function evaluated over its ``known`` strings
 #: and this one value covers every string a row can hold (one-hot blocks folded into one CASE,

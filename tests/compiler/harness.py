@@ -21,7 +21,8 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.dialects import expression_sql
 from sqlscore.compiler.graph import evaluate, parameter
-from sqlscore.compiler.values import FLOAT, Col, Origin, Symbolic
+from sqlscore.compiler.types import DOUBLE, FLOAT
+from sqlscore.compiler.values import Col, Origin, Symbolic
 
 
 def float_parameter(name: str) -> Col:
@@ -29,7 +30,7 @@ def float_parameter(name: str) -> Col:
     return Col(
         sql.to_float32(exp.column(name)),
         FLOAT,
-        Origin(name, "double", lambda v: np.asarray(v, dtype=np.float64).astype(np.float32), 1),
+        Origin(name, DOUBLE, lambda v: np.asarray(v, dtype=np.float64).astype(np.float32), 1),
     )
 
 

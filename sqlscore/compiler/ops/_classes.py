@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import INT64, STRING
+from sqlscore.compiler.types import INT64, STRING
 
 
 def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:

@@ -19,8 +19,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.types import result_type
-from sqlscore.compiler.values import FLOAT, NUMPY_TYPES, STRING, Col, Origin, Symbolic, Tensor
+from sqlscore.compiler.types import BOOL, DOUBLE, FLOAT, INT64, NUMPY_TYPES, STRING, result_type
+from sqlscore.compiler.values import Col, Origin, Symbolic, Tensor
 
 #: How the direction (+1, -1, 0, None) of an op's result follows from its arguments':
 #: receives per argument its direction (None unknown, "c" for a constant), its constant value
@@ -57,7 +57,7 @@ def monotone_unary(
     """A non-decreasing one-input op (Sigmoid, Relu, Tanh), in the input's element type."""
     x = node.inputs[0]
     assert x is not None
-    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
+    dtype = x.dtype if not isinstance(x, np.ndarray) else DOUBLE
     return [apply(node, [x], dtype, numpy_fn, sql_fn, non_decreasing)]
 
 
@@ -192,10 +192,10 @@ def _literal_type(value: object, dtype: str) -> str:
     if isinstance(value, (str, bytes)):
         return STRING
     if isinstance(value, (bool, np.bool_)):
-        return "bool"
-    if isinstance(value, (int, np.integer)) and dtype not in ("double", FLOAT):
-        return "int64"
-    return dtype if dtype in ("double", FLOAT) else "double"
+        return BOOL
+    if isinstance(value, (int, np.integer)) and dtype not in (DOUBLE, FLOAT):
+        return INT64
+    return dtype if dtype in (DOUBLE, FLOAT) else DOUBLE
 
 
 def _origin(

@@ -6,7 +6,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import DOUBLE, FLOAT, Col
+from sqlscore.compiler.types import DOUBLE, FLOAT
+from sqlscore.compiler.values import Col
 
 
 def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:

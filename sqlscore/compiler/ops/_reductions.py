@@ -9,7 +9,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import FLOAT, Col, Symbolic, Tensor
+from sqlscore.compiler.types import FLOAT
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def reduction_axes(node: Node) -> list[int]:

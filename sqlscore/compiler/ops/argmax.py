@@ -7,7 +7,8 @@ from sqlglot import exp
 
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops._classes import first_argmax
-from sqlscore.compiler.values import INT64, Col, Symbolic, Tensor
+from sqlscore.compiler.types import INT64
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

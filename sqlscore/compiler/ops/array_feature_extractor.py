@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.types import dtype_of
+from sqlscore.compiler.types import INT64, dtype_of
 from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
@@ -22,8 +22,7 @@ def translate(node: Node) -> list[Tensor]:
         cols = []
         for col in index.cols:
             ifs = [
-                exp.If(this=sql.constant(i, "int64"), true=sql.constant(v, dtype))
-                for i, v in enumerate(values)
+                exp.If(this=sql.constant(i, INT64), true=sql.constant(v, dtype)) for i, v in enumerate(values)
             ]
             cols.append(Col(exp.Case(this=col.expr.copy(), ifs=ifs), dtype))
         return [Symbolic(tuple(cols))]

@@ -8,8 +8,8 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import _elementwise
-from sqlscore.compiler.types import dtype_of
-from sqlscore.compiler.values import BOOL, DOUBLE, FLOAT, INT64, NUMPY_TYPES, ONNX_TYPES, STRING, Tensor
+from sqlscore.compiler.types import BOOL, DOUBLE, FLOAT, INT64, NUMPY_TYPES, ONNX_TYPES, STRING, dtype_of
+from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

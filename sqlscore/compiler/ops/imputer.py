@@ -10,7 +10,8 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import _elementwise
-from sqlscore.compiler.values import BOOL, Tensor
+from sqlscore.compiler.types import BOOL
+from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

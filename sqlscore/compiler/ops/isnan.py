@@ -7,7 +7,8 @@ import numpy as np
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import _elementwise
-from sqlscore.compiler.values import BOOL, Tensor
+from sqlscore.compiler.types import BOOL
+from sqlscore.compiler.values import Tensor
 
 
 def _direction(dirs: list[object], *_: object) -> int | None:

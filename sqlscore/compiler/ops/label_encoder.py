@@ -7,7 +7,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, STRING, Col, Origin, Symbolic, Tensor
+from sqlscore.compiler.types import FLOAT, INT64, NUMPY_TYPES, STRING
+from sqlscore.compiler.values import Col, Origin, Symbolic, Tensor
 
 
 def _table(node: Node) -> tuple[list[object], str, list[object], str, object]:
@@ -71,7 +72,7 @@ def _origin(source: Col, mapping: dict[object, object], default: object, value_t
     if origin is None or origin.kind != STRING:
         return None
     inner = origin.fn
-    numpy_type = {STRING: object, INT64: np.int64, FLOAT: np.float32, DOUBLE: np.float64}[value_type]
+    numpy_type = NUMPY_TYPES[value_type]
 
     def fn(values: np.ndarray) -> np.ndarray:
         return np.array(

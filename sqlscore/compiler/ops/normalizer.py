@@ -6,7 +6,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import DOUBLE, FLOAT, Col, Symbolic, Tensor
+from sqlscore.compiler.types import DOUBLE, FLOAT
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

@@ -11,7 +11,8 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import FLOAT, INT64, STRING, Col, Origin, Symbolic, Tensor
+from sqlscore.compiler.types import FLOAT, INT64, STRING
+from sqlscore.compiler.values import Col, Origin, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

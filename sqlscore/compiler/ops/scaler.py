@@ -8,7 +8,8 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import _elementwise
-from sqlscore.compiler.values import FLOAT, Tensor
+from sqlscore.compiler.types import FLOAT
+from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

@@ -7,11 +7,12 @@ from sqlglot import exp
 
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops import _elementwise
+from sqlscore.compiler.types import DOUBLE
 from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
     x = node.inputs[0]
     assert x is not None
-    dtype = x.dtype if not isinstance(x, np.ndarray) else "double"
+    dtype = x.dtype if not isinstance(x, np.ndarray) else DOUBLE
     return [_elementwise.apply(node, [x], dtype, np.sqrt, lambda e: exp.Sqrt(this=e))]

@@ -14,7 +14,8 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.values import DOUBLE, STRING, UNSEEN, Col
+from sqlscore.compiler.types import DOUBLE, STRING
+from sqlscore.compiler.values import UNSEEN, Col
 
 
 def weighted_sum(cols: Sequence[Col], weights: np.ndarray, bias: float | None = None) -> exp.Expression:

@@ -10,7 +10,8 @@ from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops._classes import class_labels, first_argmax, label_at
 from sqlscore.compiler.ops._postprocess import post_transform
 from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
-from sqlscore.compiler.values import DOUBLE, FLOAT, Col, Symbolic, Tensor
+from sqlscore.compiler.types import DOUBLE, FLOAT
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

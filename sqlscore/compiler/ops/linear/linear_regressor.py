@@ -8,7 +8,8 @@ from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops._postprocess import post_transform
 from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
-from sqlscore.compiler.values import FLOAT, Col, Symbolic, Tensor
+from sqlscore.compiler.types import FLOAT
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:

@@ -6,7 +6,8 @@ import numpy as np
 
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops.linear._weighted_sum import weighted_sum
-from sqlscore.compiler.values import DOUBLE, Col, Symbolic, Tensor
+from sqlscore.compiler.types import DOUBLE, FLOAT
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
@@ -19,7 +20,7 @@ def translate(node: Node) -> list[Tensor]:
         weights = weights.reshape(-1, 1)
     if weights.shape[0] != data.width:
         raise node.fail(f"{data.width} columns times a {weights.shape} matrix")
-    dtype = data.dtype if data.dtype in (DOUBLE, "float") else DOUBLE
+    dtype = data.dtype if data.dtype in (DOUBLE, FLOAT) else DOUBLE
     cols = []
     for k in range(weights.shape[1]):
         expression = weighted_sum(data.cols, weights[:, k])

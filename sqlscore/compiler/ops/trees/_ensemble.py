@@ -18,7 +18,8 @@ from sqlglot import exp
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
 from sqlscore.compiler.ops.trees._splits import Condition, Flipped, Split, compile_splits
-from sqlscore.compiler.values import FLOAT, Col
+from sqlscore.compiler.types import FLOAT
+from sqlscore.compiler.values import Col
 
 
 @dataclass

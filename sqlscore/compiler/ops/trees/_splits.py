@@ -28,7 +28,8 @@ import numpy as np
 from sqlglot import exp
 
 from sqlscore.compiler import sql
-from sqlscore.compiler.values import DOUBLE, FLOAT, STRING, UNSEEN, Col
+from sqlscore.compiler.types import DOUBLE, FLOAT, STRING
+from sqlscore.compiler.values import UNSEEN, Col
 
 MONOTONE_MODES = ("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT")
 _SIGN = np.int64(-0x8000000000000000)

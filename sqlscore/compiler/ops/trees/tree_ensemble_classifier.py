@@ -26,7 +26,8 @@ from sqlscore.compiler.ops.trees._ensemble import (
     with_base,
 )
 from sqlscore.compiler.ops.trees._splits import Condition
-from sqlscore.compiler.values import DOUBLE, FLOAT, INT64, Col, Symbolic, Tensor
+from sqlscore.compiler.types import DOUBLE, FLOAT, INT64
+from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
