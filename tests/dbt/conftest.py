@@ -42,10 +42,20 @@ def run_dbt(
     warehouse, registry = demo_env
 
     def run(
-        *args: str, expect_ok: bool = True, profiles_dir: Path = REPO
+        *args: str, expect_ok: bool = True, profiles_dir: Path = REPO, target: str = "duckdb"
     ) -> subprocess.CompletedProcess[str]:
+        """dbt ARGS on the test's warehouse, by default on the production target (as sqlscore run)."""
         result = subprocess.run(
-            [DBT, *args, "--project-dir", str(dbt_project), "--profiles-dir", str(profiles_dir)],
+            [
+                DBT,
+                *args,
+                "--project-dir",
+                str(dbt_project),
+                "--profiles-dir",
+                str(profiles_dir),
+                "--target",
+                target,
+            ],
             env=dbt_env(warehouse, registry),
             capture_output=True,
             text=True,
