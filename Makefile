@@ -7,7 +7,7 @@ CUSTOMERS ?= 50000
 export SQLSCORE_WAREHOUSE ?= $(CURDIR)/warehouse.duckdb
 export SQLSCORE_REGISTRY ?= $(CURDIR)/models_onnx
 
-.PHONY: setup demo test lint clean bench-orbital
+.PHONY: setup demo test test-unit lint clean bench-orbital
 
 DOCS_ASSETS := build/docs_assets/.fetched
 
@@ -35,7 +35,11 @@ demo: setup
 # Two workers (pytest-xdist) on this 2-core machine: the suite waits on dbt, DuckDB and child
 # processes as much as it computes (measured: 18 min serial, 10 min with -n 2).
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist worksteal
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=15
+
+# The tests that need no warehouse file and no dbt (marked `unit` by tests/conftest.py).
+test-unit: setup
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m unit --durations=15
 
 lint: setup
 	$(BIN)/ruff check sqlscore tests

@@ -19,9 +19,27 @@ from sqlscore.registry import Registry
 from sqlscore.tools.demo.data import generate
 from sqlscore.tools.demo.train import train_demo_models
 
+#: Fixtures that stand up real parts (a demo warehouse, a published site, a dbt project): a test
+#: that uses one, or lives in tests/dbt or tests/tools/bench, is marked ``functional``; every
+#: other test is marked ``unit`` (no warehouse file, no dbt). ``make test-unit`` runs the unit
+#: tests alone, the split dbt-duckdb makes with its tests/unit and tests/functional folders;
+#: here the folders mirror the package instead, and the marker makes the split.
+FUNCTIONAL_FIXTURES = frozenset(
+    {"demo_source", "demo_env", "run_cli", "published_source", "published", "dbt_project", "run_dbt"}
+)
+FUNCTIONAL_FOLDERS = frozenset({"dbt", "bench"})
+
 TEST_CUSTOMERS = 4000
 TEST_SEED = 7
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        in_folder = FUNCTIONAL_FOLDERS & set(item.path.relative_to(Path(__file__).parent).parts[:-1])
+        functional = bool(FUNCTIONAL_FIXTURES & fixtures or in_folder)
+        item.add_marker(pytest.mark.functional if functional else pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")
