@@ -12,7 +12,7 @@ months as (
         count(distinct customer_id) filter (
             where usage_month = date_trunc('month', {{ as_of_date() }}) - interval 1 month
         ) as customers_in_month_before
-    from {{ ref('stg_raw__usage_events') }}
+    from {{ ref('stg_telecom__usage_events') }}
 )
 
 select *

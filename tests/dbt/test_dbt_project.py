@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from sqlscore.tools.demo.train import TRAINING_AS_OF, feature_sql
 from tests.dbt.conftest import REPO
@@ -32,6 +34,60 @@ def test_build_from_empty_with_four_threads_and_provenance(run_dbt, demo_env) ->
     assert versions == [int(churn.version)] and shas == [churn.sha256]
     bands = dict(_query(warehouse, "select risk_band, count(*) from scoring.risk_scores group by 1"))
     assert set(bands) <= {"low", "medium", "high", "very_high"} and len(bands) >= 3
+
+
+def test_a_dev_build_writes_only_dev_schemas(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """dbt by hand defaults to the dev target, which builds dev_staging, dev_scoring, ... in the
+    same warehouse file and never writes a relation production reads: each production table and
+    view keeps a comment dbt would have replaced (persist_docs) or dropped (a rebuilt table), and
+    its rows."""
+    warehouse, _ = demo_env
+    profile = yaml.safe_load((REPO / "profiles.yml").read_text())["sqlscore"]
+    assert profile["target"] == "dev" and profile["outputs"]["dev"]["schema"] == "dev"
+    run_dbt("build", "--select", "+scoring")  # production: --target duckdb, as sqlscore run
+    schemas = "select schema_name from information_schema.schemata where catalog_name = current_database()"
+    before = {schema for (schema,) in _query(warehouse, schemas)}
+    production = sorted(before - {"main", "raw"})
+    assert {"staging", "intermediate", "snapshots", "scoring", "dbt_test__audit"} <= set(production)
+    listed = (
+        "select schema_name, table_name, 'table' from duckdb_tables() where schema_name in (select unnest(?))"
+        " union all select schema_name, view_name, 'view' from duckdb_views() where schema_name in (select unnest(?))"
+        " order by all"
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        relations = con.execute(listed, [production, production]).fetchall()
+        for schema, name, kind in relations:
+            con.execute(f"comment on {kind} {schema}.{name} is 'built by the production target'")
+
+    def production_state() -> list[tuple]:  # type: ignore[type-arg]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert con.execute(listed, [production, production]).fetchall() == relations
+            return [
+                (
+                    name,
+                    con.execute(
+                        "select comment from duckdb_tables() where schema_name = ? and table_name = ?"
+                        " union all select comment from duckdb_views() where schema_name = ? and view_name = ?",
+                        [schema, name, schema, name],
+                    ).fetchall(),
+                    con.execute(f"select count(*), sum(hash(t)) from {schema}.{name} as t").fetchall(),
+                )
+                for schema, name, _ in relations
+            ]
+
+    state = production_state()
+    assert len(state) >= 12 and all(
+        comment == [("built by the production target",)] for _, comment, _ in state
+    )
+    result = run_dbt("build", target="dev")
+    assert "target='dev'" in result.stdout and "ERROR=0" in result.stdout
+    created = {schema for (schema,) in _query(warehouse, schemas)} - before
+    assert created == {f"dev_{schema}" for schema in production} | {"dev_candidate"}
+    assert production_state() == state
+    counts = "select (select count(*) from {0}scoring.churn_scores), (select count(*) from {0}candidate.customer_churn_scores)"
+    dev_scores, dev_candidates = _query(warehouse, counts.format("dev_"))[0]
+    assert dev_scores == _query(warehouse, "select count(*) from scoring.churn_scores")[0][0] > 3000
+    assert dev_candidates == dev_scores
 
 
 def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
@@ -122,9 +178,14 @@ def test_docs_generate(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-u
 
 
 def test_every_model_and_column_is_described(dbt_project: Path, run_dbt) -> None:  # type: ignore[no-untyped-def]
+    """Every model, column, source and macro (with its arguments) is described, shared texts
+    through doc blocks, and the parse warns about nothing (with validate_macro_args, a macro
+    argument renamed without its description is a warning)."""
     import json
 
-    run_dbt("parse")
+    parse = run_dbt("parse", "--log-format", "json")
+    events = [json.loads(line)["info"] for line in parse.stdout.splitlines() if line.startswith("{")]
+    assert [e["msg"] for e in events if e["level"] in ("warn", "error")] == []
     manifest = json.loads((dbt_project / "target" / "manifest.json").read_text())
     missing = []
     for node in manifest["nodes"].values():
@@ -134,8 +195,28 @@ def test_every_model_and_column_is_described(dbt_project: Path, run_dbt) -> None
             missing.append(node["name"])
         sql_columns = node["columns"]
         missing += [f"{node['name']}.{c}" for c, v in sql_columns.items() if not v["description"].strip()]
+    for source in manifest["sources"].values():
+        if not (source["description"].strip() and source["source_description"].strip()):
+            missing.append(source["unique_id"])
+    macros = [m for m in manifest["macros"].values() if m["package_name"] == "sqlscore_dbt"]
+    for macro in macros:
+        if not macro["description"].strip():
+            missing.append(macro["name"])
+        missing += [f"{macro['name']}({a['name']})" for a in macro["arguments"] if not a["description"]]
     assert missing == []
     assert len([n for n in manifest["nodes"].values() if n["resource_type"] == "model"]) >= 12
+    assert len(macros) >= 20
+    # a column description written more than once is a doc block (models/_docs.md), written once
+    columns = [
+        (f"{node['name']}.{name}", column["description"], column["doc_blocks"])
+        for node in [*manifest["nodes"].values(), *manifest["sources"].values()]
+        if node["resource_type"] in ("model", "snapshot", "source")
+        for name, column in node["columns"].items()
+    ]
+    texts = Counter(text for _, text, _ in columns)
+    repeated = [f"{where}: {text}" for where, text, blocks in columns if texts[text] > 1 and not blocks]
+    assert repeated == []
+    assert texts["Customer key."] >= 8
 
 
 def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
@@ -317,20 +398,21 @@ def test_a_past_as_of_date_reads_the_attributes_it_had(run_dbt, demo_env) -> Non
 
 
 def test_source_freshness_is_declared_once_and_checked_in_the_build(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
-    """The freshness declared on the raw source is what `dbt source freshness` reports and what the
-    build's loaded_as_fresh_as_declared test enforces: a table not loaded for 10 days is an error."""
+    """The freshness declared on the telecom source is what `dbt source freshness` reports and what
+    the build's loaded_as_fresh_as_declared test enforces: a table not loaded for 10 days is an
+    error, named as the loader writes it (raw.usage_events)."""
     warehouse, _ = demo_env
     assert run_dbt("source", "freshness").returncode == 0
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update raw.usage_events set _loaded_at = current_timestamp - interval 10 day")
     stale = run_dbt("source", "freshness", expect_ok=False)
-    assert stale.returncode != 0 and "ERROR STALE freshness of raw.usage_events" in stale.stdout
-    build = run_dbt("build", "--select", "source:raw.usage_events", expect_ok=False)
+    assert stale.returncode != 0 and "ERROR STALE freshness of telecom.usage_events" in stale.stdout
+    build = run_dbt("build", "--select", "source:telecom.usage_events", expect_ok=False)
     assert build.returncode != 0
     failing = _query(
         warehouse,
         "select source_table, level, description from dbt_test__audit."
-        "source_loaded_as_fresh_as_declared_raw_usage_events_",
+        "source_loaded_as_fresh_as_declared_telecom_usage_events_",
     )
     assert [(t, lvl) for t, lvl, _ in failing] == [("raw.usage_events", "error")]
     assert "last loaded 240." in failing[0][2] and "error after 7 days" in failing[0][2]

@@ -23,7 +23,7 @@ import sqlscore
 from sqlscore.registry import Registry
 from tests.conftest import SQLSCORE
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROSPECTS = """
 create table raw.prospects as
 select
@@ -110,6 +110,13 @@ def test_bring_your_own_model_from_pipeline_to_published_table(
         in (project / "models" / "scoring" / "upsell_scores.sql").read_text()
     )
     assert (expectations / "prospects_upsell_scores.json").is_file()
+    staging = project / "models" / "staging" / "upsell"  # a folder per source, as telecom/ and lending/
+    assert sorted(path.name for path in staging.iterdir()) == [
+        "_upsell__models.yml",
+        "_upsell__sources.yml",
+        "stg_upsell__prospects.sql",
+    ]
+    assert "{{ source('upsell', 'prospects') }}" in (staging / "stg_upsell__prospects.sql").read_text()
     again = _cli(env, "scaffold", "upsell", "--source", "prospects", "--key", "prospect_id")  # found in raw
     assert again.returncode == 2 and "would overwrite" in again.stderr
 

@@ -4,7 +4,7 @@
 with
 
 tickets as (
-    select * from {{ ref('stg_raw__support_tickets') }}
+    select * from {{ ref('stg_telecom__support_tickets') }}
     where opened_at > {{ as_of }} - interval 90 day
       and opened_at <= {{ as_of }} + interval 1 day
 ),

@@ -7,7 +7,7 @@
 with
 
 usage as (
-    select * from {{ ref('stg_raw__usage_events') }}
+    select * from {{ ref('stg_telecom__usage_events') }}
     where usage_month <= {{ as_of }}
 ),
 

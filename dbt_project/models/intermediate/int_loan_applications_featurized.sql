@@ -4,7 +4,7 @@
 with
 
 applications as (
-    select * from {{ ref('stg_raw__loan_applications') }}
+    select * from {{ ref('stg_lending__loan_applications') }}
     where applied_at <= {{ as_of }} + interval 1 day
 ),
 

@@ -12,7 +12,7 @@ current_scores as (
 ),
 
 applications as (
-    select * from {{ ref('stg_raw__loan_applications') }}
+    select * from {{ ref('stg_lending__loan_applications') }}
 ),
 
 final as (

@@ -4,8 +4,9 @@
   reads, so the two never disagree). Run in the build, a stale source stops the models built on
   it like any failed test, and the scheduled run is blocked before anything is scored instead of
   publishing last week's features under today's date.
-  One row when the table is late, with its level: 'warn' past warn_after (the run publishes and
-  records it), 'error' past error_after or when no row carries a load time (the run is blocked).
+  One row when the table is late, naming it as loaded (schema.table), with its level: 'warn'
+  past warn_after (the run publishes and records it), 'error' past error_after or when no row
+  carries a load time (the run is blocked).
   The fail_calc counts an error as a million, as in inputs_match_training_profile.
 -#}
 {% test loaded_as_fresh_as_declared(model) %}
@@ -31,7 +32,9 @@ select cast(null as varchar) as source_table, cast(null as varchar) as level,
        cast(null as varchar) as description
 where false
 {%- else -%}
-{%- set name = declared.source_name ~ '.' ~ declared.name -%}
+{#- named by the table the loader writes (raw.usage_events), which is what an operator fixes,
+    not by the dbt source that declares it (telecom.usage_events) -#}
+{%- set name = declared.schema ~ '.' ~ declared.identifier -%}
 {%- set seconds = {'minute': 60, 'hour': 3600, 'day': 86400} -%}
 {%- set limits = {} -%}
 {%- for level in ['warn', 'error'] -%}

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'support_tickets') }}
+    select * from {{ source('telecom', 'support_tickets') }}
 ),
 
 renamed as (

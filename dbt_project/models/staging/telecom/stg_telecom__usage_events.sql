@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'usage_events') }}
+    select * from {{ source('telecom', 'usage_events') }}
 ),
 
 renamed as (

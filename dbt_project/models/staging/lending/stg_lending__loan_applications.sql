@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('raw', 'loan_applications') }}
+    select * from {{ source('lending', 'loan_applications') }}
 ),
 
 renamed as (
