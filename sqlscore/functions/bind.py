@@ -28,11 +28,12 @@ def bind(
     udfs: str | os.PathLike[str] | None = None,
     engine: str | None = None,
     read_only: bool = False,
+    generated: str | os.PathLike[str] | None = None,
 ) -> RegistrationReport:
     """Register every declared function on ``con``; write the catalog tables unless ``read_only``."""
     if not read_only:
         refresh_catalog(con, registry)
-    report = register_functions(con, registry, load_declarations(registry, udfs, engine), udfs)
+    report = register_functions(con, registry, load_declarations(registry, udfs, engine), generated)
     if not read_only:
         write_function_catalog(con, report.bindings, report.failed, report.profiles)
     for reason in report.failed.values():

@@ -46,6 +46,7 @@ def connect(
     udfs: str | os.PathLike[str] | None = None,
     read_only: bool = False,
     config: dict[str, Any] | None = None,
+    generated: str | os.PathLike[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (``SQLSCORE_WAREHOUSE`` by default) with every model callable.
 
@@ -55,7 +56,8 @@ def connect(
     (for example ``128MB``) sets DuckDB's ``memory_limit`` unless ``config`` does.
     A function whose model is missing or fails its checks is not registered; the
     reason is printed to stderr and kept in :func:`registration_report`, and the
-    other functions work.
+    other functions work. ``generated``: a folder where SQL-engine functions also write
+    their SQL for every dialect (for review; nothing is written without it).
     """
     store = registry if isinstance(registry, Registry) else Registry(registry)
     config = dict(config or {})
@@ -71,7 +73,7 @@ def connect(
         con = open_warehouse(warehouse_path(database), read_only=read_only, config=config)
     _OPEN.add(con)
     try:
-        report = bind(con, store, udfs=udfs, engine=engine, read_only=read_only)
+        report = bind(con, store, udfs=udfs, engine=engine, read_only=read_only, generated=generated)
     except BaseException:
         con.close()
         raise

@@ -25,10 +25,9 @@ import pyarrow as pa
 from duckdb import sqltypes
 
 from sqlscore.errors import FunctionError, SignatureError, SqlscoreError
-from sqlscore.functions.declarations import FunctionDeclaration, udfs_path
+from sqlscore.functions.declarations import FunctionDeclaration
 from sqlscore.functions.onnx_engine import OnnxScorer, get_session
 from sqlscore.functions.sql_engine import (
-    GENERATED_DIR,
     compiled_function,
     drop_stored_macro,
     install_macro,
@@ -185,17 +184,17 @@ def register_functions(
     con: duckdb.DuckDBPyConnection,
     registry: Registry,
     declarations: list[FunctionDeclaration],
-    udfs: str | os.PathLike[str] | None = None,
+    generated: str | os.PathLike[str] | None = None,
 ) -> RegistrationReport:
     """Register every declaration that can be; collect the reasons of those that cannot.
 
-    SQL-engine functions write their generated SQL under ``<udfs>/generated/``.
+    With ``generated``, SQL-engine functions also write their SQL (every dialect) there:
+    ``sqlscore run`` passes its dbt target folder, so generated files never land in the repo.
     """
     report = RegistrationReport()
-    generated = udfs_path(udfs) / GENERATED_DIR
     for declaration in declarations:
         try:
-            card = register_one(con, registry, declaration, generated)
+            card = register_one(con, registry, declaration, Path(generated) if generated else None)
             if card.ref not in report.profiles:  # the gate checks inputs against it: a bad one fails too
                 report.profiles[card.ref] = registry.input_profile(card)
         except (SqlscoreError, duckdb.Error) as exc:

@@ -3,9 +3,10 @@
 The macro is stored in the warehouse file, so the duckdb CLI, a BI tool or any
 other DuckDB client can call ``predict_<name>(...)`` with no Python at all (a
 Python function exists only in the process that registered it). A read-only
-connection gets a temporary macro instead. The generated SQL is also written
-to ``udfs/generated/<function>.<dialect>.sql`` for DuckDB, PostgreSQL and
-Spark, so a review sees exactly what runs.
+connection gets a temporary macro instead. The generated SQL can also be written
+as ``<function>.<dialect>.sql`` for DuckDB, PostgreSQL and Spark, so a review sees
+exactly what runs: ``sqlscore run`` writes it under its dbt target folder
+(``dbt_target/sqlscore/``), ``sqlscore compile`` prints it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from sqlscore.compiler import DIALECTS, CompiledFunction, compile_function
 from sqlscore.errors import FunctionError
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.graph_check import compare_card_with_graph
-
-GENERATED_DIR = "generated"
 
 _COMPILED: dict[tuple[str, str, str, str], CompiledFunction] = {}
 _COMPILED_LOCK = threading.Lock()

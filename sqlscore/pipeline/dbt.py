@@ -53,6 +53,11 @@ class DbtInvocation:
     #: the dbt project (default: ./dbt_project, $SQLSCORE_DBT_PROJECT, or the checkout's)
     project_dir: Path | None = None
 
+    @property
+    def target_path(self) -> Path:
+        """dbt's target folder for this warehouse (compiled SQL, the manifest, generated SQL)."""
+        return self.warehouse.parent / "dbt_target"
+
     def common_args(self, run_vars: bool = True) -> list[str]:
         """Arguments of every dbt command; ``run_vars`` False leaves out the per-run vars.
 
@@ -63,6 +68,7 @@ class DbtInvocation:
         project_vars: dict[str, Any] = {
             "sqlscore_warehouse": str(self.warehouse),
             "sqlscore_registry": str(self.registry.root),
+            "sqlscore_generated": str(self.target_path / "sqlscore"),
         }
         if run_vars:
             # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
@@ -79,7 +85,7 @@ class DbtInvocation:
             "--vars",
             json.dumps(project_vars),
             "--target-path",
-            str(self.warehouse.parent / "dbt_target"),
+            str(self.target_path),
             "--log-path",
             str(self.warehouse.parent / "dbt_logs"),
             "--no-send-anonymous-usage-stats",

@@ -30,6 +30,8 @@ class SqlscorePluginConfig(PluginConfig):
     udfs: str | None = None
     #: the engine of functions whose declaration names none (``onnx`` or ``sql``)
     engine: str | None = None
+    #: where SQL-engine functions write their SQL (``sqlscore run``: its dbt target folder)
+    generated: str | None = None
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> SqlscorePluginConfig:
@@ -50,4 +52,10 @@ class Plugin(BasePlugin):
         self.registry = Registry(self.config.registry)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        bind(conn, self.registry, udfs=self.config.udfs, engine=self.config.engine)
+        bind(
+            conn,
+            self.registry,
+            udfs=self.config.udfs,
+            engine=self.config.engine,
+            generated=self.config.generated,
+        )

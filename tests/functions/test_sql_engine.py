@@ -37,9 +37,11 @@ def test_macro_is_stored_in_the_warehouse_and_callable_from_a_plain_duckdb_proce
 ) -> None:
     warehouse, registry = demo_env
     udfs = _udfs(tmp_path, "defaults: {engine: sql}\nfunctions: []\n")
-    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs, engine="sql")
+    generated_dir = tmp_path / "generated"
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs, engine="sql", generated=generated_dir)
     assert registration_report(con).failed == {}
     con.close()
+    assert not (udfs / "generated").exists()  # nothing is written beside the declarations
     args = _args(registry, "churn")
     query = f"select predict_churn({args}) from ({feature_sql('churn', AS_OF)}) order by customer_id"
     script = textwrap.dedent(
@@ -61,12 +63,10 @@ def test_macro_is_stored_in_the_warehouse_and_callable_from_a_plain_duckdb_proce
         onnx_con.close()
     assert len(from_sql) == len(from_onnx) > 3000
     assert np.abs(from_sql - from_onnx).max() <= 1e-6
-    generated = udfs / "generated" / "predict_churn.postgres.sql"
+    generated = generated_dir / "predict_churn.postgres.sql"
     assert "CREATE OR REPLACE FUNCTION" in generated.read_text()
     assert (
-        (udfs / "generated" / "predict_churn.duckdb.sql")
-        .read_text()
-        .startswith("-- predict_churn: model churn:")
+        (generated_dir / "predict_churn.duckdb.sql").read_text().startswith("-- predict_churn: model churn:")
     )
 
 

@@ -101,12 +101,12 @@ class Sandbox:
         self.before = self.files_outside_registry()
 
     def files_outside_registry(self) -> dict[str, tuple[int, int] | None]:
-        """Every path under the sandbox but the registry, the warehouse and generated SQL.
+        """Every path under the sandbox but the registry and the warehouse.
 
         Files with their size and modification time; folders by name only (their times
         change whenever an allowed entry appears in them).
         """
-        skipped = (self.registry.root, self.udfs / "generated")
+        skipped = (self.registry.root,)
         found = {}
         for path in self.root.rglob("*"):
             if any(path == s or s in path.parents for s in skipped) or path.name.startswith(
