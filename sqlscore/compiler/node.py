@@ -24,6 +24,13 @@ class Node:
         """An error naming the model, the op and the node (raise it)."""
         return CompileError(f"model {self.model}: cannot compile {self.op} node {self.name!r} to SQL: {why}")
 
+    def tensor(self, index: int) -> Tensor:
+        """Input ``index``, a constant or computed per row; refused when the graph leaves it out."""
+        value = self.inputs[index] if index < len(self.inputs) else None
+        if value is None:
+            raise self.fail(f"input {index} is missing")
+        return value
+
     def symbolic(self, index: int) -> Symbolic:
         value = self.inputs[index] if index < len(self.inputs) else None
         if not isinstance(value, Symbolic):

@@ -55,8 +55,7 @@ def monotone_unary(
     node: Node, numpy_fn: Callable[..., np.ndarray], sql_fn: Callable[..., exp.Expression]
 ) -> list[Tensor]:
     """A non-decreasing one-input op (Sigmoid, Relu, Tanh), in the input's element type."""
-    x = node.inputs[0]
-    assert x is not None
+    x = node.tensor(0)
     dtype = x.dtype if not isinstance(x, np.ndarray) else DOUBLE
     return [apply(node, [x], dtype, numpy_fn, sql_fn, non_decreasing)]
 
@@ -110,9 +109,7 @@ def arithmetic(
     direction: DirectionRule,
 ) -> list[Tensor]:
     """A binary arithmetic op (Add, Sub, Mul, Div) on the node's two inputs, with broadcasting."""
-    a, b = node.inputs[0], node.inputs[1]
-    if a is None or b is None:
-        raise node.fail("needs two inputs")
+    a, b = node.tensor(0), node.tensor(1)
     return [
         apply(
             node,

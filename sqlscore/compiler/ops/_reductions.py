@@ -24,12 +24,11 @@ def feature_axis_reduction(
     numpy_fn: Callable[..., np.ndarray],
     sql_fn: Callable[[list[exp.Expression]], exp.Expression],
 ) -> Tensor:
-    value = node.inputs[0]
+    value = node.tensor(0)
     axes = reduction_axes(node)
     keepdims = bool(node.attr("keepdims", 1))
     if isinstance(value, np.ndarray):
         return np.asarray(numpy_fn(value, axis=tuple(axes) if axes else None, keepdims=keepdims))
-    assert isinstance(value, Symbolic)
     if axes not in ([1], [-1]):
         raise node.fail(f"reducing over axes {axes} (only the feature axis is per row)")
     expression = sql_fn([c.expr.copy() for c in value.cols])

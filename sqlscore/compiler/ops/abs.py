@@ -12,7 +12,6 @@ from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
+    x = node.tensor(0)
     dtype = x.dtype if not isinstance(x, np.ndarray) else DOUBLE
     return [_elementwise.apply(node, [x], dtype, np.abs, lambda e: exp.Abs(this=e))]

@@ -12,11 +12,10 @@ from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    value = node.inputs[0]
+    value = node.tensor(0)
     axis = int(node.attr("axis", 0))
     if isinstance(value, np.ndarray):
         return [np.argmax(value, axis=axis)]
-    assert isinstance(value, Symbolic)
     if axis not in (1, -1):
         raise node.fail(f"argmax over axis {axis} (only the feature axis is per row)")
     if int(node.attr("select_last_index", 0)):

@@ -12,7 +12,7 @@ from sqlscore.compiler.values import Col, Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    data, index = node.inputs[0], node.inputs[1]
+    data, index = node.tensor(0), node.tensor(1)
     if isinstance(data, Symbolic) and isinstance(index, np.ndarray):
         picked = [int(i) for i in index.reshape(-1)]
         return [Symbolic(tuple(data.cols[i] for i in picked))]

@@ -13,8 +13,7 @@ from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
+    x = node.tensor(0)
     target = ONNX_TYPES.get(int(node.attr("to")))
     if target is None:
         raise node.fail(f"casting to ONNX type {node.attr('to')} is not supported")

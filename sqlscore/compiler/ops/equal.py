@@ -12,6 +12,5 @@ from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    a, b = node.inputs[0], node.inputs[1]
-    assert a is not None and b is not None
+    a, b = node.tensor(0), node.tensor(1)
     return [_elementwise.apply(node, [a, b], BOOL, np.equal, lambda x, y: exp.EQ(this=x, expression=y))]

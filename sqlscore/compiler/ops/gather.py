@@ -9,12 +9,11 @@ from sqlscore.compiler.values import Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    data = node.inputs[0]
+    data = node.tensor(0)
     indices = node.constant(1)
     axis = int(node.attr("axis", 0))
     if isinstance(data, np.ndarray):
         return [np.take(data, indices, axis=axis)]
-    assert isinstance(data, Symbolic)
     if axis not in (1, -1):
         raise node.fail(f"gathering along axis {axis} (only columns can be gathered per row)")
     picked = [int(i) for i in indices.reshape(-1)]

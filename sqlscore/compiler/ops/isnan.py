@@ -17,6 +17,5 @@ def _direction(dirs: list[object], *_: object) -> int | None:
 
 
 def translate(node: Node) -> list[Tensor]:
-    x = node.inputs[0]
-    assert x is not None
+    x = node.tensor(0)
     return [_elementwise.apply(node, [x], BOOL, np.isnan, sql.is_missing, _direction)]

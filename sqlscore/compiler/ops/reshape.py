@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from sqlscore.compiler.node import Node
-from sqlscore.compiler.values import Symbolic, Tensor
+from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    value = node.inputs[0]
+    value = node.tensor(0)
     shape = [int(v) for v in node.constant(1).reshape(-1)]
     if isinstance(value, np.ndarray):
         return [value.reshape(shape)]
-    assert isinstance(value, Symbolic)
     per_row = shape[1:]
     width = int(np.prod(per_row)) if per_row else 1
     if shape and shape[0] in (-1, 0) and -1 not in per_row and width == value.width:

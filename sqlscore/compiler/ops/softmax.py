@@ -10,12 +10,11 @@ from sqlscore.compiler.values import Symbolic, Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    value = node.inputs[0]
+    value = node.tensor(0)
     axis = int(node.attr("axis", -1))
     if isinstance(value, np.ndarray):
         shifted = np.exp(value - value.max(axis=axis, keepdims=True))
         return [shifted / shifted.sum(axis=axis, keepdims=True)]
-    assert isinstance(value, Symbolic)
     if axis not in (1, -1):
         raise node.fail(f"softmax over axis {axis} (only the feature axis is per row)")
     return [Symbolic(tuple(softmax_columns(list(value.cols))))]

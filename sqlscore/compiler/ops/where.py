@@ -8,6 +8,5 @@ from sqlscore.compiler.values import Tensor
 
 
 def translate(node: Node) -> list[Tensor]:
-    condition, a, b = node.inputs[0], node.inputs[1], node.inputs[2]
-    assert condition is not None and a is not None and b is not None
+    condition, a, b = node.tensor(0), node.tensor(1), node.tensor(2)
     return [_elementwise.where(node, condition, a, b)]

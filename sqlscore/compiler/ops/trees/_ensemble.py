@@ -116,17 +116,14 @@ def _subtree(
         value = current.weights.get(target, 0.0)
         return sql.real(value), value
     condition = conditions[current.split_index]
-    if condition is True:
-        return _subtree(nodes, current.true_id, conditions, target)
-    if condition is False:
-        return _subtree(nodes, current.false_id, conditions, target)
+    if isinstance(condition, bool):  # every row goes the same way
+        return _subtree(nodes, current.true_id if condition else current.false_id, conditions, target)
     left, left_value = _subtree(nodes, current.true_id, conditions, target)
     right, right_value = _subtree(nodes, current.false_id, conditions, target)
     if left_value is not None and left_value == right_value:
         return left, left_value
     if isinstance(condition, Flipped):
         return sql.case(condition.expression.copy(), right, left), None
-    assert isinstance(condition, exp.Expression)
     return sql.case(condition.copy(), left, right), None
 
 

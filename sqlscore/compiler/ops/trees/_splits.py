@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.types import DOUBLE, FLOAT, STRING
-from sqlscore.compiler.values import UNSEEN, Col
+from sqlscore.compiler.values import UNSEEN, Col, Origin
 
 MONOTONE_MODES = ("BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT")
 _SIGN = np.int64(-0x8000000000000000)
@@ -73,11 +73,11 @@ def compile_splits(cols: Sequence[Col], splits: Sequence[Split]) -> list[Conditi
         if origin is not None and origin.kind == DOUBLE and origin.direction is not None:
             monotone = [i for i, s in zip(indices, group, strict=True) if s.mode in MONOTONE_MODES]
             for i, condition in zip(
-                monotone, _raw_double_conditions(col, [splits[i] for i in monotone]), strict=True
+                monotone, _raw_double_conditions(col, origin, [splits[i] for i in monotone]), strict=True
             ):
                 result[i] = condition
         elif origin is not None and origin.kind == STRING:
-            for i, condition in zip(indices, _category_conditions(col, group), strict=True):
+            for i, condition in zip(indices, _category_conditions(col, origin, group), strict=True):
                 result[i] = condition
         for i in indices:
             if result[i] is None:
@@ -124,9 +124,8 @@ def _from_key(keys: np.ndarray) -> np.ndarray:
     return bits.astype(np.int64).view(np.float64)
 
 
-def _raw_double_conditions(col: Col, splits: Sequence[Split]) -> list[Condition]:
-    origin = col.origin
-    assert origin is not None
+def _raw_double_conditions(col: Col, origin: Origin, splits: Sequence[Split]) -> list[Condition]:
+    """Splits of a column that is a monotone function (``origin``) of one double parameter."""
     n = len(splits)
     if n == 0:
         return []
@@ -195,9 +194,8 @@ def _constant_on_present(raw: exp.Expression, present: bool, missing: bool) -> C
     return Flipped(is_present)
 
 
-def _category_conditions(col: Col, splits: Sequence[Split]) -> list[Condition]:
-    origin = col.origin
-    assert origin is not None
+def _category_conditions(col: Col, origin: Origin, splits: Sequence[Split]) -> list[Condition]:
+    """Splits of a column derived (``origin``) from one string parameter: ``category IN (...)``."""
     values = np.array([*origin.known, UNSEEN], dtype=object)
     computed = np.asarray(origin.fn(values))
     subject = exp.Coalesce(this=exp.column(origin.param), expressions=[exp.Literal.string("")])
