@@ -6,6 +6,7 @@ and copied into each test that changes them, so tests never share state.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -42,14 +43,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.functional if functional else pytest.mark.unit)
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder built by the first pytest-xdist worker that needs it and read by all of them.
+
+    Session fixtures are per worker; the expensive read-only ones (the trained demo registry, a
+    published site) are built once for the whole run instead, under a file lock. Tests never
+    write into them: they copy what they change.
+    """
+    if worker_id == "master":  # not under xdist: the session is the run
+        root = tmp_path_factory.mktemp(name)
+        build(root)
+        return root
+    root = tmp_path_factory.getbasetemp().parent / name
+    with open(f"{root}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / ".built").exists():
+            shutil.rmtree(root, ignore_errors=True)  # what a failed build left
+            root.mkdir()
+            build(root)
+            (root / ".built").touch()
+    return root
+
+
+def _build_demo(root: Path) -> None:
+    generate(root / "warehouse.duckdb", customers=TEST_CUSTOMERS, seed=TEST_SEED)
+    train_demo_models(root / "warehouse.duckdb", Registry(root / "models_onnx"))
+
+
 @pytest.fixture(scope="session")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("demo")
-    warehouse = root / "warehouse.duckdb"
-    generate(warehouse, customers=TEST_CUSTOMERS, seed=TEST_SEED)
-    registry = Registry(root / "models_onnx")
-    train_demo_models(warehouse, registry)
-    return warehouse, registry.root
+def demo_source(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, Path]:
+    root = built_once(tmp_path_factory, worker_id, "demo", _build_demo)
+    return root / "warehouse.duckdb", root / "models_onnx"
 
 
 @pytest.fixture

@@ -80,5 +80,7 @@ def test_the_plugin_config_is_typed_and_refuses_unknown_keys() -> None:
 
     parsed = SqlscorePluginConfig.parse({"registry": "models_onnx", "udfs": "", "engine": "sql"})
     assert (parsed.registry, parsed.udfs, parsed.engine) == ("models_onnx", None, "sql")
-    with pytest.raises(ConfigError, match=r"unknown config key\(s\) regsitry .*known: engine, registry, udfs"):
+    with pytest.raises(
+        ConfigError, match=r"unknown config key\(s\) regsitry .*known: engine, generated, registry, udfs"
+    ):
         SqlscorePluginConfig.parse({"regsitry": "models_onnx"})
