@@ -5,7 +5,8 @@
 ``tests/compiler/ops/trees/test_tree_ensemble_regressor.py``. Modules whose
 name starts with ``_`` are helpers shared by translators; every other module
 under ``ops/`` must be a translator listed in ``TRANSLATORS``, so that the
-explicit map and the files cannot drift apart.
+explicit map and the files cannot drift apart. What the translators refuse is
+tested, one case per ``raise``, in ``tests/compiler/test_refusals.py``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,8 @@ import pkgutil
 import re
 from pathlib import Path
 
-import pytest
-from onnx import helper
-
 import sqlscore.compiler.ops as ops_package
 from sqlscore.compiler import TRANSLATORS
-from sqlscore.compiler.graph import evaluate
-from sqlscore.errors import CompileError
-from tests.compiler.harness import parameters_of
-from tests.compiler.ops.graphs import D, model_of
 
 HERE = Path(__file__).parent
 
@@ -72,9 +66,3 @@ def test_every_test_module_here_tests_a_translator() -> None:
     expected = {_test_path(t.__module__) for t in TRANSLATORS.values()}
     found = {p for p in HERE.rglob("test_*.py") if p != Path(__file__)}
     assert found - expected == set(), f"test modules for no translator: {sorted(found - expected)}"
-
-
-def test_an_op_without_translator_is_refused_naming_op_and_model() -> None:
-    model = model_of([helper.make_node("Cos", ["b"], ["y"])], [("b", D)], [("y", D)])
-    with pytest.raises(CompileError, match=r"model my_model:1: op Cos \(node 'y'\) has no SQL translator"):
-        evaluate(model, "my_model:1", parameters_of(model), ["y"])
