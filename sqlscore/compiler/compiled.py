@@ -17,8 +17,16 @@ from sqlscore.errors import CompileError
 from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 from sqlscore.registry.card import ModelCard
 
-#: Bumped whenever the generated SQL changes for the same model, so cached SQL is redone.
-COMPILER_VERSION = 2
+#: Which compiler wrote a statement: :meth:`CompiledFunction.create_sql` puts it in the header
+#: comment of every statement it writes (``sqlscore compile``'s output, the generated review
+#: copies), so a reader can tell which compiler produced the SQL in front of them. Nothing is
+#: cached on it (compiled functions are kept per process only, keyed on the model's sha256).
+#: Bump it whenever the SQL generated for the same model changes:
+#: tests/compiler/test_compiler_version.py fails until it is bumped.
+#: 2: a binary logistic regression as one sigmoid (and, unbumped under 1, tree splits whose
+#: missing values go true written as the false branch's test); 3: Relu as a plain greatest()
+#: (changed unbumped under 2).
+COMPILER_VERSION = 3
 
 
 @dataclass(frozen=True)

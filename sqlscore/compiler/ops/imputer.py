@@ -19,7 +19,8 @@ def translate(node: Node) -> list[Tensor]:
     fill = np.asarray(node.attr("imputed_value_floats", []), dtype=np.float32)
     if fill.size == 0:
         raise node.fail("only imputed_value_floats is supported")
-    replaced = float(node.attr("replaced_value_float", math.nan))
+    # ONNX's default is 0.0, not NaN: skl2onnx always writes NaN, other writers may leave it out
+    replaced = float(node.attr("replaced_value_float", 0.0))
     if math.isnan(replaced):
         mask = _elementwise.apply(
             node, [data], BOOL, np.isnan, sql.is_missing, lambda dirs, *_: 0 if dirs[0] is not None else None
