@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from sqlscore.tools.demo.train import TRAINING_AS_OF, feature_sql
 from tests.dbt.conftest import REPO

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import sqlalchemy as sa
 import yaml  # type: ignore[import-untyped]
@@ -11,10 +13,21 @@ from tests.gate.conftest import REPO, TABLES, Published
 
 
 def _described() -> dict[str, dict[str, str]]:
-    """The marts' yml: model -> {column or '' for the model: description}."""
+    """The marts' yml: model -> {column or '' for the model: description}, doc blocks
+    (``{{ doc('name') }}``, from models/_docs.md) rendered as dbt renders them."""
+    docs_text = (REPO / "dbt_project" / "models" / "_docs.md").read_text()
+    docs = {
+        name: text.strip()
+        for name, text in re.findall(r"{% docs (\w+) %}(.*?){% enddocs %}", docs_text, re.S)
+    }
+
+    def rendered(description: str) -> str:
+        block = re.fullmatch(r"{{ doc\('(\w+)'\) }}", description)
+        return docs[block.group(1)] if block else description
+
     models = yaml.safe_load((REPO / "dbt_project" / "models" / "marts" / "_marts__models.yml").read_text())
     return {
-        m["name"]: {"": m["description"], **{c["name"]: c["description"] for c in m["columns"]}}
+        m["name"]: {"": m["description"], **{c["name"]: rendered(c["description"]) for c in m["columns"]}}
         for m in models["models"]
     }
 
