@@ -48,7 +48,12 @@ class SqlscorePluginConfig(PluginConfig):
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        self.config = SqlscorePluginConfig.parse(plugin_config)
+        # dbt-duckdb hands every plugin the profile's DuckDB `settings` (threads, memory_limit...)
+        # merged under its own `config`: those are DuckDB's, not ours to refuse
+        duckdb_settings = set(getattr(self.creds, "settings", None) or {})
+        known = {f.name for f in fields(SqlscorePluginConfig)}
+        own = {k: v for k, v in plugin_config.items() if k in known or k not in duckdb_settings}
+        self.config = SqlscorePluginConfig.parse(own)
         self.registry = Registry(self.config.registry)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:

@@ -84,3 +84,19 @@ def test_the_plugin_config_is_typed_and_refuses_unknown_keys() -> None:
         ConfigError, match=r"unknown config key\(s\) regsitry .*known: engine, generated, registry, udfs"
     ):
         SqlscorePluginConfig.parse({"regsitry": "models_onnx"})
+
+
+def test_the_profiles_duckdb_settings_reach_the_plugin_without_being_refused(tmp_path: Path) -> None:
+    """dbt-duckdb merges the profile's ``settings`` (threads, memory_limit...) into every plugin's
+    config; they are DuckDB's, while a misspelt key of our own is still refused."""
+    import pytest
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+    from sqlscore.errors import ConfigError
+    from sqlscore.pipeline.dbt_plugin import Plugin
+
+    creds = DuckDBCredentials(path=str(tmp_path / "w.duckdb"), settings={"threads": 4})
+    plugin = Plugin("sqlscore", {"threads": 4, "registry": str(tmp_path / "models_onnx")}, creds)
+    assert plugin.config.registry == str(tmp_path / "models_onnx")
+    with pytest.raises(ConfigError, match="unknown config key\\(s\\) regsitry"):
+        Plugin("sqlscore", {"threads": 4, "regsitry": "models_onnx"}, creds)

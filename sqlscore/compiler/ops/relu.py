@@ -1,8 +1,14 @@
-"""Relu: ``greatest(x, 0)``, the hidden-layer activation of scikit-learn's default MLP."""
+"""Relu: ``CASE WHEN x < 0 THEN 0 ELSE x END``, the hidden-layer activation of scikit-learn's
+default MLP.
+
+Not ``greatest(x, 0)``: DuckDB, PostgreSQL and Spark skip NULL arguments of ``greatest``, so a
+missing input (NaN in onnxruntime, which Relu keeps) would score as 0. Here NULL < 0 is NULL and
+the ELSE branch keeps it, and NaN (ordered above every number) is kept too."""
 
 from __future__ import annotations
 
 import numpy as np
+from sqlglot import exp
 
 from sqlscore.compiler import sql
 from sqlscore.compiler.node import Node
@@ -15,5 +21,6 @@ def _relu(x: np.ndarray) -> np.ndarray:
 
 
 def translate(node: Node) -> list[Tensor]:
-    # NaN stays NaN as in onnxruntime: DuckDB, PostgreSQL and Spark order NaN above every number
-    return _elementwise.monotone_unary(node, _relu, lambda e: sql.greatest([e, sql.double(0.0)]))
+    return _elementwise.monotone_unary(
+        node, _relu, lambda e: sql.case(exp.LT(this=e, expression=sql.double(0.0)), sql.double(0.0), e.copy())
+    )

@@ -24,3 +24,10 @@ def test_relu_of_floats() -> None:
         [("y", F)],
     )
     check(model, "y")
+
+
+def test_relu_keeps_a_missing_input_missing() -> None:
+    """Column a holds NULL and NaN rows: onnxruntime's Relu keeps NaN, so the SQL must not turn
+    NULL into 0 (``greatest`` skips NULL arguments in DuckDB, PostgreSQL and Spark)."""
+    model = model_of([helper.make_node("Relu", ["a"], ["y"])], [("a", D)], [("y", D)])
+    check(model, "y")
