@@ -196,7 +196,7 @@ select
 from shaped;
 
 -- When each row was loaded, as a loader stamps it (dbt source freshness reads it: see
--- dbt_project/models/staging/_raw__sources.yml). Rows inserted later get their own time.
+-- the _*__sources.yml files under dbt_project/models/staging/). Rows inserted later get their own time.
 alter table raw.customers add column _loaded_at timestamp with time zone default current_timestamp;
 alter table raw.usage_events add column _loaded_at timestamp with time zone default current_timestamp;
 alter table raw.support_tickets add column _loaded_at timestamp with time zone default current_timestamp;
