@@ -9,7 +9,6 @@ probabilities and values, 100% label agreement.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,12 +46,13 @@ from sqlglot import exp
 from sqlscore import export_model
 from sqlscore.compiler import compile_function
 from sqlscore.registry import Registry
+from sqlscore.settings import PARITY_ROWS
 from tests.compiler.data import NUMERIC, scoring_table, training_frame, with_edge_rows
 from tests.compiler.harness import ROW_BY_ROW_BATCH, assert_same, ort_outputs
 
 #: Rows scored per case; the 1,000,000-row figures in the README come from
 #: ``SQLSCORE_PARITY_ROWS=1000000 pytest tests/compiler/test_parity.py -s``.
-ROWS = int(os.environ.get("SQLSCORE_PARITY_ROWS", "100000"))
+ROWS = int(str(PARITY_ROWS.read()))
 
 
 def _numeric(scaler: Any, strategy: str = "mean") -> Pipeline:
