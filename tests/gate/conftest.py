@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,21 @@ from sqlscore.registry import Registry
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 REPO = Path(__file__).resolve().parents[2]
 TABLES = ("customer_churn_scores", "loan_application_risk_scores")
+
+
+def table_digests(database: Path, schema: str) -> dict[str, tuple[int, int | None]]:
+    """Row count and order-free content digest of every table of ``schema`` in a DuckDB file."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = ? order by 1", [schema]
+            ).fetchall()
+        ]
+        return {
+            t: tuple(con.execute(f"select count(*), sum(hash(r)) from {schema}.{t} r").fetchall()[0])
+            for t in tables
+        }
 
 
 @dataclass
@@ -67,9 +83,9 @@ class Published:
             text=True,
         )
 
-    def sql(self, query: str) -> list[tuple]:  # type: ignore[type-arg]
+    def sql(self, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(query).fetchall()
+            return con.execute(query, list(params) if params else None).fetchall()
 
     def execute(self, *statements: str) -> None:
         with duckdb.connect(str(self.warehouse)) as con:
@@ -77,12 +93,10 @@ class Published:
                 con.execute(statement)
 
     def consumer_view(self) -> dict[str, object]:
-        """What consumers can read: published tables' content digests and the serving file's bytes."""
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            published = {
-                t: con.execute(f"select count(*), sum(hash(r)) from published.{t} r").fetchall()[0]
-                for t in TABLES
-            }
+        """What consumers can read: the content digest of every table of ``published`` (the
+        histories included) and the serving file's bytes."""
+        published = table_digests(self.warehouse, "published")
+        assert set(TABLES) <= set(published), published
         return {
             "published": published,
             "serving_sha256": hashlib.sha256(self.serving.read_bytes()).hexdigest(),
@@ -132,18 +146,28 @@ def published(published_source: Path, tmp_path: Path) -> Published:
     return Published(root)
 
 
-def wait_for_line(process: subprocess.Popen[str], marker: str, timeout_lines: int = 100000) -> list[str]:
-    """Read the process's output until a line contains ``marker``; return what was read."""
+def wait_for_line(
+    process: subprocess.Popen[str], marker: str, timeout_lines: int = 100000, timeout: float = 600
+) -> list[str]:
+    """Read the process's output until a line contains ``marker``; return what was read.
+
+    Bounded: a process still silent after ``timeout`` seconds is killed, which ends the wait.
+    """
     seen = []
     assert process.stdout is not None
-    for _ in range(timeout_lines):
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if marker in line:
-            return seen
-    raise AssertionError(f"never saw {marker!r}; output:\n{''.join(seen)[-4000:]}")
+    watchdog = threading.Timer(timeout, process.kill)
+    watchdog.start()
+    try:
+        for _ in range(timeout_lines):
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if marker in line:
+                return seen
+    finally:
+        watchdog.cancel()
+    raise AssertionError(f"never saw {marker!r} within {timeout} s; output:\n{''.join(seen)[-4000:]}")
 
 
 KillAt = Callable[[Published, str], None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from sqlscore.gate import validate_tables
-from tests.gate.conftest import REPO, TABLES, Published, wait_for_line
+from tests.gate.conftest import REPO, TABLES, Published, table_digests, wait_for_line
 
 
 def test_clean_rerun_publishes_again(published: Published) -> None:
@@ -36,6 +37,12 @@ def test_clean_rerun_publishes_again(published: Published) -> None:
     status, failed, _, _ = published.last_run()
     assert status == "published" and failed is None
     assert published.sql("select count(*) from published.customer_churn_scores")[0][0] > 3000
+    # the same day again: nothing rescored, every row published again, and the record says so
+    scored, rows = published.sql(
+        "select rows_scored, rows_published from ops.sqlscore_runs where run_id = ?", run_id
+    )[0]
+    assert json.loads(scored) == {"scoring.churn_scores": 0, "scoring.risk_scores": 0}
+    assert json.loads(rows) == {t: published.sql(f"select count(*) from published.{t}")[0][0] for t in TABLES}
 
 
 def test_tampered_model_artifact(published: Published) -> None:
@@ -93,7 +100,9 @@ def test_duplicate_keys(published: Published) -> None:
     suffix = json.loads(quarantined)[0].rsplit("__", 1)[1] if json.loads(quarantined) else ""
     assert status == "blocked"
     assert json.loads(quarantined) == [f"quarantine.loan_application_risk_scores__{suffix}"]  # built this run
-    assert "dbt tests failed: source_unique_raw_customers_customer_id" in message
+    assert re.search(
+        r"dbt tests failed: source_unique_\w+_customers_customer_id \(20 failing rows\)", message
+    )
     assert "dbt stopped before building customer_churn_scores" in message
 
 
@@ -116,17 +125,22 @@ def test_a_broken_model_fails_the_run_naming_it(published: Published) -> None:
     assert published.last_run()[0] == "failed"
 
 
-def test_row_count_mismatch_blocks_at_the_gate(published: Published) -> None:
-    """A candidate missing rows (a partial scoring) fails the row-count expectation."""
-    before = published.consumer_view()
+def test_the_row_count_expectation_fails_a_partial_candidate(published: Published) -> None:
+    """The gate's verdict on a candidate missing rows (a partial scoring): the row-count
+    expectation fails, observing both counts, and the other table passes. That a failed verdict
+    blocks the publish, consumers' data untouched, is what the real runs of
+    ``test_shifted_feature_distribution_moves_the_scores`` and ``test_duplicate_keys`` check."""
+    (scored,) = published.sql("select count(*) from intermediate.int_customers_featurized")[0]
     published.execute("delete from candidate.customer_churn_scores where customer_id % 50 = 0")
+    (left,) = published.sql("select count(*) from candidate.customer_churn_scores")[0]
+    assert 0 < left < scored
     verdicts = validate_tables(published.warehouse, list(TABLES), REPO / "expectations")
     churn = next(v for v in verdicts if v.table == "customer_churn_scores")
     assert not churn.success
     failure = next(f for f in churn.failures if "Row count" in f.description)
-    assert "published_rows" in str(failure.observed) and "scored_input_rows" in str(failure.observed)
+    observed = str(failure.observed)
+    assert f"'published_rows': {left}" in observed and f"'scored_input_rows': {scored}" in observed
     assert next(v for v in verdicts if v.table == "loan_application_risk_scores").success
-    assert published.consumer_view() == before
 
 
 def test_an_expectation_that_raises_is_a_failure(published: Published, tmp_path: Path) -> None:
@@ -153,16 +167,35 @@ def test_kill_during_scoring(published: Published) -> None:
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
     assert published.consumer_view() == before
+    (killed,) = published.sql("select run_id from ops.sqlscore_runs order by started_at desc limit 1")[0]
     result = published.run()
     assert result.returncode == 0, result.stdout[-3000:]
     statuses = [s for (s,) in published.sql("select status from ops.sqlscore_runs order by started_at")]
-    assert statuses[-2:] == ["interrupted", "published"]
+    assert statuses == ["published", "interrupted", "published"]
+    # the features of every customer with charges changed (NULL + 1 stays NULL): between them, the
+    # killed run (if its churn scores committed before the kill) and the next one scored each of
+    # those customers once; the record counts exactly the rows its run scored; loans are unchanged
+    run_id, scored = published.sql(
+        "select run_id, rows_scored from ops.sqlscore_runs order by started_at desc limit 1"
+    )[0]
+    scored = json.loads(scored)
+    by_killed = published.sql("select count(*) from scoring.churn_scores where run_id = ?", killed)[0][0]
+    (changed,) = published.sql(
+        "select count(*) from intermediate.int_customers_featurized join raw.customers using (customer_id) "
+        "where raw.customers.monthly_charges is not null"
+    )[0]
+    assert changed > 3000 and scored["scoring.churn_scores"] + by_killed == changed
+    assert scored["scoring.risk_scores"] == 0
+    for table, count in scored.items():
+        assert published.sql(f"select count(*) from {table} where run_id = ?", run_id)[0][0] == count
 
 
-#: The step boundaries of a run in order, where SQLSCORE_PAUSE_AT can hold it for a kill -9, and the
-#: ``step`` its record must show after the kill.
-BOUNDARIES = [
+#: Where each kill -9 falls, in order: a step boundary where SQLSCORE_PAUSE_AT holds the run, or
+#: ``gate``, while the gate's child process is validating the candidates; and the ``step`` the
+#: killed run's record must show.
+KILLS = [
     ("dbt_built", "dbt_built"),
+    ("gate", "dbt_built"),
     ("gated", "gated"),
     ("serving_staged", "serving_staged"),
     ("publish_transaction", "serving_staged"),  # inside the publish transaction, before its commit
@@ -170,44 +203,149 @@ BOUNDARIES = [
 ]
 
 
+def _children(parent: int) -> list[tuple[int, str, bytes]]:
+    """(pid, state, command line) of each live child process of ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == parent and state != "Z":
+            found.append((int(entry.name), state, command))
+    return found
+
+
+def _gate_child_reading(run: subprocess.Popen[str], warehouse: Path, timeout: float = 180) -> int:
+    """The pid of the run's gate process once it has the warehouse open."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid, _, command in _children(run.pid):
+            if b"sqlscore.gate.child" not in command:
+                continue
+            try:
+                open_files = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+            except OSError:
+                continue
+            if str(warehouse.resolve()) in open_files:
+                return pid
+        assert run.poll() is None, "the run ended before its gate was caught validating"
+        time.sleep(0.05)
+    raise AssertionError(f"no gate process of run {run.pid} opened {warehouse} within {timeout} s")
+
+
+def _holding(path: Path) -> list[str]:
+    """Every live process that has ``path`` open: its pid, state and command line."""
+    target, found = str(path.resolve()), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"{entry.name} {state} {command}")
+        except OSError:
+            continue
+    return found
+
+
+def _gone(pid: int, timeout: float = 30) -> bool:
+    """Whether process ``pid`` has ended (or is a zombie, holding nothing) within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _assert_published_new_and_serving_staged(published: Published, before: dict[str, object]) -> None:
+    """Killed between the publish commit and the serving file's rename: published.* is wholly the
+    killed run's (every table, its history, its run record: one transaction), the serving file is
+    wholly the previous run's (not a byte changed), and the new serving file is staged whole,
+    holding exactly what published.* now holds, for the next run to rename into place."""
+    (killed,) = published.sql("select run_id from ops.sqlscore_runs order by started_at desc limit 1")[0]
+    now = table_digests(published.warehouse, "published")
+    assert now != before["published"]
+    for table in TABLES:  # everything new: each published table is the candidate this run built
+        (differing,) = published.sql(
+            f"select count(*) from ((from published.{table} except all from candidate.{table}) "
+            f"union all (from candidate.{table} except all from published.{table}))"
+        )[0]
+        assert differing == 0, table
+    (rows,) = published.sql("select rows_published from ops.sqlscore_runs where run_id = ?", killed)[0]
+    assert json.loads(rows) == {t: now[t][0] for t in TABLES}
+    assert published.consumer_view()["serving_sha256"] == before["serving_sha256"]  # everything old
+    staged = published.root / f".warehouse_serving.duckdb.{killed}.tmp"
+    assert list(published.root.glob(".warehouse_serving.duckdb.*")) == [staged]
+    in_staged = table_digests(staged, "main")
+    info = in_staged.pop("serving_info")
+    assert in_staged == now  # the staged file holds what published.* holds, whole
+    with duckdb.connect(str(staged), read_only=True) as con:
+        listed = con.execute("select run_id, table_name, row_count from serving_info").fetchall()
+    assert info[0] == len(now) and {(r, t, n) for r, t, n in listed} == {
+        (killed, t, count) for t, (count, _) in now.items()
+    }
+
+
 def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Published) -> None:
-    """kill -9 at each step boundary in turn; after each, consumers see the last good data (or, after
-    the commit, published.* new and the new serving file staged); a second run started meanwhile is
-    refused; the last run repairs everything and leaves no temporary file."""
+    """kill -9 at each step boundary in turn, and once while the gate validates; after each,
+    consumers see everything old (published.* and the serving file untouched), or, after the
+    commit, published.* wholly new and the new serving file staged whole; a second run started
+    meanwhile is refused; a killed run's gate process dies with it and its scratch folder is
+    removed by the next run; the last run repairs everything and leaves no temporary file."""
     published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
     before = published.consumer_view()
-    for pause, recorded_step in BOUNDARIES:
-        process = published.start(SQLSCORE_PAUSE_AT=f"{pause}:60")
-        wait_for_line(process, f"pausing 60 s at {pause}")
-        if pause == "dbt_built":  # one run at a time: a second one is refused at once, naming the holder
+    gate_scratch: list[Path] = []
+    for kill_at, recorded_step in KILLS:
+        if kill_at == "gate":
+            process = published.start()
+            wait_for_line(process, "2/3 gate")
+            gate = _gate_child_reading(process, published.warehouse)
+            gate_scratch = list(published.root.glob(".sqlscore-gate-*"))
+            assert len(gate_scratch) == 1 and (gate_scratch[0] / "request.json").is_file()
+        else:
+            process = published.start(SQLSCORE_PAUSE_AT=f"{kill_at}:60")
+            wait_for_line(process, f"pausing 60 s at {kill_at}")
+        if kill_at == "dbt_built":  # one run at a time: a second one is refused at once, naming the holder
             second = published.run()
             assert second.returncode == 2 and f"(pid {process.pid})" in second.stderr, second.stderr
+        if kill_at == "gated":  # this run started after the gate was killed: it removed its leftovers
+            assert gate_scratch and not any(folder.exists() for folder in gate_scratch)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
+        if kill_at == "gate":  # the gate dies with its run
+            assert _gone(gate), f"the gate process {gate} outlived its run"
+            assert all(folder.exists() for folder in gate_scratch)  # its scratch folder stays behind
+        assert not _holding(published.warehouse), _holding(published.warehouse)  # nothing holds it
         status, step = published.sql(
             "select status, step from ops.sqlscore_runs order by started_at desc limit 1"
         )[0]
-        if pause == "published":
+        if kill_at == "published":
             assert (status, step) == ("published", "published")
-            after = published.consumer_view()
-            assert after["published"] != before["published"]  # committed
-            assert after["serving_sha256"] == before["serving_sha256"]  # not yet renamed...
-            assert list(published.root.glob(".warehouse_serving.duckdb.*.tmp"))  # ...but staged, whole
+            _assert_published_new_and_serving_staged(published, before)
         else:
             assert (status, step) == ("running", recorded_step)  # the next run marks it interrupted
             assert published.consumer_view() == before
-    # 6 runs recorded: 5 killed (4 before their commit) and none by the refused second run
-    assert published.sql("select count(*) from ops.sqlscore_runs")[0][0] == 1 + len(BOUNDARIES)
+    # 7 runs recorded: 6 killed (5 before their commit) and none by the refused second run
+    assert published.sql("select count(*) from ops.sqlscore_runs")[0][0] == 1 + len(KILLS)
 
-    leftover = published.root / ".sqlscore-gate-killed"  # what a kill during the gate leaves
-    leftover.mkdir()
-    (leftover / "request.json").write_text("{}")
     result = published.run()
     assert result.returncode == 0, result.stdout[-3000:]
     assert "its serving file was put in place by the next run" in result.stdout
-    statuses = published.sql("select status, message from ops.sqlscore_runs order by started_at")[-6:]
-    assert [s for s, _ in statuses] == ["interrupted"] * 4 + ["published", "published"]
-    assert "after step serving_staged" in statuses[3][1]
+    statuses = published.sql("select status, message from ops.sqlscore_runs order by started_at")
+    assert [s for s, _ in statuses] == ["published"] + ["interrupted"] * 5 + ["published", "published"]
+    assert "its process ended after step dbt_built" in statuses[2][1]  # the run killed in its gate
+    assert "after step serving_staged" in statuses[5][1]
     assert published.serving_matches_published()
     assert not list(published.root.glob(".warehouse_serving.duckdb.*"))
     assert not list(published.root.glob(".sqlscore-gate-*"))
@@ -280,11 +418,57 @@ def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Publish
     assert reads > 20 and runs_seen >= 2  # it read throughout, across at least one publish
 
 
+HOLDER = textwrap.dedent(
+    """
+    import json, sys, duckdb
+    path, tables = sys.argv[1], sys.argv[2:]
+    con = duckdb.connect(path, read_only=True)  # held open until the test has written the warehouse
+    def report():
+        runs = con.execute("select distinct run_id from serving_info").fetchall()
+        digests = {t: con.execute(f"select count(*), sum(hash(r)) from {t} r").fetchall()[0] for t in tables}
+        print(json.dumps({"runs": runs, "tables": digests}, default=str), flush=True)
+    report()
+    sys.stdin.readline()
+    report()
+    con.close()
+    """
+)
+
+
 def test_published_data_is_readable_from_the_duckdb_file_by_another_process(published: Published) -> None:
-    with duckdb.connect(str(published.serving), read_only=True) as con:
-        rows = con.execute("select count(*) from customer_churn_scores").fetchall()[0][0]
-    assert rows == published.sql("select count(*) from published.customer_churn_scores")[0][0]
-    time.sleep(0)  # the warehouse itself stays writable by the next run
+    """Another process opens the serving file read-only and reads exactly published.*; while it
+    holds the file open, the warehouse stays writable (what the next run needs)."""
+    reader = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(published.serving), *TABLES],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = json.loads(wait_for_line(reader, "tables", timeout=120)[-1])
+        published.execute("create table ops.written_while_read as select 42 as answer")  # not blocked
+        assert reader.stdin is not None
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        second = json.loads(wait_for_line(reader, "tables", timeout=120)[-1])
+    finally:
+        try:
+            _, err = reader.communicate(timeout=60)  # closes its stdin: it reports and ends
+        except subprocess.TimeoutExpired:
+            reader.kill()
+            _, err = reader.communicate()
+    assert reader.returncode == 0, err[-3000:]
+    (last,) = published.sql(
+        "select run_id from ops.sqlscore_runs where status = 'published' order by ended_at desc limit 1"
+    )[0]
+    digests = table_digests(published.warehouse, "published")
+    expected = {t: [digests[t][0], str(digests[t][1])] for t in TABLES}
+    for report in (first, second):
+        assert report["runs"] == [[last]]
+        assert {t: [n, str(h)] for t, (n, h) in report["tables"].items()} == expected
+    assert digests["customer_churn_scores"][0] > 3000
+    assert published.sql("select answer from ops.written_while_read") == [(42,)]
 
 
 def test_bad_as_of_and_locked_warehouse_are_errors(published: Published) -> None:
@@ -297,7 +481,8 @@ def test_bad_as_of_and_locked_warehouse_are_errors(published: Published) -> None
     assert locked.returncode == 2 and "is in use by another process" in locked.stderr
     assert f"pid {os.getpid()}" in locked.stderr and "Traceback" not in locked.stderr
     assert published.consumer_view() == before
-    # the locked run's record was closed by the next run, which found its process gone
+    # none of the refused runs wrote a record (the locked one could not open the warehouse); the
+    # next run starts as usual
     assert published.run().returncode == 0
     statuses = [s for (s,) in published.sql("select status from ops.sqlscore_runs order by started_at")]
-    assert "running" not in statuses
+    assert statuses == ["published", "published"]
