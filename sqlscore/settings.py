@@ -72,7 +72,10 @@ SERVING = Setting(
 )
 AS_OF = Setting("SQLSCORE_AS_OF", DEFAULT_AS_OF, "as-of date of `sqlscore run` when `--as-of` is not given")
 MEMORY_LIMIT = Setting(
-    "SQLSCORE_MEMORY_LIMIT", None, "DuckDB `memory_limit` of sqlscore connections", "DuckDB's default"
+    "SQLSCORE_MEMORY_LIMIT",
+    None,
+    "DuckDB `memory_limit` of `sqlscore.connect()`, `sql` and `shell` (not `run`: see profiles.yml)",
+    "DuckDB's default",
 )
 ORBITAL_PYTHON = Setting(
     "SQLSCORE_ORBITAL_PYTHON", None, "the Python that has orbital, for `sqlscore bench`", "`.venv-orbital`"
