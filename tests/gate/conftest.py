@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from sqlscore.registry import Registry
+from tests.conftest import built_once
 
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 REPO = Path(__file__).resolve().parents[2]
@@ -128,13 +129,19 @@ class Published:
 
 
 @pytest.fixture(scope="session")
-def published_source(demo_source: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("published")
-    shutil.copy(demo_source[0], root / "warehouse.duckdb")
-    shutil.copytree(demo_source[1], root / "models_onnx")
-    result = Published(root).run()
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
-    return root
+def published_source(
+    demo_source: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Path:
+    """A site on which one `sqlscore run` published: built once for the whole test run (every
+    xdist worker reads the same one) and never written by a test; `published` copies it."""
+
+    def build(root: Path) -> None:
+        shutil.copy(demo_source[0], root / "warehouse.duckdb")
+        shutil.copytree(demo_source[1], root / "models_onnx")
+        result = Published(root).run()
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+
+    return built_once(tmp_path_factory, worker_id, "published", build)
 
 
 @pytest.fixture
