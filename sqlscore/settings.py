@@ -83,7 +83,7 @@ ORBITAL_PYTHON = Setting(
 PAUSE_AT = Setting(
     "SQLSCORE_PAUSE_AT", None, "fault tests only: `STEP:SECONDS` pauses `run` at a step", "no pause"
 )
-PARITY_ROWS = Setting("SQLSCORE_PARITY_ROWS", "100000", "test suite only: rows per compiler parity case")
+PARITY_ROWS = Setting("SQLSCORE_PARITY_ROWS", "25000", "test suite only: rows per compiler parity case")
 
 #: Every setting, in the order the README's table lists them.
 SETTINGS: tuple[Setting, ...] = (

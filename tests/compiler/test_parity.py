@@ -50,7 +50,9 @@ from sqlscore.settings import PARITY_ROWS
 from tests.compiler.data import NUMERIC, scoring_table, training_frame, with_edge_rows
 from tests.compiler.harness import ROW_BY_ROW_BATCH, assert_same, ort_outputs
 
-#: Rows scored per case; the 1,000,000-row figures in the README come from
+#: Random rows scored per case (25,000 by default, see sqlscore.settings.PARITY_ROWS); the edge
+#: rows (every split boundary and a double either side, NULL/NaN numbers, NULL/unseen categories)
+#: are added whatever the count. The 1,000,000-row figures in the README come from
 #: ``SQLSCORE_PARITY_ROWS=1000000 pytest tests/compiler/test_parity.py -s``.
 ROWS = int(str(PARITY_ROWS.read()))
 

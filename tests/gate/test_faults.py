@@ -379,10 +379,10 @@ def test_an_unwritable_serving_location_fails_before_publishing(published: Publi
 
 READER = textwrap.dedent(
     """
-    import sys, time, duckdb
-    path, seconds = sys.argv[1], float(sys.argv[2])
+    import os, sys, time, duckdb
+    path, stop, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     reads, runs_seen, deadline = 0, set(), time.time() + seconds
-    while time.time() < deadline:
+    while time.time() < deadline and not os.path.exists(stop):  # the test says when; bounded anyway
         con = duckdb.connect(path, read_only=True)
         try:
             info = con.execute("select run_id, table_name, row_count from serving_info").fetchall()
@@ -400,8 +400,9 @@ READER = textwrap.dedent(
 
 
 def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Published) -> None:
+    stop = published.root / "reader.stop"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(published.serving), "60"],
+        [sys.executable, "-c", READER, str(published.serving), str(stop), "300"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -412,6 +413,7 @@ def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Publish
             result = published.run()
             assert result.returncode == 0, result.stdout[-3000:]
     finally:
+        stop.touch()  # the reader reads for as long as the runs take, not a fixed minute
         out, err = reader.communicate(timeout=120)
     assert reader.returncode == 0, err[-3000:]
     reads, runs_seen = map(int, out.split())
