@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sqlscore.registry import Registry
+from tests.conftest import built_once
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -67,3 +68,37 @@ def run_dbt(
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def scored_source(
+    demo_source: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Path:
+    """The demo warehouse after one ``dbt build --select +scoring`` on the production target (what
+    most tests here start from), built once per test run; ``scored_env`` copies it."""
+
+    def build(root: Path) -> None:
+        shutil.copy(demo_source[0], root / "warehouse.duckdb")
+        shutil.copytree(demo_source[1], root / "models_onnx")  # never touch the shared registry
+        project = root / "dbt_project"
+        shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+        result = subprocess.run(
+            [DBT, "build", "--select", "+scoring", "--project-dir", str(project), "--profiles-dir", str(REPO)]
+            + ["--target", "duckdb"],
+            env=dbt_env(root / "warehouse.duckdb", Registry(root / "models_onnx")),
+            capture_output=True,
+            text=True,
+            timeout=900,
+            cwd=root,
+        )
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+    return built_once(tmp_path_factory, worker_id, "dbt_scored", build) / "warehouse.duckdb"
+
+
+@pytest.fixture
+def scored_env(demo_env: tuple[Path, Registry], scored_source: Path) -> tuple[Path, Registry]:
+    """``demo_env`` (the warehouse ``run_dbt`` builds on) after ``dbt build --select +scoring``."""
+    warehouse, registry = demo_env
+    shutil.copy(scored_source, warehouse)
+    return warehouse, registry

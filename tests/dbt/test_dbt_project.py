@@ -36,15 +36,14 @@ def test_build_from_empty_with_four_threads_and_provenance(run_dbt, demo_env) ->
     assert set(bands) <= {"low", "medium", "high", "very_high"} and len(bands) >= 3
 
 
-def test_a_dev_build_writes_only_dev_schemas(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_dev_build_writes_only_dev_schemas(run_dbt, scored_env) -> None:  # type: ignore[no-untyped-def]
     """dbt by hand defaults to the dev target, which builds dev_staging, dev_scoring, ... in the
     same warehouse file and never writes a relation production reads: each production table and
     view keeps a comment dbt would have replaced (persist_docs) or dropped (a rebuilt table), and
     its rows."""
-    warehouse, _ = demo_env
+    warehouse, _ = scored_env  # built by `dbt build --select +scoring --target duckdb`, as sqlscore run
     profile = yaml.safe_load((REPO / "profiles.yml").read_text())["sqlscore"]
     assert profile["target"] == "dev" and profile["outputs"]["dev"]["schema"] == "dev"
-    run_dbt("build", "--select", "+scoring")  # production: --target duckdb, as sqlscore run
     schemas = "select schema_name from information_schema.schemata where catalog_name = current_database()"
     before = {schema for (schema,) in _query(warehouse, schemas)}
     production = sorted(before - {"main", "raw"})
@@ -90,9 +89,8 @@ def test_a_dev_build_writes_only_dev_schemas(run_dbt, demo_env) -> None:  # type
     assert dev_candidates == dev_scores
 
 
-def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
-    warehouse, _ = demo_env
-    run_dbt("build", "--select", "+scoring")
+def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, scored_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, _ = scored_env  # after `dbt build --select +scoring`
     before = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
     run_dbt("run", "--select", "scoring")
     after = dict(_query(warehouse, "select customer_id, run_id from scoring.churn_scores"))
@@ -117,11 +115,12 @@ def test_rerun_is_idempotent_and_scores_only_new_or_changed(run_dbt, demo_env) -
     assert dupes == 0
 
 
-def test_a_same_day_rerun_scores_nothing_whatever_the_thread_count(run_dbt, demo_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_same_day_rerun_scores_nothing_whatever_the_thread_count(
+    run_dbt, scored_env, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """The features are bit-for-bit the same whatever DuckDB's thread count (averages add their
     months in order), so their hash is too, and a rerun of the same day rescores no row."""
-    warehouse, _ = demo_env
-    run_dbt("build", "--select", "+scoring")
+    warehouse, _ = scored_env  # after `dbt build --select +scoring` with the profile's 4 threads
     scored = "select customer_id, run_id, feature_hash from scoring.churn_scores order by 1"
     risk = "select application_id, run_id, feature_hash from scoring.risk_scores order by 1"
     first, first_risk = _query(warehouse, scored), _query(warehouse, risk)
@@ -140,9 +139,8 @@ def test_a_same_day_rerun_scores_nothing_whatever_the_thread_count(run_dbt, demo
         assert _query(warehouse, risk) == first_risk, threads
 
 
-def test_new_champion_rescores_the_as_of_date(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
-    warehouse, registry = demo_env
-    run_dbt("build", "--select", "+scoring")
+def test_new_champion_rescores_the_as_of_date(run_dbt, scored_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = scored_env  # after `dbt build --select +scoring`
     card = registry.card("risk", 1)
     registry.write_version(replace(card, version="2"), registry.load_artifact(card))
     registry.promote("risk", 2, "champion")
@@ -170,8 +168,7 @@ def test_contract_violation_fails_with_a_clear_message(run_dbt, dbt_project: Pat
     assert "churn_note" in result.stdout
 
 
-def test_docs_generate(run_dbt, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
-    run_dbt("build", "--select", "+scoring")
+def test_docs_generate(run_dbt, dbt_project: Path, scored_env) -> None:  # type: ignore[no-untyped-def]
     result = run_dbt("docs", "generate")
     assert "Catalog written" in result.stdout
     assert (dbt_project / "target" / "catalog.json").exists()
@@ -248,12 +245,11 @@ def test_dbt_features_equal_training_features(run_dbt, demo_env) -> None:  # typ
             assert _query(warehouse, f"select count(*) from intermediate.{table}")[0][0] > 1000
 
 
-def test_sql_engine_scores_like_the_onnx_engine(run_dbt, demo_env, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sql_engine_scores_like_the_onnx_engine(run_dbt, scored_env, dbt_project: Path) -> None:  # type: ignore[no-untyped-def]
     """``--vars '{scoring_engine: sql}'`` scores through the compiled macros, with the same numbers."""
-    warehouse, _ = demo_env
+    warehouse, _ = scored_env  # after `dbt build --select +scoring`, engine onnx
     scores = "select customer_id, churn_probability from scoring.churn_scores order by 1"
     risk = "select application_id, default_probability from scoring.risk_scores order by 1"
-    run_dbt("build", "--select", "+scoring")
     onnx_churn, onnx_risk = _query(warehouse, scores), _query(warehouse, risk)
     run_dbt("run", "--select", "scoring", "--full-refresh", "--vars", "{scoring_engine: sql}")
     compiled = (dbt_project / "target" / "compiled").rglob("churn_scores.sql")
