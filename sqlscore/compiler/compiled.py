@@ -118,4 +118,4 @@ def compile_function(
 
 
 def _typed(col: Col, dtype: str) -> exp.Expression:
-    return col.expr.copy() if col.dtype == dtype else sql.cast(col.expr.copy(), dtype)
+    return col.expr.copy() if col.dtype == dtype else sql.cast(col.expr.copy(), dtype, copy=False)

@@ -18,6 +18,7 @@ from sqlglot import exp
 from sqlscore.compiler.types import BOOL, DOUBLE, FLOAT, INT64, STRING
 
 SQL_TYPES = {DOUBLE: "double", FLOAT: "float", INT64: "bigint", STRING: "varchar", BOOL: "boolean"}
+_DATA_TYPES = {dtype: exp.DataType.build(name) for dtype, name in SQL_TYPES.items()}
 
 
 def double(value: float) -> exp.Expression:
@@ -39,9 +40,11 @@ def real(value: float) -> exp.Expression:
     value = float(np.float32(value))
     if math.isinf(value) or math.isnan(value):
         return cast(
-            exp.Literal.string({math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")), FLOAT
+            exp.Literal.string({math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")),
+            FLOAT,
+            copy=False,
         )
-    return cast(double(value), FLOAT)
+    return cast(double(value), FLOAT, copy=False)
 
 
 def constant(value: object, dtype: str) -> exp.Expression:
@@ -59,8 +62,11 @@ def constant(value: object, dtype: str) -> exp.Expression:
     return double(float(value))  # type: ignore[arg-type]
 
 
-def cast(expression: exp.Expression, dtype: str) -> exp.Expression:
-    return exp.cast(expression, SQL_TYPES[dtype])
+def cast(expression: exp.Expression, dtype: str, *, copy: bool = True) -> exp.Expression:
+    """``CAST(e AS type)``. ``copy=False`` when the caller hands over an expression nothing else
+    holds (a fresh copy, a new literal): a tree ensemble makes thousands of casts, and copying
+    each argument again, or parsing the type name each time, dominated its compile time."""
+    return exp.cast(expression, _DATA_TYPES[dtype].copy(), copy=copy)
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -89,7 +95,7 @@ def to_float32(expression: exp.Expression) -> exp.Expression:
             exp.If(this=exp.LTE(this=e.copy(), expression=double(-FLOAT32_OVERFLOW)), true=real(-math.inf)),
             exp.If(this=exp.LT(this=e.copy(), expression=double(-FLOAT32_MAX)), true=real(-FLOAT32_MAX)),
         ],
-        default=cast(e.copy(), FLOAT),
+        default=cast(e.copy(), FLOAT, copy=False),
     )
 
 

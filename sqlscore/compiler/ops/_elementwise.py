@@ -180,7 +180,7 @@ def apply(
         ]
         expression = sql_fn(*exprs)
         if cast_result and dtype == FLOAT:
-            expression = sql.cast(expression, FLOAT)
+            expression = sql.cast(expression, FLOAT, copy=False)
         result.append(Col(expression, dtype, _origin(elements, dtype, numpy_fn, direction)))
     return Symbolic(tuple(result))
 

@@ -30,7 +30,7 @@ def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
     for v in values:
         ratio: exp.Expression = exp.Div(this=sql.paren(shifted(v)), expression=sql.paren(denominator.copy()))
         if dtype == FLOAT:
-            ratio = sql.cast(ratio, FLOAT)
+            ratio = sql.cast(ratio, FLOAT, copy=False)
         out.append(Col(ratio, dtype))
     return out
 
@@ -48,8 +48,8 @@ def post_transform(node: Node, cols: list[Col]) -> list[Col]:
 
 
 def _double(col: Col) -> exp.Expression:
-    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE)
+    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE, copy=False)
 
 
 def _float(expression: exp.Expression, dtype: str) -> exp.Expression:
-    return sql.cast(expression, FLOAT) if dtype == FLOAT else expression
+    return sql.cast(expression, FLOAT, copy=False) if dtype == FLOAT else expression

@@ -33,5 +33,5 @@ def feature_axis_reduction(
         raise node.fail(f"reducing over axes {axes} (only the feature axis is per row)")
     expression = sql_fn([c.expr.copy() for c in value.cols])
     if value.dtype == FLOAT:
-        expression = sql.cast(expression, FLOAT)
+        expression = sql.cast(expression, FLOAT, copy=False)
     return Symbolic((Col(expression, value.dtype),))

@@ -13,7 +13,9 @@ from sqlscore.compiler.values import Col, Symbolic, Tensor
 def translate(node: Node) -> list[Tensor]:
     data = node.symbolic(0)
     norm = node.string("norm", "MAX")
-    values = [c.expr.copy() if c.dtype == DOUBLE else sql.cast(c.expr.copy(), DOUBLE) for c in data.cols]
+    values = [
+        c.expr.copy() if c.dtype == DOUBLE else sql.cast(c.expr.copy(), DOUBLE, copy=False) for c in data.cols
+    ]
     if norm == "MAX":
         divisor: exp.Expression = (
             sql.greatest([v.copy() for v in values]) if len(values) > 1 else values[0].copy()

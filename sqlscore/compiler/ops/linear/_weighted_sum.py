@@ -39,7 +39,7 @@ def weighted_sum(cols: Sequence[Col], weights: np.ndarray, bias: float | None = 
 
 
 def _as_double(col: Col) -> exp.Expression:
-    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE)
+    return col.expr.copy() if col.dtype == DOUBLE else sql.cast(col.expr.copy(), DOUBLE, copy=False)
 
 
 def _category_term(group: list[tuple[Origin, float]]) -> exp.Expression:
