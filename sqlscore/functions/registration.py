@@ -192,9 +192,10 @@ def register_functions(
     ``sqlscore run`` passes its dbt target folder, so generated files never land in the repo.
     """
     report = RegistrationReport()
+    folder = Path(generated) if generated else None
     for declaration in declarations:
         try:
-            card = register_one(con, registry, declaration, Path(generated) if generated else None)
+            card = register_one(con, registry, declaration, folder)
             if card.ref not in report.profiles:  # the gate checks inputs against it: a bad one fails too
                 report.profiles[card.ref] = registry.input_profile(card)
         except (SqlscoreError, duckdb.Error) as exc:

@@ -9,6 +9,7 @@ live per DuckDB database instance, so the cursors dbt opens for its threads see 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -34,26 +35,26 @@ class SqlscorePluginConfig(PluginConfig):
     generated: str | None = None
 
     @classmethod
-    def parse(cls, raw: dict[str, Any]) -> SqlscorePluginConfig:
-        """Refuse unknown keys by name (a typo must not silently fall back to a default)."""
+    def parse(cls, raw: dict[str, Any], duckdb_settings: Collection[str] = ()) -> SqlscorePluginConfig:
+        """Refuse unknown keys by name (a typo must not silently fall back to a default).
+
+        dbt-duckdb hands every plugin the profile's DuckDB ``settings`` (threads, memory_limit...)
+        merged under its own ``config``: those keys are DuckDB's, not ours to refuse.
+        """
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
+        own = {key: value for key, value in raw.items() if key in known or key not in duckdb_settings}
+        unknown = sorted(set(own) - known)
         if unknown:
             raise ConfigError(
                 f"sqlscore dbt plugin: unknown config key(s) {', '.join(unknown)} "
                 f"(profiles.yml; known: {', '.join(sorted(known))})"
             )
-        return cls.from_dict({key: (value or None) for key, value in raw.items()})
+        return cls.from_dict({key: (value or None) for key, value in own.items()})
 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        # dbt-duckdb hands every plugin the profile's DuckDB `settings` (threads, memory_limit...)
-        # merged under its own `config`: those are DuckDB's, not ours to refuse
-        duckdb_settings = set(getattr(self.creds, "settings", None) or {})
-        known = {f.name for f in fields(SqlscorePluginConfig)}
-        own = {k: v for k, v in plugin_config.items() if k in known or k not in duckdb_settings}
-        self.config = SqlscorePluginConfig.parse(own)
+        self.config = SqlscorePluginConfig.parse(plugin_config, getattr(self.creds, "settings", None) or {})
         self.registry = Registry(self.config.registry)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,44 +29,51 @@ def dbt_env(warehouse: Path, registry: Registry) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def dbt_project(tmp_path: Path) -> Path:
+def copy_project(folder: Path) -> Path:
     """A copy of dbt_project/ so that runs never write target/ into the repo or race each other."""
-    target = tmp_path / "dbt_project"
+    target = folder / "dbt_project"
     shutil.copytree(REPO / "dbt_project", target, ignore=shutil.ignore_patterns("target", "logs"))
     return target
 
 
+def dbt(
+    args: tuple[str, ...],
+    warehouse: Path,
+    registry: Registry,
+    project: Path,
+    *,
+    expect_ok: bool = True,
+    profiles_dir: Path = REPO,
+    target: str = "duckdb",
+) -> subprocess.CompletedProcess[str]:
+    """dbt ARGS on a warehouse, by default on the production target (as sqlscore run)."""
+    result = subprocess.run(
+        [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(profiles_dir), "--target", target],
+        env=dbt_env(warehouse, registry),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=project.parent,
+    )
+    if expect_ok:
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return result
+
+
+@pytest.fixture
+def dbt_project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path)
+
+
 @pytest.fixture
 def run_dbt(
-    demo_env: tuple[Path, Registry], dbt_project: Path, tmp_path: Path
+    demo_env: tuple[Path, Registry], dbt_project: Path
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """dbt ARGS on the test's warehouse (see :func:`dbt` for the options)."""
     warehouse, registry = demo_env
 
-    def run(
-        *args: str, expect_ok: bool = True, profiles_dir: Path = REPO, target: str = "duckdb"
-    ) -> subprocess.CompletedProcess[str]:
-        """dbt ARGS on the test's warehouse, by default on the production target (as sqlscore run)."""
-        result = subprocess.run(
-            [
-                DBT,
-                *args,
-                "--project-dir",
-                str(dbt_project),
-                "--profiles-dir",
-                str(profiles_dir),
-                "--target",
-                target,
-            ],
-            env=dbt_env(warehouse, registry),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            cwd=tmp_path,
-        )
-        if expect_ok:
-            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-        return result
+    def run(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        return dbt(args, warehouse, registry, dbt_project, **options)
 
     return run
 
@@ -80,18 +88,12 @@ def scored_source(
     def build(root: Path) -> None:
         shutil.copy(demo_source[0], root / "warehouse.duckdb")
         shutil.copytree(demo_source[1], root / "models_onnx")  # never touch the shared registry
-        project = root / "dbt_project"
-        shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
-        result = subprocess.run(
-            [DBT, "build", "--select", "+scoring", "--project-dir", str(project), "--profiles-dir", str(REPO)]
-            + ["--target", "duckdb"],
-            env=dbt_env(root / "warehouse.duckdb", Registry(root / "models_onnx")),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            cwd=root,
+        dbt(
+            ("build", "--select", "+scoring"),
+            root / "warehouse.duckdb",
+            Registry(root / "models_onnx"),
+            copy_project(root),
         )
-        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
     return built_once(tmp_path_factory, worker_id, "dbt_scored", build) / "warehouse.duckdb"
 
