@@ -7,8 +7,11 @@
 
 {#- The ml_functions row of the function that scores `model_name`: predict_<model> when no
     engine is asked for; otherwise the score function declared for that model and engine
-    (predict_<model> itself when it has that engine, else e.g. predict_<model>_sql). -#}
-{% macro _sqlscore_function_row(model_name, engine) %}
+    (predict_<model> itself when it has that engine, else e.g. predict_<model>_sql).
+    With `registry_alias` (challenger): predict_<model>_<alias>, the function bound to that
+    alias, and none (no compile error) when the model has no such alias or its function could
+    not be registered: a shadow model then scores nothing, the champion's run goes on. -#}
+{% macro _sqlscore_function_row(model_name, engine, registry_alias=none) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -17,6 +20,17 @@
         {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql', not " ~ (engine | tojson)) }}
     {%- endif -%}
     {%- set default_name = 'predict_' ~ model_name -%}
+    {%- if registry_alias is not none -%}
+        {%- do _sqlscore_checked(registry_alias, '[a-z][a-z0-9_]{0,30}', 'alias') -%}
+        {%- set rows = run_query(
+            "select function_name, model_name, model_version, model_sha256, engine, "
+            ~ "array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error "
+            ~ "from main.ml_functions where function_name = '" ~ default_name ~ "_" ~ registry_alias
+            ~ "' and error is null").rows -%}
+        {%- if rows | length == 0 -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- else -%}
     {%- set query -%}
         select function_name, model_name, model_version, model_sha256, engine,
                array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error
@@ -24,13 +38,17 @@
         {%- if engine is none %}
         where function_name = '{{ default_name }}'
         {%- else %}
-        where (model_name = '{{ model_name }}' and engine = '{{ engine }}' and output = 'score')
-           or (error is not null and starts_with(function_name, '{{ default_name }}'))
+        {# the functions bound to another alias (predict_<model>_challenger) never stand in for
+           the champion's, and their failure is not the champion's #}
+        where ((model_name = '{{ model_name }}' and engine = '{{ engine }}' and output = 'score')
+               or (error is not null and starts_with(function_name, '{{ default_name }}')))
+          and not starts_with(function_name, '{{ default_name }}_challenger')
         order by error is not null, function_name = '{{ default_name }}' desc, function_name
         {%- endif %}
         limit 1
     {%- endset -%}
     {%- set rows = run_query(query).rows -%}
+    {%- endif -%}
     {%- if rows | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "sqlscore: no function scores model " ~ model_name
@@ -61,8 +79,8 @@
 {% endmacro %}
 
 {#- predict('churn') -> predict_churn(tenure_months, plan, ...) with the card's argument order. -#}
-{% macro predict(model_name, engine=none, relation_alias=none) %}
-    {%- set row = _sqlscore_function_row(model_name, engine) -%}
+{% macro predict(model_name, engine=none, relation_alias=none, registry_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, engine, registry_alias) -%}
     {%- if row is none -%}
         cast(null as double)
     {%- else -%}
@@ -76,8 +94,8 @@
 {% endmacro %}
 
 {#- The provenance columns every scored row carries. -#}
-{% macro model_provenance(model_name, engine=none) %}
-    {%- set row = _sqlscore_function_row(model_name, engine) -%}
+{% macro model_provenance(model_name, engine=none, registry_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, engine, registry_alias) -%}
     {%- if row is none -%}
         cast(null as varchar) as model_name,
         cast(null as integer) as model_version,
@@ -90,15 +108,16 @@
 {% endmacro %}
 
 {#- The model version predict() is bound to, for incremental filters. -#}
-{% macro model_version(model_name) %}
-    {%- set row = _sqlscore_function_row(model_name, none) -%}
+{% macro model_version(model_name, registry_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, none, registry_alias) -%}
     {{- 'cast(null as integer)' if row is none else row[2] -}}
 {% endmacro %}
 
 {#- Decile 1..10 of a score against the deciles of the model's held-out scores (from the card),
-    so a decile means the same thing whichever rows a run happens to score. -#}
-{% macro score_decile(model_name, score_column) %}
-    {%- set row = _sqlscore_function_row(model_name, none) -%}
+    so a decile means the same thing whichever rows a run happens to score. With
+    `registry_alias`, the deciles of that version's own card (the challenger's). -#}
+{% macro score_decile(model_name, score_column, registry_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, none, registry_alias) -%}
     {%- if row is none or not row[6] -%}
         cast(null as integer)
     {%- else -%}

@@ -14,19 +14,44 @@
   score), model_name, model_version, model_sha256, run_id, scored_at, feature_hash.
   Its meta.sqlscore (scores, key, features, score_column) tells sqlscore which model a table
   holds the scores of (`sqlscore expectations init` reads it).
+
+  Shadow scoring: with registry_alias='challenger' the same body scores the same rows with the
+  function bound to <model>@challenger (predict_<model>_challenger: its version, sha256, feature
+  order and decile edges from ml_functions), into scoring.<model>_shadow_scores. Its meta says
+  shadow_scores (not scores), so nothing takes it for the champion's table; nothing publishes it.
+  When the model has no challenger (or its function could not be registered: the run's log and
+  ml_functions.error say why) the table is still built, and that run adds no rows to it.
 -#}
-{% macro score_incrementally(model_name, key, features, score_column, extra_columns={}) %}
+{% macro score_incrementally(model_name, key, features, score_column, extra_columns={}, registry_alias=none) %}
 {%- do _sqlscore_checked(key, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'key column') -%}
 {%- do _sqlscore_checked(score_column, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'score column') -%}
 {%- do _sqlscore_checked(features, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'features model') -%}
 {%- set engine = var('scoring_engine') -%}
 {%- set key_column = adapter.quote(key) -%}
+{%- set unbound = registry_alias is not none and execute
+                  and _sqlscore_function_row(model_name, none, registry_alias) is none -%}
+{%- if unbound -%}
+    {%- set failed = run_query("select error from main.ml_functions where function_name = 'predict_"
+                               ~ model_name ~ "_" ~ registry_alias ~ "' and error is not null").rows -%}
+    {%- if failed | length > 0 -%}
+        {%- do exceptions.warn("sqlscore: " ~ this.identifier ~ " scores nothing this run: " ~ failed[0][0]) -%}
+    {%- else -%}
+        {%- do log("sqlscore: " ~ this.identifier ~ " scores nothing this run: model " ~ model_name
+                   ~ " has no " ~ registry_alias ~ " alias", info=true) -%}
+    {%- endif -%}
+{%- endif -%}
+{%- if registry_alias is none -%}
+    {%- set meta = {'scores': model_name, 'key': key, 'features': features, 'score_column': score_column} -%}
+{%- else -%}
+    {%- set meta = {'shadow_scores': model_name, 'alias': registry_alias, 'key': key, 'features': features,
+                    'score_column': score_column} -%}
+{%- endif -%}
 {{ config(
     unique_key=[key, 'as_of_date'],
     incremental_strategy='delete+insert',
     full_refresh=sqlscore_full_refresh(),
     post_hook="{{ remove_departed_keys('" ~ key ~ "', ref('" ~ features ~ "')) }}",
-    meta={'sqlscore': {'scores': model_name, 'key': key, 'features': features, 'score_column': score_column}},
+    meta={'sqlscore': meta},
 ) }}
 
 with
@@ -34,13 +59,15 @@ with
 features as (
     select
         *,
-        {{ model_feature_hash(model_name) }} as feature_hash
+        {{ model_feature_hash(model_name, registry_alias) }} as feature_hash
     from {{ ref(features) }}
 ),
 
 to_score as (
     select * from features
-    {% if is_incremental() %}
+    {% if unbound %}
+    where false
+    {% elif is_incremental() %}
     where not {{ as_of_date_is_frozen() }}
       and not exists (
         select 1
@@ -48,7 +75,7 @@ to_score as (
         where scored.{{ key_column }} = features.{{ key_column }}
           and scored.as_of_date = features.as_of_date
           and scored.feature_hash = features.feature_hash
-          and scored.model_version = {{ model_version(model_name) }}
+          and scored.model_version = {{ model_version(model_name, registry_alias) }}
     )
     {% endif %}
 ),
@@ -58,7 +85,7 @@ scored as (
         {{ key_column }},
         as_of_date,
         feature_hash,
-        {{ predict(model_name, engine=engine, relation_alias='to_score') }} as score
+        {{ predict(model_name, engine=engine, relation_alias='to_score', registry_alias=registry_alias) }} as score
     from to_score
 ),
 
@@ -67,12 +94,12 @@ final as (
         {{ key_column }},
         cast(as_of_date as date) as as_of_date,
         cast(score as double) as {{ adapter.quote(score_column) }},
-        {{ score_decile(model_name, 'score') }} as {{ adapter.quote(model_name ~ '_decile') }},
+        {{ score_decile(model_name, 'score', registry_alias) }} as {{ adapter.quote(model_name ~ '_decile') }},
         {%- for name, expression in extra_columns.items() %}
         {%- do _sqlscore_checked(name, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'extra column') %}
         {{ expression }} as {{ adapter.quote(name) }},
         {%- endfor %}
-        {{ model_provenance(model_name, engine=engine) }},
+        {{ model_provenance(model_name, engine=engine, registry_alias=registry_alias) }},
         cast({{ run_id() }} as varchar) as run_id,
         cast(current_timestamp as timestamp with time zone) as scored_at,
         cast(feature_hash as varchar) as feature_hash
@@ -82,9 +109,10 @@ final as (
 select * from final
 {% endmacro %}
 
-{#- feature_hash over the arguments of the function predict(model_name) is bound to, in order. -#}
-{% macro model_feature_hash(model_name) %}
-    {%- set row = _sqlscore_function_row(model_name, none) -%}
+{#- feature_hash over the arguments of the function predict(model_name) is bound to, in order
+    (with registry_alias: of the function bound to that alias). -#}
+{% macro model_feature_hash(model_name, registry_alias=none) %}
+    {%- set row = _sqlscore_function_row(model_name, none, registry_alias) -%}
     {%- if row is none -%}
         cast(null as varchar)
     {%- else -%}

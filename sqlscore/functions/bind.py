@@ -5,7 +5,8 @@ registry mirror (``ml_models``), read the declarations, register each function,
 then record what is bound to what (``ml_functions``, and the bound versions'
 training profiles in ``ml_input_profiles``, which dbt's input checks read).
 A function that cannot be registered is left out with its reason printed and
-recorded; the others work.
+recorded; the others work. A bound version without an input profile is registered, with a
+warning naming it and the command that backfills one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 
 from sqlscore.functions import RegistrationReport, load_declarations, register_functions
 from sqlscore.registry import Registry
+from sqlscore.registry.store import missing_profile_message
 from sqlscore.warehouse.ml_functions import write_function_catalog
 from sqlscore.warehouse.ml_models import refresh_catalog
 
@@ -38,4 +40,8 @@ def bind(
         write_function_catalog(con, report.bindings, report.failed, report.profiles)
     for reason in report.failed.values():
         print(f"sqlscore: {reason}", file=sys.stderr)
+    cards = {card.ref: card for _, card in report.bindings}
+    for ref, profile in report.profiles.items():
+        if profile is None and ref in cards:
+            print(f"sqlscore: warning: {missing_profile_message(cards[ref])}", file=sys.stderr)
     return report

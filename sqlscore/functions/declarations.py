@@ -7,6 +7,11 @@ with the default engine, whatever other functions are declared for it (declaring
 ``predict_upsell_sql`` must not take ``predict_upsell`` away), unless a
 declaration takes that very name. A freshly exported model is callable without
 editing anything.
+
+A model with a ``challenger`` alias also gets ``predict_<name>_challenger`` bound to
+``<name>@challenger`` (same default engine): the function the shadow scoring models
+(``scoring.<name>_shadow_scores``) call, resolved by the same registry rule as the champion's,
+so ``ml_functions`` records the challenger's version and sha256 beside the champion's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import yaml  # type: ignore[import-untyped]
 
 from sqlscore.errors import ConfigError, InvalidNameError
 from sqlscore.names import check_identifier, check_model_ref
-from sqlscore.registry import Registry
+from sqlscore.registry import CHALLENGER, Registry
 from sqlscore.registry.card import MULTICLASS
 from sqlscore.settings import UDFS, project_folder
 
@@ -55,14 +60,26 @@ def udfs_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return project_folder("udfs", UDFS, explicit)
 
 
-def default_declarations(model: str, task: str, engine: str = "onnx") -> list[FunctionDeclaration]:
-    """``predict_<model>`` (and ``predict_<model>_proba`` for multiclass models)."""
+def default_declarations(
+    model: str, task: str, engine: str = "onnx", alias: str | None = None
+) -> list[FunctionDeclaration]:
+    """``predict_<model>`` (and ``predict_<model>_proba`` for multiclass models).
+
+    With ``alias`` (``challenger``): ``predict_<model>_<alias>`` (and ``..._<alias>_proba``) bound
+    to ``<model>@<alias>``.
+    """
+    stem, ref = (f"predict_{model}_{alias}", f"{model}@{alias}") if alias else (f"predict_{model}", model)
     if task == MULTICLASS:
         return [
-            FunctionDeclaration(f"predict_{model}", model, engine, "label"),
-            FunctionDeclaration(f"predict_{model}_proba", model, engine, "probabilities"),
+            FunctionDeclaration(stem, ref, engine, "label"),
+            FunctionDeclaration(f"{stem}_proba", ref, engine, "probabilities"),
         ]
-    return [FunctionDeclaration(f"predict_{model}", model, engine, "score")]
+    return [FunctionDeclaration(stem, ref, engine, "score")]
+
+
+def challenger_function(model: str) -> str:
+    """The function that scores ``model``'s challenger (what the shadow scoring models call)."""
+    return f"predict_{model}_{CHALLENGER}"
 
 
 def load_declarations(
@@ -90,6 +107,12 @@ def load_declarations(
             defaults = [FunctionDeclaration(f"predict_{model}", model, engine or "onnx", "score")]
         else:
             defaults = default_declarations(model, registry.resolve(model).task, engine or "onnx")
+            if CHALLENGER in scanned.aliases.get(model, {}):
+                # its task is read from the challenger's own card when registered: a broken one
+                # fails there, named, and the champion's functions are untouched
+                defaults += default_declarations(
+                    model, registry.resolve(model).task, engine or "onnx", alias=CHALLENGER
+                )
         # the defaults exist whatever else is declared for the model; only a declaration of the
         # same name (say, predict_churn pinned to a version) replaces one
         declared.extend(d for d in defaults if d.name not in taken)

@@ -45,10 +45,25 @@ from sqlscore.settings import registry_path
 ALIASES_FILE = "aliases.json"
 LOCK_FILE = ".lock"
 CHAMPION = "champion"
+#: The alias a run shadow-scores beside the champion (``scoring.<model>_shadow_scores``), never published.
+CHALLENGER = "challenger"
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def missing_profile_message(card: ModelCard) -> str:
+    """What to say wherever a version's input profile is needed and it has none.
+
+    Versions exported before profiles existed (or written by hand) have none: their inputs are
+    not checked against training and their drift cannot be measured until one is backfilled.
+    """
+    return (
+        f"model {card.ref} has no input profile ({PROFILE_FILE}): its scored inputs are not checked "
+        "against training and its drift is not monitored; backfill one from a table holding its "
+        f"features: sqlscore models profile {card.ref} --from SCHEMA.TABLE"
+    )
 
 
 @dataclass(frozen=True)

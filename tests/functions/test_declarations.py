@@ -62,6 +62,7 @@ def test_pinned_versions_stay_and_aliases_follow_promotions(
         "risk_of_challenger": "risk:2",
         "risk_plain": "risk:1",
         "predict_risk": "risk:1",  # undeclared default: the champion
+        "predict_risk_challenger": "risk:2",  # default of a model with a challenger: what shadow scores
     }
     first = scores["risk_pinned_1"]
     assert abs(scores["risk_pinned_2"] - second) <= 1e-6 and abs(first - second) > 1e-3
@@ -78,7 +79,10 @@ def test_pinned_versions_stay_and_aliases_follow_promotions(
         "risk_of_challenger": "risk:1",
         "risk_plain": "risk:2",
         "predict_risk": "risk:2",
+        "predict_risk_challenger": "risk:1",
     }
-    assert scores["risk_pinned_1"] == scores["risk_of_challenger"] == first
+    assert (
+        scores["risk_pinned_1"] == scores["risk_of_challenger"] == scores["predict_risk_challenger"] == first
+    )
     assert scores["risk_of_champion"] == scores["risk_plain"] == scores["predict_risk"]
     assert scores["predict_risk"] == scores["risk_pinned_2"]
