@@ -1,4 +1,4 @@
-"""``sqlscore models ...``: list, show, promote, roll back and verify registry models."""
+"""``sqlscore models ...``: list, show, promote, roll back, verify, compare and profile registry models."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from sqlscore.cli.output import emit_json, emit_table, warn
-from sqlscore.errors import InvalidNameError, WarehouseError
-from sqlscore.registry import Registry
+from sqlscore.errors import InvalidNameError, VersionExistsError, WarehouseError
+from sqlscore.names import check_model_name
+from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry.store import missing_profile_message
 from sqlscore.settings import ExitCode
 
 
@@ -39,6 +41,36 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     rollback.add_argument("--alias", required=True, help="the alias to move back, e.g. champion")
     rollback.set_defaults(handler=cmd_rollback)
     _add_integrity_parsers(actions)
+    _add_monitoring_parsers(actions)
+
+
+def _add_monitoring_parsers(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    """The commands that look at a model in the warehouse: compare, profile."""
+    compare = actions.add_parser(
+        "compare",
+        help="champion against challenger (shadow scores) on one as-of date",
+        description="Computed in SQL in the warehouse from the champion's scores and the challenger's "
+        "shadow scores (scoring.<model>_shadow_scores), both built by `sqlscore run`: rows scored by each, "
+        "mean score, score correlation, share of rows whose decile moves (against the champion's "
+        "reference deciles) and the realised AUC of each once labels exist.",
+    )
+    compare.add_argument("name", help="registered model name, e.g. churn")
+    compare.add_argument("--as-of", metavar="YYYY-MM-DD", help="default: the newest shadow-scored date")
+    compare.add_argument("--json", action="store_true", help="machine-readable output")
+    compare.set_defaults(handler=cmd_compare)
+
+    profile = actions.add_parser(
+        "profile",
+        help="backfill the input profile of a version exported without one",
+        description="Computes the input profile (null rate, deciles and bin shares, category shares) of "
+        "NAME:VERSION's features from SCHEMA.TABLE in the warehouse (in SQL) and writes it beside the "
+        "artifact. Refused when the version already has one: profiles are never replaced.",
+    )
+    profile.add_argument("ref", metavar="NAME:VERSION", help="the version to profile, e.g. churn:1")
+    profile.add_argument(
+        "--from", dest="source", required=True, metavar="SCHEMA.TABLE", help="a table with the features"
+    )
+    profile.set_defaults(handler=cmd_profile)
 
 
 def _add_integrity_parsers(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -125,7 +157,7 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     card = registry.resolve(args.ref)
     aliases = sorted(a for a, v in registry.aliases(card.name).items() if v == card.version)
     if args.json:
-        emit_json({**card.to_dict(), "aliases": aliases})
+        emit_json({**card.to_dict(), "aliases": aliases, "input_profile": _profile_state(registry, card)})
         return ExitCode.OK
     print(f"{card.ref}  ({', '.join(aliases) or 'no alias'})")
     print(f"  task        {card.task}")
@@ -139,8 +171,98 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     for metric, value in sorted(card.training_metrics.items()):
         print(f"  {metric:<11} {value:.4f}")
     print(f"  SQL call    predict_{card.name}({', '.join(card.feature_names)})")
+    profile = registry.input_profile(card)
+    if profile is None:
+        warn(missing_profile_message(card))
+        print("  profile     none")
+    else:
+        print(f"  profile     {profile.get('source', 'export')}, {profile.get('rows')} rows")
     emit_table(
         ["#", "feature", "sql_type"], [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)]
+    )
+    return ExitCode.OK
+
+
+def _profile_state(registry: Registry, card: ModelCard) -> dict[str, object]:
+    """Whether a version has its input profile, and if not what backfills it (for --json readers)."""
+    profile = registry.input_profile(card)
+    if profile is None:
+        warn(missing_profile_message(card))
+        return {"present": False, "backfill": f"sqlscore models profile {card.ref} --from SCHEMA.TABLE"}
+    return {"present": True, "source": profile.get("source"), "rows": profile.get("rows")}
+
+
+def cmd_compare(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.monitoring.compare import compare, parsed_project, score_tables
+    from sqlscore.warehouse.database import open_warehouse
+
+    check_model_name(args.name)
+    registry.resolve(args.name)  # a model the registry does not know is named before dbt parses
+    tables = score_tables(parsed_project(warehouse, registry), args.name)
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        result = compare(con, tables, registry, args.as_of)
+    finally:
+        con.close()
+    if args.json:
+        emit_json(result)
+        return ExitCode.OK
+    champion, challenger = result["champion"], result["challenger"]
+    print(f"{result['model']} at as-of date {result['as_of_date']}: champion vs challenger (shadow)")
+    emit_table(
+        ["", "champion", "challenger"],
+        [
+            ["table", champion["table"], challenger["table"]],
+            ["versions", _versions(champion["versions"]), _versions(challenger["versions"])],
+            ["rows scored", champion["rows"], challenger["rows"]],
+            ["mean score", _number(champion["mean_score"]), _number(challenger["mean_score"])],
+            ["realised AUC", _number(champion["auc"]), _number(challenger["auc"])],
+        ],
+    )
+    print(f"rows scored by both       {result['rows_both']}")
+    print(f"score correlation         {_number(result['score_correlation'])}")
+    edges = result["decile_edges"]
+    print(
+        f"decile moved (share)      {_number(result['decile_moved_share'])}  (champion's reference deciles, "
+        f"{edges['function']} version {edges['model_version']})"
+    )
+    print(f"labelled rows             {result['labelled_rows']} ({result['positives']} positive)")
+    if result["auc_note"]:
+        print(f"AUC                       {result['auc_note']}")
+    return ExitCode.OK
+
+
+def _versions(versions: list[int] | None) -> str:
+    return ",".join(str(v) for v in versions or []) or "-"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def cmd_profile(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.export.backfill_profile import parse_table, table_profile
+    from sqlscore.warehouse.database import open_warehouse
+
+    name, separator, version = args.ref.partition(":")
+    if not separator:
+        raise InvalidNameError(f"{args.ref!r}: name the version to profile as NAME:VERSION")
+    card = registry.card(name, version)
+    if registry.input_profile(card) is not None:
+        raise VersionExistsError(
+            f"model {card.ref} already has an input profile: versions are immutable, "
+            "a profile is never replaced"
+        )
+    schema, table = parse_table(args.source)
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        profile = table_profile(con, card, schema, table)
+    finally:
+        con.close()
+    path = registry.backfill_input_profile(card, profile)
+    print(
+        f"{card.ref}: input profile of {len(card.features)} features from {profile['rows']} rows of "
+        f"{schema}.{table} written to {path}"
     )
     return ExitCode.OK
 

@@ -275,6 +275,42 @@ class Registry:
                 raise
         return card
 
+    def backfill_input_profile(self, card: ModelCard, profile: dict[str, Any]) -> Path:
+        """Write the input profile of a version exported without one; return its path.
+
+        The one file a version may gain after export, and only once: a version that has a
+        profile (recorded in its card, or backfilled before) is refused, so nothing a run was
+        checked against is ever replaced. The card stays as sealed (its ``input_profile_sha256``
+        stays empty: a backfilled profile is not covered by the card's checksum, and says where
+        it came from in its ``source``). Written to a temporary file, then linked into place,
+        which fails if the file appeared meanwhile.
+        """
+        path = self.root / card.name / card.version / PROFILE_FILE
+        card = self.card(card.name, card.version)  # re-read and checked: never trust a caller's copy
+        if card.input_profile_sha256 or path.exists():
+            raise VersionExistsError(
+                f"model {card.ref} already has an input profile ({path}): versions are immutable, "
+                "a profile is never replaced"
+            )
+        parse_profile(profile, card, f"the backfilled profile of {card.ref}")
+        data = profile_bytes(profile)
+        with self._locked():
+            handle, temporary = tempfile.mkstemp(prefix=f".{PROFILE_FILE}.", dir=path.parent)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                try:
+                    os.link(temporary, path)  # never overwrites: fails if the profile exists
+                except FileExistsError as exc:
+                    raise VersionExistsError(
+                        f"model {card.ref} already has an input profile ({path}): not replaced"
+                    ) from exc
+            finally:
+                os.unlink(temporary)
+        return path
+
     def promote(self, name: str, version: str | int, alias: str) -> str | None:
         """Point ``alias`` at ``version``; return the version it held before (or None)."""
         check_alias(alias)
