@@ -1,0 +1,201 @@
+"""Shadow challengers: the challenger scored by the same dbt build on the same rows, never published,
+and ``sqlscore models compare`` checked against numpy and sklearn on the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from sqlscore import export_model
+from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
+
+SHADOW = ("churn_shadow_scores", "risk_shadow_scores")
+PAST = "2026-09-30"  # the demo's churn labels are those of the month after this date
+
+
+def _query(warehouse: Path, sql: str, params: list[object] | None = None) -> list[tuple]:  # type: ignore[type-arg]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def _challenger(warehouse: Path, registry: Registry, model: DemoModel, **params: object):  # type: ignore[no-untyped-def]
+    """Another fit of the demo model (``params`` set first), registered as ``challenger``."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        frame = load_training_frame(con, model)
+    features = [c for c in frame.columns if c not in (model.key, "label")]
+    pipeline = build_pipeline(model, [c for c in features if c not in model.categoricals])
+    pipeline.set_params(**params)
+    pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
+    card = export_model(pipeline, frame.select(features), model.name, registry=registry, alias="challenger")
+    return pipeline, card
+
+
+def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, scored_env, run_cli) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = scored_env
+    # the scored warehouse was built with no challenger: the shadow tables exist, empty
+    assert [_query(warehouse, f"select count(*) from scoring.{t}")[0][0] for t in SHADOW] == [0, 0]
+    churn_pipeline, churn_card = _challenger(warehouse, registry, CHURN, classifier__n_estimators=20)
+    _, risk_card = _challenger(warehouse, registry, RISK, classifier__C=0.01)
+    assert registry.aliases("churn")["champion"] != churn_card.version
+
+    run_dbt("build", "--select", *SHADOW)
+    bound = dict(
+        (name, (version, sha))
+        for name, version, sha in _query(
+            warehouse, "select function_name, model_version, model_sha256 from main.ml_functions"
+        )
+    )
+    assert bound["predict_churn_challenger"] == (int(churn_card.version), churn_card.sha256)
+    assert bound["predict_risk_challenger"] == (int(risk_card.version), risk_card.sha256)
+    for model, key, score, card in (
+        ("churn", "customer_id", "churn_probability", churn_card),
+        ("risk", "application_id", "default_probability", risk_card),
+    ):
+        champion_keys = _query(
+            warehouse, f"select {key}, as_of_date from scoring.{model}_scores order by all"
+        )
+        shadow_keys = _query(
+            warehouse, f"select {key}, as_of_date from scoring.{model}_shadow_scores order by all"
+        )
+        assert shadow_keys == champion_keys and len(shadow_keys) > 1000
+        provenance = _query(
+            warehouse,
+            f"select model_name, model_version, model_sha256, count({score}) = count(*) "
+            f"from scoring.{model}_shadow_scores group by all",
+        )
+        assert provenance == [(model, int(card.version), card.sha256, True)]
+        columns = (
+            "select column_name, data_type from information_schema.columns where table_name = ? order by 1"
+        )
+        assert _query(warehouse, columns, [f"{model}_shadow_scores"]) == _query(
+            warehouse, columns, [f"{model}_scores"]
+        )
+    # the challenger's scores are its own (sklearn on the features of the same rows)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        scored = con.sql(
+            "select s.churn_probability, f.* from scoring.churn_shadow_scores s "
+            "join intermediate.int_customers_featurized f using (customer_id, as_of_date)"
+        ).df()
+    features = scored[churn_card.feature_names].fillna({c: "" for c in CHURN.categoricals})
+    expected = churn_pipeline.predict_proba(features)[:, 1]
+    assert len(scored) > 1000
+    assert np.max(np.abs(scored["churn_probability"].to_numpy() - expected)) <= 1e-5
+
+    # a second build the same day rescores nothing: the champion's incremental rule, unchanged
+    before = _query(warehouse, "select run_id, count(*) from scoring.churn_shadow_scores group by 1")
+    run_dbt("run", "--select", *SHADOW)
+    assert _query(warehouse, "select run_id, count(*) from scoring.churn_shadow_scores group by 1") == before
+
+    # a past date (backfill) where the churn labels exist: champion and challenger both score it
+    run_dbt(
+        "build",
+        "--select",
+        "+churn_scores",
+        "+churn_shadow_scores",
+        "--exclude",
+        "resource_type:snapshot",
+        "--vars",
+        json.dumps({"as_of_date": PAST, "backfill": True}),
+    )
+    _check_compare(warehouse, run_cli, "churn", PAST)
+    _check_compare(warehouse, run_cli, "risk", None)
+    text = run_cli("models", "compare", "churn", "--as-of", PAST)
+    assert text.returncode == 0, text.stderr
+    assert "churn at as-of date 2026-09-30: champion vs challenger (shadow)" in text.stdout
+    assert "scoring.churn_shadow_scores" in text.stdout and "realised AUC" in text.stdout
+
+    # no date shadow-scored: named, with what to do
+    missing = run_cli("models", "compare", "churn", "--as-of", "2026-08-31")
+    assert missing.returncode == 2
+    assert f"churn: its challenger (churn:{churn_card.version}) has nothing shadow-scored" in missing.stderr
+
+
+def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> None:  # type: ignore[no-untyped-def]
+    """`sqlscore models compare` against numpy (correlation, deciles, means) and sklearn (AUC)."""
+    args = ["models", "compare", model, "--json", *(["--as-of", as_of] if as_of else [])]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    date = (
+        as_of
+        or _query(warehouse, f"select max(as_of_date)::varchar from scoring.{model}_shadow_scores")[0][0]
+    )
+    assert report["as_of_date"] == date
+    key, score = (
+        ("customer_id", "churn_probability")
+        if model == "churn"
+        else ("application_id", "default_probability")
+    )
+    next_month = (dt.date.fromisoformat(date).replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    labels = (
+        f"select customer_id as k, churned::int as y from raw.churn_labels where label_month = '{next_month}'"
+        if model == "churn"
+        else "select application_id as k, defaulted::int as y from raw.loan_applications where defaulted is not null"
+    )
+    rows = _query(
+        warehouse,
+        f"select c.{score}, s.{score}, l.y from scoring.{model}_scores c "
+        f"join scoring.{model}_shadow_scores s using ({key}, as_of_date) "
+        f"left join ({labels}) l on l.k = c.{key} where c.as_of_date = ?",
+        [date],
+    )
+    champion = np.array([r[0] for r in rows])
+    challenger = np.array([r[1] for r in rows])
+    assert (
+        report["rows_both"] == report["champion"]["rows"] == report["challenger"]["rows"] == len(rows) > 1000
+    )
+    assert abs(report["champion"]["mean_score"] - champion.mean()) <= 1e-9
+    assert abs(report["challenger"]["mean_score"] - challenger.mean()) <= 1e-9
+    assert abs(report["score_correlation"] - np.corrcoef(champion, challenger)[0, 1]) <= 1e-9
+    edges = _query(
+        warehouse,
+        "select score_decile_edges from main.ml_functions where function_name = ?",
+        [f"predict_{model}"],
+    )[0][0]
+    moved = np.mean(
+        np.searchsorted(edges, champion, side="left") != np.searchsorted(edges, challenger, side="left")
+    )
+    assert abs(report["decile_moved_share"] - moved) <= 1e-12 and 0 < moved < 1
+    labelled = [r for r in rows if r[2] is not None]
+    y = np.array([r[2] for r in labelled])
+    assert report["labelled_rows"] == len(labelled) > 500 and report["positives"] == int(y.sum()) > 20
+    for side, column in (("champion", 0), ("challenger", 1)):
+        expected = roc_auc_score(y, [r[column] for r in labelled])
+        assert abs(report[side]["auc"] - expected) <= 1e-9, (model, side)
+    assert report["auc_note"] is None
+
+
+def test_no_challenger_or_a_broken_one_scores_nothing_and_fails_nothing(run_dbt, scored_env, run_cli) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = scored_env
+    missing = run_cli("models", "compare", "churn")
+    assert missing.returncode == 2
+    assert (
+        "model churn has no challenger and nothing is shadow-scored in scoring.churn_shadow_scores"
+        in missing.stderr
+    )
+    assert "sqlscore models promote churn VERSION --alias challenger" in missing.stderr
+
+    # risk's challenger is a version whose artifact was changed after export: its function is not
+    # registered (ml_functions says why), the shadow model warns naming it and adds no row, and the
+    # champion scores as ever
+    _, card = _challenger(warehouse, registry, RISK, classifier__C=0.01)
+    artifact = registry.artifact_path(card)
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    result = run_dbt("build", "--select", "risk_scores", "risk_shadow_scores", "churn_shadow_scores")
+    assert "risk_shadow_scores scores nothing this run: function predict_risk_challenger" in result.stdout
+    assert "churn_shadow_scores scores nothing this run: model churn has no challenger alias" in result.stdout
+    error = _query(
+        warehouse, "select error from main.ml_functions where function_name = 'predict_risk_challenger'"
+    )
+    assert f"risk:{card.version}" in error[0][0] and "sha256" in error[0][0]
+    assert [_query(warehouse, f"select count(*) from scoring.{t}")[0][0] for t in SHADOW] == [0, 0]
+    assert _query(warehouse, "select count(*), list(distinct model_version) from scoring.risk_scores")[0] == (
+        _query(warehouse, "select count(*) from intermediate.int_loan_applications_featurized")[0][0],
+        [int(registry.aliases("risk")["champion"])],
+    )
