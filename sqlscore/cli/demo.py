@@ -17,7 +17,24 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     data.add_argument("--customers", type=int, default=50_000, help="number of customers (default 50000)")
     data.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    data.add_argument(
+        "--months",
+        type=int,
+        help="N monthly snapshots ending 2026-10-31 with a documented drift (prices, a new plan, one "
+        "region's churn), plus raw.customer_months; without it, one as-of date",
+    )
     data.set_defaults(handler=cmd_demo_data)
+
+    replay = subparsers.add_parser(
+        "demo-replay",
+        help="run the monthly demo's as-of dates in order (after demo-data --months N)",
+        description="For each month of raw.customer_months, in order: load that month's customers and "
+        "the churn labels known then into raw, then `sqlscore run --as-of <month end>`. Trains the demo "
+        "models on the first month when the registry has none. Needs a fresh warehouse.",
+    )
+    replay.add_argument("--months", type=int, help="replay only the first N months")
+    replay.add_argument("--no-train", action="store_true", help="never train: the registry has the models")
+    replay.set_defaults(handler=cmd_demo_replay)
 
     train = subparsers.add_parser(
         "train-demo",
@@ -35,10 +52,25 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     from sqlscore.tools.demo.data import generate
 
-    summary = generate(warehouse, customers=args.customers, seed=args.seed)
+    summary = generate(warehouse, customers=args.customers, seed=args.seed, months=args.months)
     for table, rows in summary.rows.items():
-        print(f"raw.{table:<18} {rows:>12,} rows")
-    print(f"demo data written to {warehouse} in {summary.seconds:.1f} s (seed {args.seed})")
+        print(f"{table:<28} {rows:>12,} rows")
+    months = f", {args.months} months ending 2026-10-31" if args.months else ""
+    print(f"demo data written to {warehouse} in {summary.seconds:.1f} s (seed {args.seed}{months})")
+    return 0
+
+
+def cmd_demo_replay(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.tools.demo.monthly import replay
+
+    results = replay(warehouse, registry, train=not args.no_train, months=args.months)
+    print("\nas-of date   customers   labels known   run")
+    for month in results:
+        outcome = {0: "published", 1: "blocked"}.get(month.exit_code, f"exit {month.exit_code}")
+        print(
+            f"{month.as_of}  {month.customers:>9,}  {month.labels_known:>13,}   "
+            f"{outcome} ({month.seconds:.0f} s)"
+        )
     return 0
 
 

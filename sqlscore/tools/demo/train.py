@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +38,7 @@ MAX_TRAINING_ROWS = 200_000
 class DemoModel:
     name: str
     key: str
+    #: the labels' query; ``{label_month}`` is the first day of the month after the as-of date
     label_sql: str
     categoricals: tuple[str, ...]
     description: str
@@ -50,7 +52,7 @@ CHURN = DemoModel(
     name="churn",
     key="customer_id",
     label_sql="select customer_id, churned as label from raw.churn_labels "
-    "where label_month = date '2026-10-01' and churned is not null",
+    "where label_month = date '{label_month}' and churned is not null",
     categoricals=("plan", "region", "payment_method"),
     description="Probability that a customer churns in the month after the as-of date.",
     classifier="GradientBoostingClassifier",
@@ -83,10 +85,16 @@ def feature_sql(name: str, as_of: str) -> str:
     raise DemoDataError(f"no feature query named {name!r} in features.sql")
 
 
-def load_training_frame(con: duckdb.DuckDBPyConnection, model: DemoModel) -> pl.DataFrame:
+def load_training_frame(
+    con: duckdb.DuckDBPyConnection, model: DemoModel, as_of: str = TRAINING_AS_OF
+) -> pl.DataFrame:
+    """Features as of ``as_of`` joined to what happened the month after (the monthly demo trains
+    its champion on its first month, the one-date demo on 2026-09-30)."""
+    day = date.fromisoformat(as_of)  # also refuses anything but a date before it reaches SQL
+    label_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     query = (
-        f"select f.*, l.label from ({feature_sql(model.name, TRAINING_AS_OF)}) f "
-        f"join ({model.label_sql}) l using ({model.key}) "
+        f"select f.*, l.label from ({feature_sql(model.name, day.isoformat())}) f "
+        f"join ({model.label_sql.format(label_month=label_month.isoformat())}) l using ({model.key}) "
         f"order by hash({model.key}) limit {MAX_TRAINING_ROWS}"
     )
     frame = pl.from_arrow(con.sql(query).to_arrow_table())
@@ -113,8 +121,10 @@ def build_pipeline(model: DemoModel, numerics: list[str]) -> Pipeline:
     return Pipeline([("preprocess", preprocess), ("classifier", classifier)])
 
 
-def train_and_export(con: duckdb.DuckDBPyConnection, model: DemoModel, registry: Registry) -> ModelCard:
-    frame = load_training_frame(con, model)
+def train_and_export(
+    con: duckdb.DuckDBPyConnection, model: DemoModel, registry: Registry, as_of: str = TRAINING_AS_OF
+) -> ModelCard:
+    frame = load_training_frame(con, model, as_of)
     features = [c for c in frame.columns if c not in (model.key, "label")]
     numerics = [c for c in features if c not in model.categoricals]
     holdout_mask = (frame.get_column(model.key).hash(seed=7) % 5 == 0).to_numpy()
@@ -134,12 +144,14 @@ def train_and_export(con: duckdb.DuckDBPyConnection, model: DemoModel, registry:
     )
 
 
-def train_demo_models(warehouse: Path, registry: Registry, *, only_missing: bool = True) -> list[ModelCard]:
+def train_demo_models(
+    warehouse: Path, registry: Registry, *, only_missing: bool = True, as_of: str = TRAINING_AS_OF
+) -> list[ModelCard]:
     """Train and register churn and risk; skip a model the registry already has if asked."""
     cards = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for model in (CHURN, RISK):
             if only_missing and registry.versions(model.name):
                 continue
-            cards.append(train_and_export(con, model, registry))
+            cards.append(train_and_export(con, model, registry, as_of))
     return cards
