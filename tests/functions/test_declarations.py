@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 import sqlscore
+from sqlscore.functions import load_declarations
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import RISK
 from tests.functions.test_functions import RISK_ROW, _fit
@@ -86,3 +87,26 @@ def test_pinned_versions_stay_and_aliases_follow_promotions(
     )
     assert scores["risk_of_champion"] == scores["risk_plain"] == scores["predict_risk"]
     assert scores["predict_risk"] == scores["risk_pinned_2"]
+
+
+def test_a_challenger_alias_adds_its_function_beside_the_champion(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    """predict_<model>_challenger exists exactly while the model has a challenger, follows the
+    default engine, and a declaration of that very name replaces it (as for predict_<model>)."""
+    _, registry = demo_env
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+
+    def declared(engine: str | None = None) -> dict[str, tuple[str, str]]:
+        return {d.name: (d.model, d.engine) for d in load_declarations(registry, udfs, engine)}
+
+    assert not [name for name in declared() if name.endswith("_challenger")]
+    registry.promote("churn", 1, "challenger")
+    assert declared()["predict_churn_challenger"] == ("churn@challenger", "onnx")
+    assert declared("sql")["predict_churn_challenger"] == ("churn@challenger", "sql")
+    assert "predict_risk_challenger" not in declared()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: predict_churn_challenger, model: 'churn:1'}\n"
+    )
+    assert declared()["predict_churn_challenger"] == ("churn:1", "onnx")
