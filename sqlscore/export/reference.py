@@ -16,7 +16,15 @@ REFERENCE_BINS = 10
 
 
 def score_reference(scores: np.ndarray) -> dict[str, Any]:
-    """Mean, spread, quantiles, decile edges and equal-width bin shares of the scores."""
+    """Mean, spread, quantiles, decile edges (with the share of the scores in each decile) and
+    equal-width bin shares of the scores.
+
+    ``decile_shares`` are measured, not assumed a tenth each: tied scores (a tree ensemble gives
+    many) can put more or fewer rows in a decile, and drift monitoring compares a run's decile
+    shares with these. A score is counted in decile ``1 + (number of edges below it)``, the rule
+    dbt's ``score_decile`` gives the scoring tables' decile column (a score equal to an edge
+    stays in the lower decile), so the shares are those of that column on the hold-out.
+    """
     if scores.size == 0:
         return {}
     quantile_points = [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]
@@ -37,6 +45,10 @@ def score_reference(scores: np.ndarray) -> dict[str, Any]:
         "max": high,
         "quantiles": {str(p): float(q) for p, q in zip(quantile_points, quantiles, strict=True)},
         "decile_edges": [float(e) for e in decile_edges],
+        "decile_shares": [
+            float(c) / scores.size
+            for c in np.bincount(np.searchsorted(decile_edges, scores, side="left"), minlength=REFERENCE_BINS)
+        ],
         "bin_edges": [float(e) for e in edges],
         "bin_shares": [float(c) / scores.size for c in counts],
     }
