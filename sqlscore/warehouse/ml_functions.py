@@ -1,6 +1,8 @@
 """What each SQL function is bound to, as warehouse tables: ``ml_functions`` (function →
-model, version, sha256, engine, or the reason it is not registered) and ``ml_input_profiles``
-(the bound versions' training profiles, which dbt's input checks read).
+model, version, sha256, engine, or the reason it is not registered), ``ml_input_profiles``
+(the bound versions' training profiles, which dbt's input checks read) and
+``ml_reference_bins`` (the same profiles and the hold-out scores as bins with their reference
+shares, which dbt's drift monitoring compares each as-of date with).
 
 Written by :func:`sqlscore.functions.bind.bind` after every registration, so SQL can see which
 version a function call runs before it runs it.
@@ -51,6 +53,30 @@ create or replace table {PROFILES_TABLE} (
 """
 
 
+REFERENCE_BINS_TABLE = "ml_reference_bins"
+
+#: The ``feature`` of the rows that hold the score's bins (its deciles on the hold-out). Input
+#: names are identifiers too, so one could in principle be spelt like this; ``kind = 'score'``
+#: is what tells the score's rows apart.
+SCORE_FEATURE = "__score__"
+
+_REFERENCE_BINS_DDL = f"""
+create or replace table {REFERENCE_BINS_TABLE} (
+    model_name varchar not null,
+    model_version integer not null,
+    feature varchar not null,         -- an input column, or '{SCORE_FEATURE}' for the score
+    kind varchar not null,            -- number, category or score
+    bin integer not null,             -- 1..n in edge order (numbers, score), most frequent first
+    lower_edge double,                -- numbers: lower_edge <= v < upper_edge; score: lower_edge < v
+    upper_edge double,                --   <= upper_edge; NULL is an open end (-inf, +inf)
+    category varchar,                 -- categories: the category; NULL = every category the
+                                      --   profile did not keep (only when it kept the top ones)
+    reference_share double not null,  -- share of the non-null reference rows in the bin
+    primary key (model_name, model_version, feature, bin)
+)
+"""
+
+
 def write_function_catalog(
     con: duckdb.DuckDBPyConnection,
     bindings: list[tuple[FunctionDeclaration, ModelCard]],
@@ -60,7 +86,9 @@ def write_function_catalog(
     """Record which function calls which model version, for dbt macros and provenance.
 
     dbt's ``predict()`` macro reads the argument list and the provenance columns
-    from here, so SQL never hard-codes a feature order, a version or a sha256.
+    from here, so SQL never hard-codes a feature order, a version or a sha256. The profiles and
+    reference bins are written in the same transaction, so a reader never sees the functions of
+    one registration beside the references of another.
     """
     rows: list[tuple[object, ...]] = [
         (
@@ -80,6 +108,7 @@ def write_function_catalog(
         (name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()
     ]
     profile_rows = _profile_rows(bindings, profiles or {})
+    bin_rows = reference_bin_rows(bindings, profiles or {})
     con.execute("begin transaction")
     try:
         con.execute(_FUNCTIONS_DDL)
@@ -88,6 +117,11 @@ def write_function_catalog(
         con.execute(_PROFILES_DDL)
         if profile_rows:
             con.executemany(f"insert into {PROFILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", profile_rows)
+        con.execute(_REFERENCE_BINS_DDL)
+        if bin_rows:
+            con.executemany(
+                f"insert into {REFERENCE_BINS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", bin_rows
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -117,3 +151,66 @@ def _profile_rows(
                 )
             )
     return rows
+
+
+def reference_bin_rows(
+    bindings: list[tuple[FunctionDeclaration, ModelCard]], profiles: dict[str, dict[str, Any] | None]
+) -> list[tuple[object, ...]]:
+    """The reference bins of every bound version: its inputs' bins from the profile and its
+    score's deciles from the card.
+
+    One convention per kind, each the one its shares were counted with, so a run's shares are
+    compared with shares of the same bins:
+
+    - number: bin k holds ``edge[k-1] <= v < edge[k]`` over the profile's (distinct) decile
+      edges, the first and last bins open-ended, as the profile counted them at export; NULL
+      and NaN are the feature's null rate, never in a bin.
+    - category: one bin per category the profile kept, its share taken among the non-null rows
+      (the profile's shares are of all rows); a profile that kept only the top categories adds
+      one bin with category NULL for the rest. Monitoring counts a category absent from a
+      complete profile in a bin of its own, with reference share 0.
+    - score: decile k holds ``edge[k-1] < v <= edge[k]`` over the card's nine hold-out decile
+      edges, the rule the scoring tables' decile column follows; the shares are the card's
+      measured ``decile_shares`` (a version exported before they were kept has no score bins).
+    """
+    rows: list[tuple[object, ...]] = []
+    for card in {card.ref: card for _, card in bindings}.values():
+        name, version = card.name, int(card.version)
+        features = ((profiles.get(card.ref) or {}).get("features")) or {}
+        for feature, facts in features.items():
+            if facts["kind"] == "number":
+                rows += _edge_bins(
+                    name, version, feature, "number", facts["decile_edges"], facts["bin_shares"]
+                )
+            else:
+                rows += _category_bins(name, version, feature, facts)
+        edges, shares = card.score_reference.get("decile_edges"), card.score_reference.get("decile_shares")
+        if edges and shares:
+            rows += _edge_bins(name, version, SCORE_FEATURE, "score", edges, shares)
+    return rows
+
+
+def _edge_bins(
+    name: str, version: int, feature: str, kind: str, edges: list[float], shares: list[float]
+) -> list[tuple[object, ...]]:
+    if len(shares) != len(edges) + 1:  # a profile with no finite value has no bins at all
+        return []
+    bounds = [None, *edges, None]
+    return [
+        (name, version, feature, kind, k + 1, bounds[k], bounds[k + 1], None, float(share))
+        for k, share in enumerate(shares)
+    ]
+
+
+def _category_bins(name: str, version: int, feature: str, facts: dict[str, Any]) -> list[tuple[object, ...]]:
+    present = 1.0 - float(facts["null_rate"])
+    if present <= 0:
+        return []
+    kept = sorted(facts["categories"].items(), key=lambda item: (-float(item[1]), item[0]))
+    shares: list[tuple[str | None, float]] = [(category, float(share) / present) for category, share in kept]
+    if not facts.get("complete", True):
+        shares.append((None, max(0.0, 1.0 - sum(share for _, share in shares))))
+    return [
+        (name, version, feature, "category", k + 1, None, None, category, share)
+        for k, (category, share) in enumerate(shares)
+    ]

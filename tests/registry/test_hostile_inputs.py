@@ -81,7 +81,7 @@ EXAMPLES = settings(
     phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found, in seconds
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-SQLSCORE_TABLES = {"canary", "ml_models", "ml_functions", "ml_input_profiles"}
+SQLSCORE_TABLES = {"canary", "ml_models", "ml_functions", "ml_input_profiles", "ml_reference_bins"}
 
 
 class Sandbox:
