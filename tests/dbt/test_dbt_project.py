@@ -81,7 +81,7 @@ def test_a_dev_build_writes_only_dev_schemas(run_dbt, scored_env) -> None:  # ty
     result = run_dbt("build", target="dev")
     assert "target='dev'" in result.stdout and "ERROR=0" in result.stdout
     created = {schema for (schema,) in _query(warehouse, schemas)} - before
-    assert created == {f"dev_{schema}" for schema in production} | {"dev_candidate"}
+    assert created == {f"dev_{schema}" for schema in production} | {"dev_candidate", "dev_monitoring"}
     assert production_state() == state
     counts = "select (select count(*) from {0}scoring.churn_scores), (select count(*) from {0}candidate.customer_churn_scores)"
     dev_scores, dev_candidates = _query(warehouse, counts.format("dev_"))[0]

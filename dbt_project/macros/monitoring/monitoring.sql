@@ -1,0 +1,209 @@
+{#-
+  Drift and performance monitoring (models/monitoring): which models are watched, the thresholds
+  their statuses come from, and the SQL pieces the three monitoring tables share. Every figure is
+  computed in the warehouse; these macros only write SQL.
+-#}
+
+{#- The monitored models: the registry model, its scoring table, the view of its scores with
+    labels and segments (models/monitoring/<model>_scores_labelled.sql), and the features model
+    and key feature drift reads. A model is watched by adding it here and writing its view. -#}
+{% macro sqlscore_monitored_models() %}
+    {{ return([
+        {'model': 'churn', 'scores': 'churn_scores', 'rows': 'churn_scores_labelled',
+         'features': 'int_customers_featurized', 'key': 'customer_id'},
+        {'model': 'risk', 'scores': 'risk_scores', 'rows': 'risk_scores_labelled',
+         'features': 'int_loan_applications_featurized', 'key': 'application_id'},
+    ]) }}
+{% endmacro %}
+
+{#- {warn: x, block: y} for a model and metric (psi or auc_drop): var('sqlscore_drift_thresholds')'s
+    value, overridden by its `models.<model>.<metric>` entries when present. Checked here, once:
+    both numbers, warn <= block. -#}
+{% macro drift_thresholds(model_name, metric) %}
+    {%- set declared = var('sqlscore_drift_thresholds') -%}
+    {%- if metric not in declared -%}
+        {{ exceptions.raise_compiler_error("sqlscore: var sqlscore_drift_thresholds has no metric " ~ (metric | tojson)) }}
+    {%- endif -%}
+    {%- set merged = {} -%}
+    {%- do merged.update(declared[metric]) -%}
+    {%- do merged.update(((declared.get('models') or {}).get(model_name) or {}).get(metric) or {}) -%}
+    {%- for level in ('warn', 'block') -%}
+        {%- if merged.get(level) is not number or merged.get(level) is sameas true or merged.get(level) is sameas false -%}
+            {{ exceptions.raise_compiler_error(
+                "sqlscore: var sqlscore_drift_thresholds: " ~ metric ~ "." ~ level ~ " of model " ~ model_name
+                ~ " must be a number, not " ~ (merged.get(level) | tojson)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if merged['warn'] > merged['block'] -%}
+        {{ exceptions.raise_compiler_error(
+            "sqlscore: var sqlscore_drift_thresholds: " ~ metric ~ " of model " ~ model_name
+            ~ " warns at " ~ merged['warn'] ~ ", above its block threshold " ~ merged['block']) }}
+    {%- endif -%}
+    {{ return({'warn': merged['warn'] | float, 'block': merged['block'] | float}) }}
+{% endmacro %}
+
+{#- SQL: the status of a drift figure against the model's thresholds: 'drift' above block, 'warn'
+    above warn, else 'ok'; NULL when the figure is NULL (the caller says why: no_data,
+    no_reference). -#}
+{% macro drift_status(model_name, metric, value) %}
+    {%- set limits = drift_thresholds(model_name, metric) -%}
+    case
+        when {{ value }} > {{ limits['block'] }} then 'drift'
+        when {{ value }} > {{ limits['warn'] }} then 'warn'
+        when {{ value }} is not null then 'ok'
+    end
+{%- endmacro %}
+
+{#- SQL: the bin key of a number against the reference bins of each version of `bins`
+    (model_version -> list of edges): bin k (1-based, as text) holds edge[k-1] <= v < edge[k],
+    the profile's convention; NULL for NULL and NaN (the null rate); 'unbinned' for a value of a
+    version without bins for it (counted as present; its drift is no_reference). Edges are written as DuckDB printed them (shortest round trip), so they are the
+    reference's doubles exactly. -#}
+{% macro number_bin_key(column, version_column, bins) %}
+    case
+        when {{ column }} is null or isnan({{ column }}) then null
+        {%- for version, edges in bins.items() %}
+        when {{ version_column }} = {{ version }} then cast(1
+            {%- for edge in edges %} + ({{ column }} >= cast('{{ edge }}' as double))::integer{% endfor %} as varchar)
+        {%- endfor %}
+        else 'unbinned'
+    end
+{%- endmacro %}
+
+{#- A query: PSI and Jensen-Shannon distance of each group of `groups` (a relation with
+    model_name, model_version, as_of_date, segment_by, segment, feature, rows, present) against
+    the reference bins of its version and feature, from the bin counts in `counts` (the same
+    keys plus bin_key, n). Returns the groups' columns plus psi, js_distance, has_reference.
+
+    Shares are of the non-null rows (`present`) and of the reference's non-null rows. Bins are
+    the reference's plus any bin only the run has (a category never seen in training: reference
+    share 0); a category outside a profile that kept only its top categories counts in that
+    profile's 'other' bin. PSI = sum((a - r) * ln(a / r)) with a share of 0 taken as 0.0001 on
+    either side (Evidently's convention: an empty bin must not make PSI infinite); JS distance =
+    scipy's jensenshannon with base 2 (0 identical, 1 disjoint). -#}
+{% macro drift_against_reference(groups, counts, model_name, kinds) %}
+    {%- set keys = 'model_name, model_version, as_of_date, segment_by, segment, feature' -%}
+    with
+
+    reference as (
+        select
+            model_name, model_version, feature,
+            case when kind = 'category' then category else cast(bin as varchar) end as bin_key,
+            kind = 'category' and category is null as is_other,
+            reference_share
+        from main.ml_reference_bins
+        where model_name = '{{ model_name }}' and kind in ('{{ kinds | join("', '") }}')
+    ),
+
+    referenced as (
+        select distinct model_name, model_version, feature from reference
+    ),
+
+    others as (
+        select model_name, model_version, feature from reference where is_other
+    ),
+
+    mapped as (
+        select
+            counts.model_name, counts.model_version, counts.as_of_date, counts.segment_by,
+            counts.segment, counts.feature,
+            case when kept.bin_key is null and others.feature is not null then null
+                 else counts.bin_key end as bin_key,
+            sum(counts.n) as n
+        from {{ counts }} as counts
+        left join reference as kept
+            on kept.model_name = counts.model_name and kept.model_version = counts.model_version
+           and kept.feature = counts.feature and kept.bin_key = counts.bin_key
+        left join others
+            on others.model_name = counts.model_name and others.model_version = counts.model_version
+           and others.feature = counts.feature
+        group by all
+    ),
+
+    bin_keys as (
+        select {{ keys }}, bin_key from mapped
+        union
+        select groups.model_name, groups.model_version, groups.as_of_date, groups.segment_by,
+               groups.segment, groups.feature, reference.bin_key
+        from {{ groups }} as groups
+        join reference using (model_name, model_version, feature)
+    ),
+
+    paired as (
+        select
+            {% for key in keys.split(', ') %}bin_keys.{{ key }}, {% endfor %}
+            coalesce(mapped.n, 0) / groups.present as actual_share,
+            coalesce(reference.reference_share, 0) as reference_share
+        from bin_keys
+        join {{ groups }} as groups using ({{ keys }})
+        left join mapped
+            on {% for key in keys.split(', ') %}mapped.{{ key }} = bin_keys.{{ key }} and {% endfor %}
+               mapped.bin_key is not distinct from bin_keys.bin_key
+        left join reference
+            on reference.model_name = bin_keys.model_name and reference.model_version = bin_keys.model_version
+           and reference.feature = bin_keys.feature and reference.bin_key is not distinct from bin_keys.bin_key
+        where groups.present > 0
+    ),
+
+    measured as (
+        select
+            {{ keys }},
+            sum(
+                (case when actual_share = 0 then 0.0001 else actual_share end
+                 - case when reference_share = 0 then 0.0001 else reference_share end)
+                * ln((case when actual_share = 0 then 0.0001 else actual_share end)
+                     / (case when reference_share = 0 then 0.0001 else reference_share end))
+            ) as psi,
+            sqrt(greatest(0, sum(
+                case when actual_share > 0
+                     then actual_share * ln(actual_share / ((actual_share + reference_share) / 2)) else 0 end
+                + case when reference_share > 0
+                       then reference_share * ln(reference_share / ((actual_share + reference_share) / 2)) else 0 end
+            ) / 2 / ln(2))) as js_distance
+        from paired
+        group by all
+    )
+
+    select
+        groups.*,
+        case when referenced.feature is not null then measured.psi end as psi,
+        case when referenced.feature is not null then measured.js_distance end as js_distance,
+        referenced.feature is not null as has_reference
+    from {{ groups }} as groups
+    left join measured using ({{ keys }})
+    left join referenced using (model_name, model_version, feature)
+{%- endmacro %}
+
+{#- SQL: the text of a segment value, '(missing)' for NULL (a group of its own). -#}
+{% macro segment_value(column) %}coalesce(cast({{ column }} as varchar), '(missing)'){% endmacro %}
+
+{#- SQL: the segments a row belongs to, as a list of struct(segment_by, segment): the whole
+    population ('all', 'all') and one entry per segment column. -#}
+{% macro monitoring_segments(columns) %}
+    [{'segment_by': 'all', 'segment': 'all'}
+    {%- for column in columns -%}
+        {%- do _sqlscore_checked(column, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'segment column') -%}
+        , {'segment_by': '{{ column }}', 'segment': {{ segment_value(adapter.quote(column)) }}}
+    {%- endfor -%}]
+{%- endmacro %}
+
+{#- SQL: an error (DuckDB's error(), raised when the query runs) when `relation` holds a key
+    of `columns` more than once, naming the table and an example key; 0 otherwise. Used as a
+    guard: labels given twice would count a customer twice in every metric. -#}
+{% macro refuse_duplicated_keys(relation, columns, table_name) %}
+    (select count(error(
+        'sqlscore: the labels in {{ table_name }} repeat the key ({{ columns | join(", ") }}): '
+        || count_keys || ' key(s) given more than once, e.g. ('
+        || {% for column in columns %}cast({{ adapter.quote(column) }} as varchar){% if not loop.last %} || ', ' || {% endif %}{% endfor %}
+        || ')'))
+     from (
+        select *, count(*) over () as count_keys
+        from (
+            select {% for column in columns %}{{ adapter.quote(column) }}{% if not loop.last %}, {% endif %}{% endfor %}
+            from {{ relation }}
+            group by all
+            having count(*) > 1
+        )
+        limit 1
+     ))
+{%- endmacro %}

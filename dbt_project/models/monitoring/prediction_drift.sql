@@ -1,0 +1,103 @@
+{#- The score's drift per monitored model, version, as-of date and segment: rows, null rate, mean
+    score, the share of rows in each reference decile (the scoring table's decile column), and
+    PSI and Jensen-Shannon distance of those shares against the version's hold-out decile shares
+    (main.ml_reference_bins, kind 'score'). Incremental: a run (re)computes its own as-of date
+    and any date of the scoring history not yet here (all of them on the first build), and keeps
+    the others. -#}
+{{ config(unique_key=['model_name', 'as_of_date']) }}
+{%- set as_of = as_of_date() %}
+
+{% for monitored in sqlscore_monitored_models() %}
+{%- set model_name = monitored['model'] -%}
+{%- set rows = ref(monitored['rows']) -%}
+{% if not loop.first %}union all{% endif %}
+select * from (
+    with
+
+    dates as (
+        select {{ as_of }} as as_of_date
+        union
+        select distinct as_of_date from {{ rows }}
+        {%- if is_incremental() %}
+        where as_of_date not in (select as_of_date from {{ this }} where model_name = '{{ model_name }}')
+        {%- endif %}
+    ),
+
+    fanned as (
+        select r.model_name, r.model_version, r.as_of_date, s.segment_by, s.segment, r.score, r.score_decile
+        from {{ rows }} as r
+        cross join unnest(r.segments) as t(s)
+        where r.as_of_date in (select as_of_date from dates)
+    ),
+
+    scored_groups as (
+        select
+            model_name, model_version, as_of_date, segment_by, segment,
+            '__score__' as feature,
+            count(*) as rows,
+            count(*) filter (where score is not null and not isnan(score)) as present,
+            avg(score) filter (where score is not null and not isnan(score)) as mean_score
+        from fanned
+        group by all
+    ),
+
+    -- an as-of date with no rows still gets its row: rows 0, status no_data
+    groups as (
+        select * from scored_groups
+        union all
+        select
+            '{{ model_name }}', {{ model_version(model_name) }}, {{ as_of }}, 'all', 'all', '__score__',
+            0, 0, cast(null as double)
+        where not exists (select 1 from scored_groups where as_of_date = {{ as_of }})
+    ),
+
+    counts as (
+        select
+            model_name, model_version, as_of_date, segment_by, segment, '__score__' as feature,
+            cast(score_decile as varchar) as bin_key, count(*) as n
+        from fanned
+        where score is not null and not isnan(score) and score_decile is not null
+        group by all
+    ),
+
+    decile_shares as (
+        select
+            groups.model_name, groups.model_version, groups.as_of_date, groups.segment_by, groups.segment,
+            list(coalesce(counts.n, 0) / groups.present order by decile) as decile_shares
+        from groups
+        cross join range(1, 11) as deciles(decile)
+        left join counts
+            on counts.model_name = groups.model_name and counts.model_version = groups.model_version
+           and counts.as_of_date = groups.as_of_date and counts.segment_by = groups.segment_by
+           and counts.segment = groups.segment and counts.bin_key = cast(deciles.decile as varchar)
+        where groups.present > 0
+        group by all
+    ),
+
+    measured as (
+        {{ drift_against_reference('groups', 'counts', model_name, ['score']) }}
+    )
+
+    select
+        cast(measured.model_name as varchar) as model_name,
+        cast(measured.model_version as integer) as model_version,
+        cast(measured.as_of_date as date) as as_of_date,
+        cast(measured.segment_by as varchar) as segment_by,
+        cast(measured.segment as varchar) as segment,
+        cast(measured.rows as bigint) as rows,
+        cast(case when measured.rows > 0 then (measured.rows - measured.present) / measured.rows end as double)
+            as null_rate,
+        cast(measured.mean_score as double) as mean_score,
+        cast(measured.psi as double) as psi,
+        cast(measured.js_distance as double) as js_distance,
+        cast(decile_shares.decile_shares as double[]) as decile_shares,
+        cast(case
+            when measured.rows = 0 then 'no_data'
+            when not measured.has_reference then 'no_reference'
+            else coalesce({{ drift_status(model_name, 'psi', 'measured.psi') }}, 'no_data')
+        end as varchar) as status,
+        cast({{ run_id() }} as varchar) as run_id
+    from measured
+    left join decile_shares using (model_name, model_version, as_of_date, segment_by, segment)
+)
+{% endfor %}
