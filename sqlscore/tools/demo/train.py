@@ -89,7 +89,7 @@ def load_training_frame(
     con: duckdb.DuckDBPyConnection, model: DemoModel, as_of: str = TRAINING_AS_OF
 ) -> pl.DataFrame:
     """Features as of ``as_of`` joined to what happened the month after (the monthly demo trains
-    its champion on its first month, the one-date demo on 2026-09-30)."""
+    on its history month, the one before its first as-of date; the one-date demo on 2026-09-30)."""
     day = date.fromisoformat(as_of)  # also refuses anything but a date before it reaches SQL
     label_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     query = (
