@@ -28,6 +28,12 @@
 {%- do _sqlscore_checked(features, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'features model') -%}
 {%- set engine = var('scoring_engine') -%}
 {%- set key_column = adapter.quote(key) -%}
+{%- if registry_alias is none -%}
+    {%- set meta = {'scores': model_name, 'key': key, 'features': features, 'score_column': score_column} -%}
+{%- else -%}
+    {%- set meta = {'shadow_scores': model_name, 'alias': registry_alias, 'key': key, 'features': features,
+                    'score_column': score_column} -%}
+{%- endif -%}
 {%- set unbound = registry_alias is not none and execute
                   and _sqlscore_function_row(model_name, none, registry_alias) is none -%}
 {%- if unbound -%}
@@ -39,12 +45,23 @@
         {%- do log("sqlscore: " ~ this.identifier ~ " scores nothing this run: model " ~ model_name
                    ~ " has no " ~ registry_alias ~ " alias", info=true) -%}
     {%- endif -%}
-{%- endif -%}
-{%- if registry_alias is none -%}
-    {%- set meta = {'scores': model_name, 'key': key, 'features': features, 'score_column': score_column} -%}
-{%- else -%}
-    {%- set meta = {'shadow_scores': model_name, 'alias': registry_alias, 'key': key, 'features': features,
-                    'score_column': score_column} -%}
+{%- elif registry_alias is not none and execute -%}
+    {#- a challenger trained on a column the features model does not have: warned and skipped, the
+        champion's run goes on (its own missing column is an error, as ever) -#}
+    {%- set bound = _sqlscore_function_row(model_name, none, registry_alias) -%}
+    {%- set present = adapter.get_columns_in_relation(ref(features)) | map(attribute='name') | list -%}
+    {%- set absent = [] -%}
+    {%- for feature in bound[5].split(',') if feature not in present -%}
+        {%- do absent.append(feature) -%}
+    {%- endfor -%}
+    {%- if absent -%}
+        {%- do exceptions.warn("sqlscore: " ~ this.identifier ~ " scores nothing this run: model "
+            ~ model_name ~ ":" ~ bound[2] ~ " (" ~ registry_alias ~ ") takes column(s) " ~ absent | join(', ')
+            ~ " that " ~ features ~ " does not have") -%}
+        {%- set unbound = true -%}
+        {#- every helper below then finds no function for this alias and writes typed NULLs -#}
+        {%- set registry_alias = registry_alias ~ '_lacks_columns' -%}
+    {%- endif -%}
 {%- endif -%}
 {{ config(
     unique_key=[key, 'as_of_date'],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 from sklearn.metrics import roc_auc_score
 
 from sqlscore import export_model
@@ -187,9 +188,21 @@ def test_no_challenger_or_a_broken_one_scores_nothing_and_fails_nothing(run_dbt,
     _, card = _challenger(warehouse, registry, RISK, classifier__C=0.01)
     artifact = registry.artifact_path(card)
     artifact.write_bytes(artifact.read_bytes() + b"\0")
+    # churn's challenger takes a column the features model does not have: warned, skipped
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        frame = load_training_frame(con, CHURN).with_columns(pl.lit(1.0).alias("loyalty_points"))
+    features = [c for c in frame.columns if c not in (CHURN.key, "label")]
+    pipeline = build_pipeline(CHURN, [c for c in features if c not in CHURN.categoricals])
+    pipeline.set_params(classifier__n_estimators=5).fit(
+        frame.select(features).to_pandas(), frame.get_column("label").to_numpy()
+    )
+    wider = export_model(pipeline, frame.select(features), "churn", registry=registry, alias="challenger")
     result = run_dbt("build", "--select", "risk_scores", "risk_shadow_scores", "churn_shadow_scores")
     assert "risk_shadow_scores scores nothing this run: function predict_risk_challenger" in result.stdout
-    assert "churn_shadow_scores scores nothing this run: model churn has no challenger alias" in result.stdout
+    assert (
+        f"churn_shadow_scores scores nothing this run: model churn:{wider.version} (challenger) takes "
+        "column(s) loyalty_points that int_customers_featurized does not have"
+    ) in result.stdout
     error = _query(
         warehouse, "select error from main.ml_functions where function_name = 'predict_risk_challenger'"
     )
