@@ -28,7 +28,52 @@ from sqlscore.errors import WarehouseError
 from sqlscore.monitoring import charts
 from sqlscore.names import check_model_name
 
-MONITORING_TABLES = ("feature_drift", "prediction_drift", "model_performance")
+#: The columns the page reads from each monitoring table (the tables' contract has more).
+MONITORING_COLUMNS = {
+    "feature_drift": (
+        "model_name",
+        "model_version",
+        "as_of_date",
+        "segment_by",
+        "segment",
+        "feature",
+        "psi",
+        "status",
+    ),
+    "prediction_drift": (
+        "model_name",
+        "model_version",
+        "as_of_date",
+        "segment_by",
+        "segment",
+        "rows",
+        "null_rate",
+        "mean_score",
+        "psi",
+        "js_distance",
+        "decile_shares",
+        "status",
+    ),
+    "model_performance": (
+        "model_name",
+        "model_version",
+        "as_of_date",
+        "segment_by",
+        "segment",
+        "kind",
+        "rows",
+        "rows_labelled",
+        "auc",
+        "auc_note",
+        "log_loss",
+        "brier",
+        "holdout_auc",
+        "auc_drop",
+        "calibration",
+        "status",
+    ),
+}
+MONITORING_TABLES = tuple(MONITORING_COLUMNS)
 #: PSI colour scale of the heatmap: the drift gate's default thresholds (issue 16).
 PSI_WARN, PSI_DRIFT = 0.1, 0.25
 
@@ -100,6 +145,21 @@ def _read_monitoring(
             missing[table] = (
                 f"monitoring.{table} does not exist in this warehouse: `sqlscore run` builds it "
                 "(dbt's models/monitoring/) once the project has monitoring models."
+            )
+            continue
+        present = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'monitoring' "
+                "and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        absent = [c for c in MONITORING_COLUMNS[table] if c not in present]
+        if absent:
+            missing[table] = (
+                f"monitoring.{table} has no column {', '.join(absent)}: it is not the monitoring table this "
+                "report reads (rebuild it with `sqlscore run`)."
             )
             continue
         rows = _rows(con, f'select * from monitoring."{table}" order by all')

@@ -114,3 +114,15 @@ def test_a_warehouse_held_by_a_writer_is_a_clear_error(tmp_path: Path) -> None:
             build_report(path)
     finally:
         holder.communicate("", timeout=30)
+
+
+def test_a_table_without_the_contracted_columns_is_named(tmp_path: Path) -> None:
+    path = warehouse.build(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("alter table monitoring.feature_drift rename column psi to population_stability")
+    report = build_report(path)
+    assert report.missing == {
+        "feature_drift": "monitoring.feature_drift has no column psi: it is not the monitoring table this "
+        "report reads (rebuild it with `sqlscore run`)."
+    }
+    assert 'data-chart="heatmap"' not in render_html(report) and 'data-chart="auc"' in render_html(report)
