@@ -373,6 +373,51 @@ def test_statuses_follow_the_declared_thresholds(history: History) -> None:
     }  # fmt: skip
 
 
+def test_per_model_thresholds_override_the_defaults_and_bad_ones_are_refused(
+    history: History, tmp_path: Path
+) -> None:
+    """var sqlscore_drift_thresholds is the one place statuses come from: an override for one model
+    changes that model's statuses only; thresholds that make no sense stop the build naming them."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(history.warehouse, warehouse)
+    project = copy_project(tmp_path)
+    before = history.query(
+        "select model_name, segment_by, segment, status from monitoring.prediction_drift"
+        " where as_of_date = ? order by all",
+        [CURRENT],
+    )
+    strict = (
+        "{sqlscore_drift_thresholds: {psi: {warn: 0.1, block: 0.25}, auc_drop: {warn: 0.05, block: 0.1},"
+        " models: {churn: {psi: {block: 0.0, warn: 0.0}}}}}"
+    )
+    dbt(("run", "--select", "prediction_drift", "--vars", strict), warehouse, history.registry, project)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = con.execute(
+            "select model_name, segment_by, segment, status from monitoring.prediction_drift"
+            " where as_of_date = ? order by all",
+            [CURRENT],
+        ).fetchall()
+    assert [r for r in after if r[0] == "risk"] == [r for r in before if r[0] == "risk"]
+    assert {r[3] for r in after if r[0] == "churn"} == {"drift"}
+    assert {r[3] for r in before if r[0] == "churn"} != {"drift"}
+    upside_down = (
+        "{sqlscore_drift_thresholds: {psi: {warn: 0.1, block: 0.25}, auc_drop: {warn: 0.05, block: 0.1},"
+        " models: {risk: {auc_drop: {warn: 0.2}}}}}"
+    )
+    refused = dbt(
+        ("run", "--select", "model_performance", "--vars", upside_down),
+        warehouse,
+        history.registry,
+        project,
+        expect_ok=False,
+    )
+    assert refused.returncode != 0
+    assert (
+        "sqlscore_drift_thresholds: auc_drop of model risk warns at 0.2, above its block threshold 0.1"
+        in (refused.stdout)
+    )
+
+
 # ------------------------------------------------------------------ figures against independent computations
 
 
