@@ -161,7 +161,8 @@ def line_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#222" stroke-dasharray="2 3">'
             f"<title>{escape(name)}: {_fmt(value)}</title></line>"
         )
-        body.append(f'<text x="{right + 6}" y="{y + 4:.1f}" fill="#222">{escape(name)}</text>')
+        # written above the line at its left end: the legend column is the series'
+        body.append(f'<text x="{left + 4}" y="{y - 4:.1f}" fill="#222">{escape(name)} {_fmt(value)}</text>')
     for n, line in enumerate(series):
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         dash = ' stroke-dasharray="6 4"' if line.dashed else ""
@@ -189,7 +190,7 @@ def line_chart(
                     f'<circle cx="{position[x]:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
                     f"<title>{escape(line.name)} on {escape(x)}: {_fmt(level)}</title></circle>"
                 )
-        legend_y = top + 14 + 18 * n + (18 if reference else 0)
+        legend_y = top + 14 + 18 * n
         body.append(
             f'<line x1="{right + 6}" y1="{legend_y - 4}" x2="{right + 26}" y2="{legend_y - 4}" '
             f'stroke="{colour}" '
