@@ -61,9 +61,9 @@ def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path)
 
 
 def cmd_demo_replay(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.tools.demo.monthly import replay
+    from sqlscore.tools.demo.monthly import DEMO_HOOKS, replay
 
-    results = replay(warehouse, registry, train=not args.no_train, months=args.months)
+    results = replay(warehouse, registry, hooks=DEMO_HOOKS, train=not args.no_train, months=args.months)
     print("\nas-of date   customers   labels known   run")
     for month in results:
         outcome = {0: "published", 1: "blocked"}.get(month.exit_code, f"exit {month.exit_code}")

@@ -95,6 +95,12 @@ class ReplayHooks:
     after_replay: Sequence[Hook] = field(default_factory=tuple)
 
 
+#: The steps ``sqlscore demo-replay`` (and so ``make demo-monitoring``) adds to the replay. Empty
+#: today: retraining a challenger on the recent labelled months, shadow-scoring and promoting it
+#: go in ``after_month``; anything run once the months are done in ``after_replay``.
+DEMO_HOOKS = ReplayHooks()
+
+
 def feed_months(con: duckdb.DuckDBPyConnection) -> list[date]:
     """The month ends of the feed, in order: the history month, then the as-of dates to run.
 

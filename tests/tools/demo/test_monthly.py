@@ -13,7 +13,14 @@ import pytest
 from sqlscore.errors import DemoDataError
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.data import FEED_TABLES, RAW_TABLES, generate
-from sqlscore.tools.demo.monthly import check_fresh, feed_months, load_month, replay
+from sqlscore.tools.demo.monthly import (
+    ReplayContext,
+    ReplayHooks,
+    check_fresh,
+    feed_months,
+    load_month,
+    replay,
+)
 from tests.conftest import SQLSCORE
 
 #: Digest of the one-date demo (20,000 customers, seed 42) as written before --months existed
@@ -189,19 +196,29 @@ def test_replay_refuses_a_warehouse_whose_snapshot_moved_on(tmp_path: Path) -> N
 
 
 def test_replay_trains_on_history_and_runs_the_first_month(tmp_path: Path) -> None:
-    """The one real ``sqlscore run`` of these tests: the first as-of month, through the CLI."""
-    warehouse, registry = tmp_path / "w.duckdb", tmp_path / "models_onnx"
-    common = [SQLSCORE, "--warehouse", str(warehouse), "--registry", str(registry)]
+    """The one real ``sqlscore run`` of these tests: the first as-of month, with the hooks the
+    challenger and report steps plug into called with what was done."""
+    warehouse, registry = tmp_path / "w.duckdb", Registry(tmp_path / "models_onnx")
+    common = [SQLSCORE, "--warehouse", str(warehouse), "--registry", str(registry.root)]
     subprocess.run(
         [*common, "demo-data", "--customers", "3000", "--months", "3"], check=True, capture_output=True
     )
-    result = subprocess.run(
-        [*common, "demo-replay", "--months", "1"], capture_output=True, text=True, timeout=600, check=False
+    seen: list[tuple[str, ReplayContext]] = []
+    hooks = ReplayHooks(
+        after_month=[lambda context: seen.append(("month", context))],
+        after_replay=[lambda context: seen.append(("replay", context))],
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "trained churn:1 on the month ending 2026-07-31" in result.stdout
-    assert "2026-08-31" in result.stdout and "published" in result.stdout.splitlines()[-1]
+    results = replay(warehouse, registry, hooks=hooks, months=1)
+    assert [(r.as_of, r.exit_code) for r in results] == [(dt.date(2026, 8, 31), 0)]
+    assert [kind for kind, _ in seen] == ["month", "replay"]
+    assert seen[0][1].months == tuple(results) and seen[0][1].warehouse == warehouse
+    assert registry.aliases("churn") == {"champion": "1"}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of = con.execute("select distinct as_of_date from published.customer_churn_scores").fetchall()
         snapshot = con.execute("select max(dbt_valid_from)::date from snapshots.snp_customers").fetchall()
+        trained_on = con.execute(
+            "select card ->> '$.training_metrics.holdout_roc_auc' is not null from ml_models "
+            "where model_name = 'churn'"
+        ).fetchall()
     assert as_of == [(dt.date(2026, 8, 31),)] and snapshot == [(dt.date(2026, 8, 31),)]
+    assert trained_on == [(True,)]
