@@ -43,15 +43,17 @@ def _svg(kind: str, width: int, height: int, body: list[str], label: str) -> str
     )
 
 
-def psi_colour(psi: float | None, warn: float, drift: float) -> str:
-    """Green below ``warn``, shading through amber to red at ``drift`` and beyond; grey for none."""
-    if psi is None or math.isnan(psi):
+def psi_colour(psi: float | None, status: str, warn: float = 0.1, drift: float = 0.25) -> str:
+    """The cell's hue is the status the monitoring table gave (green ok, amber warn, red drift, grey
+    anything else), so a model's own thresholds (dbt var ``sqlscore_drift_thresholds``) decide it;
+    the PSI only shades it, on the default scale (``warn``, ``drift``)."""
+    if psi is None or math.isnan(psi) or status not in ("ok", "warn", "drift"):
         return STATUS_COLOURS["no_data"]
-    if psi < warn:
-        share = psi / warn if warn > 0 else 1.0
-        return _mix((232, 244, 236), (120, 190, 140), share)
-    share = min(1.0, (psi - warn) / (drift - warn)) if drift > warn else 1.0
-    return _mix((240, 190, 80), (200, 66, 59), share)
+    if status == "ok":
+        return _mix((232, 244, 236), (120, 190, 140), psi / warn if warn > 0 else 1.0)
+    if status == "warn":
+        return _mix((245, 214, 140), (230, 150, 60), (psi - warn) / (drift - warn) if drift > warn else 1.0)
+    return _mix((214, 90, 80), (170, 40, 35), (psi - drift) / drift if drift > 0 else 1.0)
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], share: float) -> str:
@@ -87,7 +89,8 @@ def heatmap(
             x = left + j * cell_w
             body.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{psi_colour(psi, warn, drift)}"><title>{escape(row)} on {escape(column)}: PSI '
+                f'fill="{psi_colour(psi, status, warn, drift)}">'
+                f"<title>{escape(row)} on {escape(column)}: PSI "
                 f"{_fmt(psi)} ({escape(status)})</title></rect>"
             )
             body.append(
@@ -97,7 +100,8 @@ def heatmap(
     legend_y = top + cell_h * len(rows) + 18
     body.append(
         f'<text x="{left}" y="{legend_y}" fill="#555">'
-        f"PSI: below {warn} ok, {warn} warn, {drift} and above drift</text>"
+        f"colour: the status of each cell (green ok, amber warn, red drift; PSI {warn} and {drift} by "
+        "default), shaded by PSI</text>"
     )
     return _svg("heatmap", width, height, body, label)
 

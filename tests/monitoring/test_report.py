@@ -36,7 +36,7 @@ def test_heatmap_has_a_cell_per_feature_and_date_coloured_by_status(page: str) -
     ]
     # the most drifted feature of the latest date is the first row
     assert svg.index(">monthly_charges<") < svg.index(">tenure_months<")
-    assert charts.psi_colour(0.41, 0.1, 0.25) in svg and charts.psi_colour(0.01, 0.1, 0.25) in svg
+    assert charts.psi_colour(0.41, "drift") in svg and charts.psi_colour(0.01, "ok") in svg
 
 
 def test_auc_chart_holds_estimated_realised_and_the_holdout_line(page: str) -> None:
@@ -126,3 +126,14 @@ def test_a_table_without_the_contracted_columns_is_named(tmp_path: Path) -> None
         "report reads (rebuild it with `sqlscore run`)."
     }
     assert 'data-chart="heatmap"' not in render_html(report) and 'data-chart="auc"' in render_html(report)
+
+
+def test_the_cell_colour_follows_the_tables_status_not_a_fixed_threshold() -> None:
+    # a model whose own warn threshold is 0.15 (dbt var overrides): PSI 0.12 is ok there
+    ok, warn, drift = (charts.psi_colour(0.12, status) for status in ("ok", "warn", "drift"))
+    assert len({ok, warn, drift}) == 3
+    assert (
+        charts.psi_colour(0.12, "no_reference")
+        == charts.psi_colour(None, "ok")
+        == charts.STATUS_COLOURS["no_data"]
+    )
