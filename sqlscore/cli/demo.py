@@ -13,7 +13,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         "demo-data",
         help="write the raw demo tables (churn and credit risk) into the warehouse",
         description="(Re)create raw.customers, raw.usage_events, raw.support_tickets, "
-        "raw.churn_labels and raw.loan_applications; deterministic for a seed.",
+        "raw.churn_labels and raw.loan_applications; deterministic for a seed. With --months N: N month "
+        "ends of drifting data (prices, a new plan, one region's churn), the whole history in schema "
+        "demo_feed and in raw what was known on 2026-10-31; `sqlscore demo-replay` runs them in order.",
     )
     data.add_argument("--customers", type=int, default=50_000, help="number of customers (default 50000)")
     data.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
