@@ -23,7 +23,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         "--months",
         type=int,
         help="N monthly snapshots ending 2026-10-31 with a documented drift (prices, a new plan, one "
-        "region's churn), plus raw.customer_months; without it, one as-of date",
+        "region's churn), the history in schema demo_feed; without it, one as-of date",
     )
     data.set_defaults(handler=cmd_demo_data)
 
