@@ -30,9 +30,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     replay = subparsers.add_parser(
         "demo-replay",
         help="run the monthly demo's as-of dates in order (after demo-data --months N)",
-        description="For each month of raw.customer_months, in order: load that month's customers and "
-        "the churn labels known then into raw, then `sqlscore run --as-of <month end>`. Trains the demo "
-        "models on the first month when the registry has none. Needs a fresh warehouse.",
+        description="For each as-of month of demo_feed, in order: load into raw what was known at its "
+        "end (its customers, their usage and tickets so far, the churn labels of the months ended), then "
+        "`sqlscore run --as-of <month end>`. When the registry has no demo models, trains them first on "
+        "the history month (the one before the first as-of date). Needs a fresh warehouse.",
     )
     replay.add_argument("--months", type=int, help="replay only the first N months")
     replay.add_argument("--no-train", action="store_true", help="never train: the registry has the models")
