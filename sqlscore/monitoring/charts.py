@@ -100,8 +100,7 @@ def heatmap(
     legend_y = top + cell_h * len(rows) + 18
     body.append(
         f'<text x="{left}" y="{legend_y}" fill="#555">'
-        f"colour: the status of each cell (green ok, amber warn, red drift; PSI {warn} and {drift} by "
-        "default), shaded by PSI</text>"
+        "colour: each cell's status (green ok, amber warn, red drift), shaded by PSI</text>"
     )
     return _svg("heatmap", width, height, body, label)
 
