@@ -223,8 +223,8 @@ def cmd_compare(args: argparse.Namespace, registry: Registry, warehouse: Path) -
     print(f"score correlation         {_number(result['score_correlation'])}")
     edges = result["decile_edges"]
     print(
-        f"decile moved (share)      {_number(result['decile_moved_share'])}  (champion's reference deciles, "
-        f"{edges['function']} version {edges['model_version']})"
+        f"decile moved (share)      {_number(result['decile_moved_share'])}  (champion's reference deciles: "
+        f"{edges['from']})"
     )
     print(f"labelled rows             {result['labelled_rows']} ({result['positives']} positive)")
     if result["auc_note"]:

@@ -10,7 +10,8 @@ as-of date) are read from the parsed dbt project, never listed here.
 Every figure is one SQL statement in the warehouse (no score table is pulled into Python):
 rows scored by each, mean score, Pearson correlation of the two scores on the rows both scored,
 the share of those rows whose decile moves (both scores placed against the *champion's* reference
-deciles, ``ml_functions.score_decile_edges``, so a move means the same thing for both), and, once
+deciles, ``ml_functions.score_decile_edges``, or the card's of the version that scored the date when a
+promotion came since, so a move means the same thing for both), and, once
 labels exist, the realised AUC of each on the rows both scored and labelled (rank-based: the
 Mann-Whitney statistic with ties given their average rank, as ``sklearn.metrics.roc_auc_score``).
 """
@@ -159,12 +160,7 @@ def compare(
     shadow_rows = con.execute(f"select count(*) from {shadow} where as_of_date = ?", [date]).fetchall()
     if not shadow_rows[0][0]:
         raise ModelNotFoundError(_nothing_shadow_scored(model, challenger_version, tables.shadow, as_of))
-    edges_row = con.execute(
-        "select model_version, score_decile_edges from main.ml_functions "
-        "where function_name = ? and error is null",
-        [f"predict_{model}"],
-    ).fetchall()
-    edges_version, edges = edges_row[0] if edges_row else (None, None)
+    edges_version, edges, edges_from = _champion_edges(con, registry, model, champion, date)
     figures = _figures(con, champion, shadow, key, score, date, edges)
     auc = _auc(con, champion, shadow, key, score, date, tables)
     return {
@@ -188,11 +184,33 @@ def compare(
         "rows_both": figures["rows_both"],
         "score_correlation": figures["correlation"],
         "decile_moved_share": figures["moved"],
-        "decile_edges": {"function": f"predict_{model}", "model_version": edges_version},
+        "decile_edges": {"model_version": edges_version, "from": edges_from},
         "labelled_rows": auc["labelled"],
         "positives": auc["positives"],
         "auc_note": auc["note"],
     }
+
+
+def _champion_edges(
+    con: duckdb.DuckDBPyConnection, registry: Registry, model: str, champion: str, date: dt.date
+) -> tuple[int | None, list[float] | None, str]:
+    """The champion's reference deciles: those ``ml_functions`` holds for ``predict_<model>``, unless
+    the champion rows of the date were scored by another version (a promotion since), whose card's
+    deciles are then the scale those rows were published on."""
+    bound = con.execute(
+        "select model_version, score_decile_edges from main.ml_functions where function_name = ? "
+        "and error is null",
+        [f"predict_{model}"],
+    ).fetchall()
+    scored = con.execute(
+        f"select distinct model_version from {champion} where as_of_date = ?", [date]
+    ).fetchall()
+    if len(scored) == 1 and (not bound or bound[0][0] != scored[0][0]):
+        card = registry.card(model, scored[0][0])
+        return int(card.version), card.score_reference.get("decile_edges"), f"model card of {card.ref}"
+    if not bound:
+        return None, None, f"ml_functions has no predict_{model}"
+    return bound[0][0], bound[0][1], f"ml_functions (predict_{model})"
 
 
 def _nothing_shadow_scored(model: str, challenger: str | None, shadow: str, as_of: str | None) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score
 
+import sqlscore
 from sqlscore import export_model
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
@@ -104,12 +106,23 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
         "--vars",
         json.dumps({"as_of_date": PAST, "backfill": True}),
     )
-    _check_compare(warehouse, run_cli, "churn", PAST)
+    past_report = _check_compare(warehouse, run_cli, "churn", PAST)
     _check_compare(warehouse, run_cli, "risk", None)
     text = run_cli("models", "compare", "churn", "--as-of", PAST)
     assert text.returncode == 0, text.stderr
     assert "churn at as-of date 2026-09-30: champion vs challenger (shadow)" in text.stdout
     assert "scoring.churn_shadow_scores" in text.stdout and "realised AUC" in text.stdout
+
+    # promoted since: the date's champion rows keep the deciles of the version that scored them
+    churn_champion = registry.aliases("churn")["champion"]
+    registry.promote("churn", churn_card.version, "champion")
+    sqlscore.connect(warehouse, registry=registry).close()  # ml_functions: predict_churn is the new one
+    after = json.loads(run_cli("models", "compare", "churn", "--as-of", PAST, "--json").stdout)
+    assert after["decile_edges"] == {
+        "model_version": int(churn_champion),
+        "from": f"model card of churn:{churn_champion}",
+    }
+    assert after["decile_moved_share"] == past_report["decile_moved_share"]
 
     # no date shadow-scored: named, with what to do
     missing = run_cli("models", "compare", "churn", "--as-of", "2026-08-31")
@@ -117,7 +130,7 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
     assert f"churn: its challenger (churn:{churn_card.version}) has nothing shadow-scored" in missing.stderr
 
 
-def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> None:  # type: ignore[no-untyped-def]
+def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """`sqlscore models compare` against numpy (correlation, deciles, means) and sklearn (AUC)."""
     args = ["models", "compare", model, "--json", *(["--as-of", as_of] if as_of else [])]
     result = run_cli(*args)
@@ -163,6 +176,7 @@ def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> N
         np.searchsorted(edges, champion, side="left") != np.searchsorted(edges, challenger, side="left")
     )
     assert abs(report["decile_moved_share"] - moved) <= 1e-12 and 0 < moved < 1
+    assert report["decile_edges"]["from"] == f"ml_functions (predict_{model})"
     labelled = [r for r in rows if r[2] is not None]
     y = np.array([r[2] for r in labelled])
     assert report["labelled_rows"] == len(labelled) > 500 and report["positives"] == int(y.sum()) > 20
@@ -170,6 +184,7 @@ def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> N
         expected = roc_auc_score(y, [r[column] for r in labelled])
         assert abs(report[side]["auc"] - expected) <= 1e-9, (model, side)
     assert report["auc_note"] is None
+    return report
 
 
 def test_no_challenger_or_a_broken_one_scores_nothing_and_fails_nothing(run_dbt, scored_env, run_cli) -> None:  # type: ignore[no-untyped-def]
