@@ -18,6 +18,8 @@ def test_help_everywhere(run_cli) -> None:  # type: ignore[no-untyped-def]
         ["models", "verify", "--help"],
         ["demo-data", "--help"],
         ["models", "promote", "--help"],
+        ["models", "compare", "--help"],
+        ["models", "profile", "--help"],
     ):
         result = run_cli(*args)
         assert result.returncode == 0, (args, result.stderr)
@@ -48,6 +50,27 @@ def test_errors_exit_2_with_message(run_cli) -> None:  # type: ignore[no-untyped
     assert bad.returncode == 2 and "invalid model name" in bad.stderr
     usage = run_cli("models", "promote", "churn")
     assert usage.returncode == 2
+
+
+def test_compare_and_profile_refuse_bad_arguments_before_any_work(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Named at once (no dbt parse, no warehouse opened): the model, the version, the table."""
+    for args, message in (
+        (["models", "compare", "../churn"], "invalid model name '../churn'"),
+        (["models", "compare", "fraud"], "no model named fraud"),
+        (
+            ["models", "profile", "churn", "--from", "raw.customers"],
+            "name the version to profile as NAME:VERSION",
+        ),
+        (["models", "profile", "churn:7", "--from", "raw.customers"], "model churn has no version 7"),
+        (
+            ["models", "profile", "churn:1", "--from", "raw.customers"],
+            "model churn:1 already has an input profile",
+        ),
+    ):
+        result = run_cli(*args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert "--from" in run_cli("models", "profile", "churn:1").stderr  # required
 
 
 def test_verify_names_corrupted_file(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
