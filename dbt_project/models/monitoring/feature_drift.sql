@@ -72,9 +72,10 @@ select * from (
         where r.as_of_date = {{ as_of }}
     ),
 
-    binned as (
+    -- each row's bin keys, computed once per row before the rows fan out to their segments
+    binned_rows as (
         select
-            model_name, model_version, s.segment_by, s.segment,
+            model_name, model_version, segments,
             {%- for feature, kind in features.items() %}
             {%- set column = 'scored.' ~ adapter.quote(feature) %}
             {%- if kind == 'number' %}
@@ -84,7 +85,12 @@ select * from (
             {%- endif %} as {{ adapter.quote('f__' ~ feature) }}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from scored
-        cross join unnest(scored.segments) as t(s)
+    ),
+
+    binned as (
+        select b.* exclude (segments), s.segment_by, s.segment
+        from binned_rows as b
+        cross join unnest(b.segments) as t(s)
     ),
 
     aggregated as (
