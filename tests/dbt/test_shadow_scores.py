@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
+import pytest
 from sklearn.metrics import roc_auc_score
 
 import sqlscore
 from sqlscore import export_model
+from sqlscore.errors import ConfigError
+from sqlscore.monitoring.compare import Labels, ScoreTables, compare
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
 
@@ -128,6 +132,40 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
     missing = run_cli("models", "compare", "churn", "--as-of", "2026-08-31")
     assert missing.returncode == 2
     assert f"churn: its challenger (churn:{churn_card.version}) has nothing shadow-scored" in missing.stderr
+
+    # bad labels: a duplicated key is named; one class only gives no AUC, with the reason, not 0.5
+    churn_tables = ScoreTables(
+        "churn",
+        "scoring.churn_scores",
+        "scoring.churn_shadow_scores",
+        "customer_id",
+        "churn_probability",
+        Labels("raw.churn_labels", "customer_id", "churned", month_after="label_month"),
+    )
+    risk_tables = replace(
+        churn_tables,
+        model="risk",
+        champion="scoring.risk_scores",
+        shadow="scoring.risk_shadow_scores",
+        key="application_id",
+        score_column="default_probability",
+        labels=Labels("raw.loan_applications", "application_id", "defaulted"),
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        twice = con.execute("select min(customer_id) from raw.churn_labels").fetchall()[0][0]
+        con.execute(
+            "insert into raw.churn_labels (customer_id, label_month, churned) "
+            "select customer_id, label_month, not churned from raw.churn_labels where customer_id = ?",
+            [twice],
+        )
+        with pytest.raises(
+            ConfigError, match=f"raw.churn_labels has 1 duplicated key.* in customer_id .*{twice}"
+        ):
+            compare(con, churn_tables, registry, PAST)
+        con.execute("update raw.loan_applications set defaulted = false where defaulted")
+        one_class = compare(con, risk_tables, registry, None)
+    assert one_class["champion"]["auc"] is None and one_class["challenger"]["auc"] is None
+    assert one_class["auc_note"].startswith("labels of one class only") and one_class["labelled_rows"] > 500
 
 
 def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
