@@ -74,7 +74,9 @@ def heatmap(
     (row, column) to (psi, status). A missing cell stays blank: that date did not see the row."""
     left = 14 + 7 * max((len(r) for r in rows), default=4)
     cell_w, cell_h, top = max(56, 7 * max((len(c) for c in columns), default=4) + 8), 22, 26
-    width, height = left + cell_w * len(columns) + 10, top + cell_h * len(rows) + 30
+    legend = "colour: each cell's status (green ok, amber warn, red drift), shaded by PSI"
+    width = max(left + cell_w * len(columns) + 10, left + 6 * len(legend))
+    height = top + cell_h * len(rows) + 30
     body = []
     for j, column in enumerate(columns):
         x = left + j * cell_w + cell_w / 2
@@ -98,10 +100,7 @@ def heatmap(
                 f"{_fmt(psi, 2)}</text>"
             )
     legend_y = top + cell_h * len(rows) + 18
-    body.append(
-        f'<text x="{left}" y="{legend_y}" fill="#555">'
-        "colour: each cell's status (green ok, amber warn, red drift), shaded by PSI</text>"
-    )
+    body.append(f'<text x="{left}" y="{legend_y}" fill="#555">{escape(legend)}</text>')
     return _svg("heatmap", width, height, body, label)
 
 
@@ -126,7 +125,7 @@ def _y_axis(
 def line_chart(
     series: Sequence[Series],
     *,
-    reference: tuple[str, float] | None = None,
+    references: Sequence[tuple[str, float]] = (),
     y_range: tuple[float, float] | None = None,
     label: str = "over time",
     kind: str = "lines",
@@ -134,7 +133,7 @@ def line_chart(
     height: int = 260,
 ) -> str:
     """Lines over shared x labels (dates, in the order first seen), with an optional horizontal
-    reference line (the hold-out AUC); a None y leaves a gap and no point."""
+    reference lines (each version's hold-out AUC); a None y leaves a gap and no point."""
     xs: list[str] = []
     for line in series:
         for x, _ in line.points:
@@ -142,8 +141,7 @@ def line_chart(
                 xs.append(x)
     xs.sort()
     ys = [y for line in series for _, y in line.points if y is not None]
-    if reference is not None:
-        ys.append(reference[1])
+    ys.extend(value for _, value in references)
     low, high = y_range or (min(ys, default=0.0), max(ys, default=1.0))
     if y_range is None:
         pad = (high - low) * 0.1 or 0.05
@@ -157,8 +155,7 @@ def line_chart(
         body.append(
             f'<text x="{px:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#555">{escape(x)}</text>'
         )
-    if reference is not None:
-        name, value = reference
+    for name, value in references:
         y = _scale(value, low, high, bottom, top)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#222" stroke-dasharray="2 3">'

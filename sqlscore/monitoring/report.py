@@ -386,9 +386,13 @@ def _performance_section(section: ModelSection) -> str:
             ]
             if points:
                 series.append(charts.Series(f"v{version} {kind}", points, dashed=kind == "estimated"))
-    holdouts = [r["holdout_auc"] for r in rows if r.get("holdout_auc") is not None]
-    reference = ("hold-out AUC", float(holdouts[-1])) if holdouts else None
-    auc = charts.line_chart(series, reference=reference, label=f"{section.name} AUC over time", kind="auc")
+    holdouts = {r["model_version"]: r["holdout_auc"] for r in rows if r.get("holdout_auc") is not None}
+    versions = len({r["model_version"] for r in rows})
+    references = [
+        (f"v{version} hold-out AUC" if versions > 1 else "hold-out AUC", float(auc))
+        for version, auc in sorted(holdouts.items())
+    ]
+    auc = charts.line_chart(series, references=references, label=f"{section.name} AUC over time", kind="auc")
     parts = [
         _figure(
             auc,
@@ -457,6 +461,12 @@ def _challenger_section(section: ModelSection) -> str:
     if section.challenger is None:
         return _note(section.challenger_note)
     rows = section.challenger
+    # realised AUC of each version on each date, where monitoring has one (labels arrived)
+    realised = {
+        (_date(r["as_of_date"]), r["model_version"]): r["auc"]
+        for r in _overall(section.performance)
+        if r["kind"] == "realised"
+    }
     mean = charts.line_chart(
         [
             charts.Series(
@@ -481,6 +491,8 @@ def _challenger_section(section: ModelSection) -> str:
             "challenger mean",
             "correlation",
             "decile differs",
+            "champion AUC",
+            "challenger AUC",
         ],
         [
             [
@@ -492,6 +504,8 @@ def _challenger_section(section: ModelSection) -> str:
                 _f(r["challenger_mean"]),
                 _f(r["correlation"]),
                 _f(r["decile_moved"]),
+                _f(realised.get((_date(r["as_of_date"]), r["champion_version"]))),
+                _f(realised.get((_date(r["as_of_date"]), r["challenger_version"]))),
             ]
             for r in rows
         ],
@@ -499,7 +513,7 @@ def _challenger_section(section: ModelSection) -> str:
     caption = (
         "Mean score of the champion and of the shadow challenger on the same rows; the table adds their "
         "correlation and the share of rows whose decile (each against its own model's reference) differs. "
-        "Realised AUC of each version is in the AUC chart once labels arrive."
+        "Realised AUC of each version once labels arrive (the AUC chart draws them over time)."
     )
     return f'<div class="grid">{_figure(mean, caption)}</div>{table}'
 

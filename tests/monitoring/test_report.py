@@ -45,7 +45,7 @@ def test_auc_chart_holds_estimated_realised_and_the_holdout_line(page: str) -> N
     estimated = re.findall(r"<title>v1 estimated on [\d-]+: ([0-9.]+)</title>", svg)
     assert [float(a) for a in realised] == list(warehouse.REALISED_AUC)
     assert len(estimated) == len(warehouse.DATES)  # the last month only estimated: no labels yet
-    assert f"hold-out AUC: {warehouse.HOLDOUT_AUC:.3f}" in svg
+    assert f"v1 hold-out AUC: {warehouse.HOLDOUT_AUC:.3f}" in svg and "v2 hold-out AUC: 0.880" in svg
 
 
 def test_score_distribution_calibration_challenger_and_segments(page: str) -> None:
@@ -62,6 +62,14 @@ def test_score_distribution_calibration_challenger_and_segments(page: str) -> No
     )  # the last labelled month (2026-09-30): 0.1 × 1.3
     challenger = _chart(page, "champion-challenger")
     assert challenger.count("<circle") == 4  # two dates, champion and challenger
+    # side by side on 2026-09-30: the champion's realised AUC and the challenger's
+    row = re.search(
+        r"<tr><td class=\"l\">2026-09-30</td><td class=\"\">1</td><td class=\"\">2</td>.*?</tr>", page
+    )
+    assert row is not None
+    assert f">{warehouse.REALISED_AUC[3]:.3f}<" in row.group(
+        0
+    ) and f">{warehouse.CHALLENGER_AUC:.3f}<" in row.group(0)
     assert "one class only: every label is 0" in page  # a segment's NULL AUC keeps its reason
     assert re.search(r"<td class=\"l\">region</td><td class=\"l\">south</td>", page)
 

@@ -17,6 +17,7 @@ FEATURES = ("monthly_charges", "plan", "region", "tenure_months")
 CHARGES_PSI = (0.01, 0.06, 0.14, 0.27, 0.41)
 REALISED_AUC = (0.90, 0.89, 0.84, 0.76)  # the last month has no labels yet
 HOLDOUT_AUC = 0.905
+CHALLENGER_AUC = 0.871
 SCHEMA_TABLES = ("feature_drift", "prediction_drift", "model_performance")
 
 SCHEMA = """
@@ -102,6 +103,12 @@ def build(path: Path, *, challenger: bool = True) -> Path:
                     "220, 220, ?, null, 0.2, 0.05, ?, ?, [], ?, ?)",
                     [as_of, auc - 0.05, HOLDOUT_AUC, drop + 0.05, "warn", run_id],
                 )
+        # the challenger (v2) monitored on the month it shadow-scored whose labels have arrived
+        con.execute(
+            "insert into monitoring.model_performance values ('churn', 2, '2026-09-30', 'all', 'all', 'realised', "
+            "300, 300, ?, null, 0.14, 0.04, 0.88, 0.0, [], 'ok', 'r')",
+            [CHALLENGER_AUC],
+        )
         # a single-class segment: AUC NULL with the reason, as the monitoring models write it
         con.execute(
             "insert into monitoring.model_performance values ('churn', 1, '2026-09-30', 'plan', 'unlimited_5g', "
