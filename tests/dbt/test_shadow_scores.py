@@ -17,7 +17,7 @@ from sklearn.metrics import roc_auc_score
 
 import sqlscore
 from sqlscore import export_model
-from sqlscore.errors import ConfigError
+from sqlscore.errors import ConfigError, ModelNotFoundError
 from sqlscore.monitoring.compare import Labels, ScoreTables, compare
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import CHURN, RISK, DemoModel, build_pipeline, load_training_frame
@@ -43,6 +43,25 @@ def _challenger(warehouse: Path, registry: Registry, model: DemoModel, **params:
     return pipeline, card
 
 
+CHURN_TABLES = ScoreTables(
+    "churn",
+    "scoring.churn_scores",
+    "scoring.churn_shadow_scores",
+    "customer_id",
+    "churn_probability",
+    Labels("raw.churn_labels", "customer_id", "churned", month_after="label_month"),
+)
+RISK_TABLES = replace(
+    CHURN_TABLES,
+    model="risk",
+    champion="scoring.risk_scores",
+    shadow="scoring.risk_shadow_scores",
+    key="application_id",
+    score_column="default_probability",
+    labels=Labels("raw.loan_applications", "application_id", "defaulted"),
+)
+
+
 def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, scored_env, run_cli) -> None:  # type: ignore[no-untyped-def]
     warehouse, registry = scored_env
     # the scored warehouse was built with no challenger: the shadow tables exist, empty
@@ -51,7 +70,19 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
     _, risk_card = _challenger(warehouse, registry, RISK, classifier__C=0.01)
     assert registry.aliases("churn")["champion"] != churn_card.version
 
-    run_dbt("build", "--select", *SHADOW)
+    # a past date (a backfill), where the demo's churn labels exist: champion and challenger score it
+    past = (
+        "--exclude",
+        "resource_type:snapshot",
+        "--vars",
+        json.dumps({"as_of_date": PAST, "backfill": True}),
+    )
+    run_dbt(
+        "build",
+        "--select",
+        *(f"+{m}_{t}" for m in ("churn", "risk") for t in ("scores", "shadow_scores")),
+        *past,
+    )
     bound = dict(
         (name, (version, sha))
         for name, version, sha in _query(
@@ -65,7 +96,9 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
         ("risk", "application_id", "default_probability", risk_card),
     ):
         champion_keys = _query(
-            warehouse, f"select {key}, as_of_date from scoring.{model}_scores order by all"
+            warehouse,
+            f"select {key}, as_of_date from scoring.{model}_scores where as_of_date = ? order by all",
+            [PAST],
         )
         shadow_keys = _query(
             warehouse, f"select {key}, as_of_date from scoring.{model}_shadow_scores order by all"
@@ -94,64 +127,44 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
     assert len(scored) > 1000
     assert np.max(np.abs(scored["churn_probability"].to_numpy() - expected)) <= 1e-5
 
-    # a second build the same day rescores nothing: the champion's incremental rule, unchanged
+    # a second build of the date rescores nothing: the champion's incremental rule, unchanged
     before = _query(warehouse, "select run_id, count(*) from scoring.churn_shadow_scores group by 1")
-    run_dbt("run", "--select", *SHADOW)
+    run_dbt("run", "--select", *SHADOW, *past)
     assert _query(warehouse, "select run_id, count(*) from scoring.churn_shadow_scores group by 1") == before
 
-    # a past date (backfill) where the churn labels exist: champion and challenger both score it
-    run_dbt(
-        "build",
-        "--select",
-        "+churn_scores",
-        "+churn_shadow_scores",
-        "--exclude",
-        "resource_type:snapshot",
-        "--vars",
-        json.dumps({"as_of_date": PAST, "backfill": True}),
-    )
-    past_report = _check_compare(warehouse, run_cli, "churn", PAST)
-    _check_compare(warehouse, run_cli, "risk", None)
+    # the command: tables, keys and labels from the dbt project; figures checked independently
+    result = run_cli("models", "compare", "churn", "--json")  # the newest shadow-scored date: PAST
+    assert result.returncode == 0, result.stderr
+    churn_report = json.loads(result.stdout)
+    _check_compare(warehouse, churn_report, "churn", PAST)
     text = run_cli("models", "compare", "churn", "--as-of", PAST)
     assert text.returncode == 0, text.stderr
     assert "churn at as-of date 2026-09-30: champion vs challenger (shadow)" in text.stdout
     assert "scoring.churn_shadow_scores" in text.stdout and "realised AUC" in text.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        _check_compare(warehouse, compare(con, RISK_TABLES, registry, PAST), "risk", PAST)
 
     # promoted since: the date's champion rows keep the deciles of the version that scored them
     churn_champion = registry.aliases("churn")["champion"]
     registry.promote("churn", churn_card.version, "champion")
     sqlscore.connect(warehouse, registry=registry).close()  # ml_functions: predict_churn is the new one
-    after = json.loads(run_cli("models", "compare", "churn", "--as-of", PAST, "--json").stdout)
-    assert after["decile_edges"] == {
-        "model_version": int(churn_champion),
-        "from": f"model card of churn:{churn_champion}",
-    }
-    assert after["decile_moved_share"] == past_report["decile_moved_share"]
-
-    # no date shadow-scored: named, with what to do
-    missing = run_cli("models", "compare", "churn", "--as-of", "2026-08-31")
-    assert missing.returncode == 2
-    assert f"churn: its challenger (churn:{churn_card.version}) has nothing shadow-scored" in missing.stderr
-
-    # bad labels: a duplicated key is named; one class only gives no AUC, with the reason, not 0.5
-    churn_tables = ScoreTables(
-        "churn",
-        "scoring.churn_scores",
-        "scoring.churn_shadow_scores",
-        "customer_id",
-        "churn_probability",
-        Labels("raw.churn_labels", "customer_id", "churned", month_after="label_month"),
-    )
-    risk_tables = replace(
-        churn_tables,
-        model="risk",
-        champion="scoring.risk_scores",
-        shadow="scoring.risk_shadow_scores",
-        key="application_id",
-        score_column="default_probability",
-        labels=Labels("raw.loan_applications", "application_id", "defaulted"),
-    )
     with duckdb.connect(str(warehouse)) as con:
+        after = compare(con, CHURN_TABLES, registry, PAST)
+        assert after["decile_edges"] == {
+            "model_version": int(churn_champion),
+            "from": f"model card of churn:{churn_champion}",
+        }
+        assert after["decile_moved_share"] == churn_report["decile_moved_share"]
+
+        # no date shadow-scored: named, with what to do
+        with pytest.raises(
+            ModelNotFoundError,
+            match=f"churn: its challenger \\(churn:{churn_card.version}\\) has nothing shadow-scored in "
+            "scoring.churn_shadow_scores at as-of date 2026-10-31",
+        ):
+            compare(con, CHURN_TABLES, registry, "2026-10-31")
+
+        # bad labels: a duplicated key is named; one class only gives no AUC, with the reason, not 0.5
         twice = con.execute("select min(customer_id) from raw.churn_labels").fetchall()[0][0]
         con.execute(
             "insert into raw.churn_labels (customer_id, label_month, churned) "
@@ -161,23 +174,15 @@ def test_challenger_is_shadow_scored_on_the_same_rows_incrementally(run_dbt, sco
         with pytest.raises(
             ConfigError, match=f"raw.churn_labels has 1 duplicated key.* in customer_id .*{twice}"
         ):
-            compare(con, churn_tables, registry, PAST)
+            compare(con, CHURN_TABLES, registry, PAST)
         con.execute("update raw.loan_applications set defaulted = false where defaulted")
-        one_class = compare(con, risk_tables, registry, None)
+        one_class = compare(con, RISK_TABLES, registry, None)
     assert one_class["champion"]["auc"] is None and one_class["challenger"]["auc"] is None
     assert one_class["auc_note"].startswith("labels of one class only") and one_class["labelled_rows"] > 500
 
 
-def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """`sqlscore models compare` against numpy (correlation, deciles, means) and sklearn (AUC)."""
-    args = ["models", "compare", model, "--json", *(["--as-of", as_of] if as_of else [])]
-    result = run_cli(*args)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    date = (
-        as_of
-        or _query(warehouse, f"select max(as_of_date)::varchar from scoring.{model}_shadow_scores")[0][0]
-    )
+def _check_compare(warehouse: Path, report: dict[str, Any], model: str, date: str) -> None:
+    """A compare report against numpy (correlation, deciles, means) and sklearn (AUC) on the same rows."""
     assert report["as_of_date"] == date
     key, score = (
         ("customer_id", "churn_probability")
@@ -222,18 +227,19 @@ def _check_compare(warehouse: Path, run_cli, model: str, as_of: str | None) -> d
         expected = roc_auc_score(y, [r[column] for r in labelled])
         assert abs(report[side]["auc"] - expected) <= 1e-9, (model, side)
     assert report["auc_note"] is None
-    return report
 
 
-def test_no_challenger_or_a_broken_one_scores_nothing_and_fails_nothing(run_dbt, scored_env, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_no_challenger_or_a_broken_one_scores_nothing_and_fails_nothing(run_dbt, scored_env) -> None:  # type: ignore[no-untyped-def]
     warehouse, registry = scored_env
-    missing = run_cli("models", "compare", "churn")
-    assert missing.returncode == 2
-    assert (
-        "model churn has no challenger and nothing is shadow-scored in scoring.churn_shadow_scores"
-        in missing.stderr
-    )
-    assert "sqlscore models promote churn VERSION --alias challenger" in missing.stderr
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as con,
+        pytest.raises(
+            ModelNotFoundError,
+            match="model churn has no challenger and nothing is shadow-scored in scoring.churn_shadow_scores: "
+            "promote one \\(sqlscore models promote churn VERSION --alias challenger\\)",
+        ),
+    ):
+        compare(con, CHURN_TABLES, registry)
 
     # risk's challenger is a version whose artifact was changed after export: its function is not
     # registered (ml_functions says why), the shadow model warns naming it and adds no row, and the
