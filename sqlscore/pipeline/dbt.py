@@ -58,18 +58,40 @@ class DbtInvocation:
         """dbt's target folder for this warehouse (compiled SQL, the manifest, generated SQL)."""
         return self.warehouse.parent / "dbt_target"
 
-    def common_args(self, run_vars: bool = True) -> list[str]:
-        """Arguments of every dbt command; ``run_vars`` False leaves out the per-run vars.
+    def site_paths(self, relative: bool) -> dict[str, str]:
+        """The warehouse, registry and generated-SQL paths dbt's profile reads, as vars.
 
-        The parse leaves them out: dbt parses partially (reusing its last parse) only when
-        the vars are unchanged, and a run id is new every run. The build gets them all; it
-        renders the models' SQL with them.
+        ``relative`` gives them relative to the warehouse's folder (the registry stays absolute
+        when it lies elsewhere). The parse gets these: it never opens any of them (only the
+        build connects and loads the plugin), and dbt reuses its last parse only when the vars
+        and the profile's connection values are unchanged, so a site copied, restored or
+        checked out elsewhere keeps the parse its ``dbt_target`` holds. The build gets the
+        absolute paths it connects with.
         """
-        project_vars: dict[str, Any] = {
+        site = self.warehouse.parent
+        registry = self.registry.root.resolve()
+        if relative:
+            inside = registry.is_relative_to(site.resolve())
+            return {
+                "sqlscore_warehouse": self.warehouse.name,
+                "sqlscore_registry": str(registry.relative_to(site.resolve()) if inside else registry),
+                "sqlscore_generated": str((self.target_path / "sqlscore").relative_to(site)),
+            }
+        return {
             "sqlscore_warehouse": str(self.warehouse),
             "sqlscore_registry": str(self.registry.root),
             "sqlscore_generated": str(self.target_path / "sqlscore"),
         }
+
+    def common_args(self, run_vars: bool = True) -> list[str]:
+        """Arguments of every dbt command; ``run_vars`` False is the parse's.
+
+        The parse leaves the per-run vars out (a run id is new every run) and gets the site's
+        paths relative to the warehouse folder (see :meth:`site_paths`): dbt parses partially,
+        reusing its last parse, only when the vars and the profile are unchanged. The build gets
+        them all; it renders the models' SQL with them.
+        """
+        project_vars: dict[str, Any] = self.site_paths(relative=not run_vars)
         if run_vars:
             # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
             project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})

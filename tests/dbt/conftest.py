@@ -19,20 +19,42 @@ REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
-def dbt_env(warehouse: Path, registry: Registry) -> dict[str, str]:
+def dbt_env(warehouse: Path, registry: Registry, cwd: Path | None = None) -> dict[str, str]:
+    """The environment of a by-hand dbt run on ``warehouse``; paths relative to ``cwd`` if given.
+
+    Relative paths keep the profile's connection values the same in every test folder, so dbt
+    can reuse a parse made in another folder (see :func:`copy_project`).
+    """
+
+    def where(path: Path) -> str:
+        return os.path.relpath(path, cwd) if cwd is not None else str(path)
+
     return {
         **os.environ,
-        "SQLSCORE_WAREHOUSE": str(warehouse),
-        "SQLSCORE_REGISTRY": str(registry.root),
+        "SQLSCORE_WAREHOUSE": where(warehouse),
+        "SQLSCORE_REGISTRY": where(registry.root),
         "SQLSCORE_UDFS": str(REPO / "udfs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
 
-def copy_project(folder: Path) -> Path:
-    """A copy of dbt_project/ so that runs never write target/ into the repo or race each other."""
+#: dbt's parse cache, in a project's target folder
+PARSE_CACHE = Path("target") / "partial_parse.msgpack"
+
+
+def copy_project(folder: Path, parsed: Path | None = None) -> Path:
+    """A copy of dbt_project/ so that runs never write target/ into the repo or race each other.
+
+    ``parsed``, a copy dbt has parsed, gives the new one its parse cache: dbt checks the cache
+    against every file of the project, the vars, the target and the profile's connection values
+    and parses again whatever differs, so a test pays a full parse only when it changes the
+    project or passes --vars.
+    """
     target = folder / "dbt_project"
     shutil.copytree(REPO / "dbt_project", target, ignore=shutil.ignore_patterns("target", "logs"))
+    if parsed is not None:
+        (target / PARSE_CACHE).parent.mkdir()
+        shutil.copy(parsed / PARSE_CACHE, target / PARSE_CACHE)
     return target
 
 
@@ -49,7 +71,7 @@ def dbt(
     """dbt ARGS on a warehouse, by default on the production target (as sqlscore run)."""
     result = subprocess.run(
         [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(profiles_dir), "--target", target],
-        env=dbt_env(warehouse, registry),
+        env=dbt_env(warehouse, registry, cwd=project.parent),
         capture_output=True,
         text=True,
         timeout=900,
@@ -60,9 +82,20 @@ def dbt(
     return result
 
 
+@pytest.fixture(scope="session")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A copy of dbt_project/ parsed once per test run (production target, the warehouse and
+    registry at the same relative paths as in every test folder), whose cache the others copy."""
+
+    def build(root: Path) -> None:
+        dbt(("parse",), root / "warehouse.duckdb", Registry(root / "models_onnx"), copy_project(root))
+
+    return built_once(tmp_path_factory, worker_id, "dbt_parsed", build) / "dbt_project"
+
+
 @pytest.fixture
-def dbt_project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path)
+def dbt_project(tmp_path: Path, parsed_project: Path) -> Path:
+    return copy_project(tmp_path, parsed_project)
 
 
 @pytest.fixture
@@ -80,7 +113,10 @@ def run_dbt(
 
 @pytest.fixture(scope="session")
 def scored_source(
-    demo_source: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    demo_source: tuple[Path, Path],
+    parsed_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
 ) -> Path:
     """The demo warehouse after one ``dbt build --select +scoring`` on the production target (what
     most tests here start from), built once per test run; ``scored_env`` copies it."""
@@ -92,7 +128,7 @@ def scored_source(
             ("build", "--select", "+scoring"),
             root / "warehouse.duckdb",
             Registry(root / "models_onnx"),
-            copy_project(root),
+            copy_project(root, parsed_project),
         )
 
     return built_once(tmp_path_factory, worker_id, "dbt_scored", build) / "warehouse.duckdb"

@@ -38,6 +38,10 @@ def table_digests(database: Path, schema: str) -> dict[str, tuple[int, int | Non
         }
 
 
+#: dbt's partial-parse file in a site's dbt target folder
+PARSE_CACHE = "dbt_target/partial_parse.msgpack"
+
+
 @dataclass
 class Published:
     root: Path
@@ -150,6 +154,10 @@ def published(published_source: Path, tmp_path: Path) -> Published:
     shutil.copytree(
         published_source, root, ignore=shutil.ignore_patterns("dbt_target", "dbt_logs", "gx_docs")
     )
+    # dbt's parse cache only, as a site's second run finds it: dbt checks it against every file
+    # of the project and the vars, and parses again whatever changed
+    (root / "dbt_target").mkdir()
+    shutil.copy(published_source / PARSE_CACHE, root / PARSE_CACHE)
     return Published(root)
 
 
