@@ -238,14 +238,24 @@ def _gate_child_reading(run: subprocess.Popen[str], warehouse: Path, timeout: fl
     raise AssertionError(f"no gate process of run {run.pid} opened {warehouse} within {timeout} s")
 
 
+def _opens(task: Path, target: str) -> bool:
+    """Whether the thread ``task`` (a /proc/PID/task/TID folder) has ``target`` open."""
+    try:
+        return any(os.readlink(fd) == target for fd in (task / "fd").iterdir())
+    except OSError:  # a zombie thread, or it ended meanwhile
+        return False
+
+
 def _holding(path: Path) -> list[str]:
-    """Every live process that has ``path`` open: its pid, state and command line."""
+    """Every live process that has ``path`` open: its pid, state and command line. Each thread's
+    descriptors are looked at: a process whose main thread is already a zombie shows none of its
+    own while its other threads still hold them."""
     target, found = str(path.resolve()), []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+            if any(_opens(task, target) for task in (entry / "task").iterdir()):
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
                 found.append(f"{entry.name} {state} {command}")
@@ -255,14 +265,19 @@ def _holding(path: Path) -> list[str]:
 
 
 def _gone(pid: int, timeout: float = 30) -> bool:
-    """Whether process ``pid`` has ended (or is a zombie, holding nothing) within ``timeout``."""
+    """Whether process ``pid`` has ended within ``timeout``: gone, or every one of its threads a
+    zombie. The main thread of a killed multi-threaded process can be a zombie while its other
+    threads are still exiting, holding the open files (and DuckDB's lock) they share."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            states = [
+                (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            ]
         except OSError:
             return True
-        if state == "Z":
+        if all(state in ("Z", "X") for state in states):
             return True
         time.sleep(0.05)
     return False
