@@ -19,9 +19,10 @@ from sqlscore.registry.card import ModelCard
 
 #: Which compiler wrote a statement: :meth:`CompiledFunction.create_sql` puts it in the header
 #: comment of every statement it writes (``sqlscore compile``'s output, the generated review
-#: copies), so a reader can tell which compiler produced the SQL in front of them. Nothing is
-#: cached on it (compiled functions are kept per process only, keyed on the model's sha256).
-#: Bump it whenever the SQL generated for the same model changes:
+#: copies), so a reader can tell which compiler produced the SQL in front of them, and the SQL
+#: cached with a model version is keyed on it (:mod:`sqlscore.functions.compile_cache`): a new
+#: compiler version compiles every model again. Bump it whenever the SQL generated for the same
+#: model changes:
 #: tests/compiler/test_compiler_version.py fails until it is bumped.
 #: 2: a binary logistic regression as one sigmoid (and, unbumped under 1, tree splits whose
 #: missing values go true written as the false branch's test); 3: Relu as a plain greatest()
@@ -31,21 +32,43 @@ COMPILER_VERSION = 4
 
 @dataclass(frozen=True)
 class CompiledFunction:
-    """The SQL of one function: name, typed parameters (card order), return type, expression."""
+    """The SQL of one function: name, typed parameters (card order), return type, expression.
+
+    ``expression`` is None for a function read back from the compile cache, which holds the
+    expression already written in every dialect.
+    """
 
     name: str
     model_ref: str
     sha256: str
     parameters: tuple[tuple[str, str], ...]
     return_type: str
-    expression: exp.Expression
+    expression: exp.Expression | None
     #: The expression written per dialect: writing a 300-tree model takes ~1 s per dialect, and
     #: every connection that registers the function asks for it again (macro and review copies).
     _written: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    @classmethod
+    def from_written(
+        cls,
+        *,
+        name: str,
+        model_ref: str,
+        sha256: str,
+        parameters: tuple[tuple[str, str], ...],
+        return_type: str,
+        written: dict[str, str],
+    ) -> CompiledFunction:
+        """A function whose expression is already written in each dialect (the compile cache)."""
+        compiled = cls(name, model_ref, sha256, parameters, return_type, None)
+        compiled._written.update(written)
+        return compiled
+
     def expression_sql(self, dialect: str = "duckdb") -> str:
         written = self._written.get(dialect)
         if written is None:
+            if self.expression is None:
+                raise CompileError(f"function {self.name} ({self.model_ref}): no {dialect} SQL was cached")
             written = self._written[dialect] = expression_sql(self.expression, dialect)
         return written
 

@@ -19,6 +19,7 @@ import onnx
 
 from sqlscore.compiler import DIALECTS, CompiledFunction, compile_function
 from sqlscore.errors import FunctionError
+from sqlscore.functions.compile_cache import load_compiled, store_compiled
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.graph_check import compare_card_with_graph
 
@@ -29,7 +30,9 @@ _COMPILED_LOCK = threading.Lock()
 def compiled_function(
     registry: Registry, card: ModelCard, function: str, output: str, returns: str
 ) -> CompiledFunction:
-    """Compile once per process and model version (the artifact is re-checked every time)."""
+    """Compile once per model version, output and compiler version (the artifact is re-checked
+    every time): kept in this process, and in the registry beside the version for the next one
+    (:mod:`sqlscore.functions.compile_cache`)."""
     artifact = registry.load_artifact(card)  # sha256 checked here
     problems = compare_card_with_graph(card, artifact)
     if problems:
@@ -38,8 +41,11 @@ def compiled_function(
     with _COMPILED_LOCK:
         compiled = _COMPILED.get(key)
         if compiled is None:
+            compiled = load_compiled(registry, card, function, output, returns)
+        if compiled is None:
             compiled = compile_function(onnx.load_from_string(artifact), card, function, output, returns)
-            _COMPILED[key] = compiled
+            store_compiled(registry, card, compiled, output)
+        _COMPILED[key] = compiled
     return compiled
 
 
