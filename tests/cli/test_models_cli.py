@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from sqlscore.cli.main import main as cli_main
 from sqlscore.registry import Registry
 from sqlscore.warehouse.ml_models import refresh_catalog_file
 
@@ -52,8 +54,10 @@ def test_errors_exit_2_with_message(run_cli) -> None:  # type: ignore[no-untyped
     assert usage.returncode == 2
 
 
-def test_compare_and_profile_refuse_bad_arguments_before_any_work(run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_compare_and_profile_refuse_bad_arguments_before_any_work(demo_env, capsys) -> None:  # type: ignore[no-untyped-def]
     """Named at once (no dbt parse, no warehouse opened): the model, the version, the table."""
+    warehouse, registry = demo_env
+    where = ["--warehouse", str(warehouse), "--registry", str(registry.root)]
     for args, message in (
         (["models", "compare", "../churn"], "invalid model name '../churn'"),
         (["models", "compare", "fraud"], "no model named fraud"),
@@ -67,10 +71,12 @@ def test_compare_and_profile_refuse_bad_arguments_before_any_work(run_cli) -> No
             "model churn:1 already has an input profile",
         ),
     ):
-        result = run_cli(*args)
-        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
-        assert "Traceback" not in result.stderr
-    assert "--from" in run_cli("models", "profile", "churn:1").stderr  # required
+        assert cli_main([*where, *args]) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (args, err)
+    with pytest.raises(SystemExit):  # --from is required
+        cli_main([*where, "models", "profile", "churn:1"])
+    assert "--from" in capsys.readouterr().err
 
 
 def test_verify_names_corrupted_file(run_cli, demo_env: tuple[Path, Registry]) -> None:  # type: ignore[no-untyped-def]
