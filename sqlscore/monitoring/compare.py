@@ -300,7 +300,9 @@ def _auc(
         return {**empty, "note": f"label table {labels.table} is not in the warehouse"}
     label_key, label = f'"{labels.key}"', f'"{labels.label}"'
     when = (
-        f"\"{labels.month_after}\" = date_trunc('month', $date) + interval 1 month"
+        # any day of the month after the as-of date's month names that month (a loader may write the
+        # month's first or last day)
+        f"date_trunc('month', \"{labels.month_after}\") = date_trunc('month', $date) + interval 1 month"
         if labels.month_after
         else "true"
     )
