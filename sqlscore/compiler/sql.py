@@ -134,20 +134,44 @@ CLAMP = "sqlscore_exp_clamp"
 
 
 def clamp(expression: exp.Expression, low: float, high: float) -> exp.Expression:
-    """``least(greatest(e, low), high)`` where the dialect needs it, ``e`` elsewhere."""
+    """``e`` held within [low, high] where the dialect needs it (NULL kept), ``e`` elsewhere."""
     return exp.Anonymous(this=CLAMP, expressions=[expression, double(low), double(high)])
 
 
+#: The derived table and column a NULL-keeping clamp names its value by.
+_CLAMPED = "sqlscore_clamped"
+
+
 def resolve_clamps(expression: exp.Expression, needed: bool) -> exp.Expression:
-    """Replace the :data:`CLAMP` markers by least/greatest (``needed``) or their argument."""
+    """Replace the :data:`CLAMP` markers by a NULL-keeping clamp (``needed``) or their argument.
+
+    PostgreSQL's greatest() and least() skip NULL arguments, so ``least(greatest(e, low), high)``
+    turns a NULL ``e`` into ``low``, and a score that must be NULL into a number. The clamp is a
+    scalar subquery instead, ``(select least(greatest(v, low), high) from (select e as v) where v
+    is not null)``: NULL when ``e`` is, and ``e`` written (and evaluated) once, where a CASE would
+    repeat the whole sum of a boosted ensemble.
+    """
     markers = [n for n in expression.find_all(exp.Anonymous) if str(n.this).lower() == CLAMP]
     if not markers:
         return expression
     result = expression.copy()
-    for node in [n for n in result.find_all(exp.Anonymous) if str(n.this).lower() == CLAMP]:
+    # innermost first (find_all goes breadth first): an outer clamp's value then already holds
+    # the inner one resolved, whether or not building the subquery copies it
+    for node in reversed([n for n in result.find_all(exp.Anonymous) if str(n.this).lower() == CLAMP]):
         value, low, high = node.expressions
-        node.replace(least([greatest([value, low]), high]) if needed else paren(value))
+        node.replace(_null_keeping_clamp(value, low, high) if needed else paren(value))
     return result
+
+
+def _null_keeping_clamp(value: exp.Expression, low: exp.Expression, high: exp.Expression) -> exp.Expression:
+    named = exp.column(_CLAMPED, _CLAMPED)
+    derived = exp.select(exp.alias_(value, _CLAMPED)).subquery(_CLAMPED)
+    clamped = (
+        exp.select(least([greatest([named, low]), high]))
+        .from_(derived)
+        .where(exp.Not(this=exp.Is(this=named.copy(), expression=exp.Null())))
+    )
+    return exp.Subquery(this=clamped)
 
 
 RAISE = "sqlscore_raise"

@@ -27,6 +27,7 @@ from tests.compiler.harness import parameters_of
 FINGERPRINTS = {
     3: "db930094d5996ab3986166caad85e30ab4d450146175e08faf61b1b96a4df192",
     4: "08ef5f3f945e0fcaa2324859688820817848cbd4b8a5126b494487b5030e0781",  # Relu keeps NULL
+    5: "454ca4c6839c5aaf5d1cdfb2a389d45fa2300b99b5376c18c85c7c18d746d270",  # PostgreSQL clamp keeps NULL
 }
 
 HEADER = '<ir_version: 9, opset_import: ["" : 18, "ai.onnx.ml" : 3]>\n'

@@ -120,3 +120,43 @@ def test_postgres_fails_an_unknown_category_of_a_default_one_hot_encoder(
         assert abs(known - expected) <= 1e-5
         with pytest.raises(psycopg.Error, match="sqlscore: column plan: unknown category legacy"):
             pg.execute("select predict_onehot(12, 50.0, 20.0, 'legacy')").fetchall()
+
+
+def test_postgres_keeps_a_null_score_null_and_clamps_a_huge_one(postgres: str, tmp_path: Path) -> None:
+    """A logistic regression with no imputer scores NULL for a NULL input in DuckDB; PostgreSQL's
+    greatest()/least() skip NULL, so the sigmoid's clamp must not turn it into a number. A huge
+    input still scores (exp() would overflow without the clamp)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sqlscore import export_model
+
+    rng = np.random.default_rng(7)
+    features = rng.normal(size=(400, 2))
+    labels = (features[:, 0] - features[:, 1] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    frame = {"a": features[:, 0], "b": features[:, 1]}
+    import polars as pl
+
+    training = pl.DataFrame(frame)
+    registry = Registry(tmp_path)
+    card = export_model(LogisticRegression().fit(features, labels), training, "plain", registry=registry)
+    compiled = compile_function(
+        onnx.load_from_string(registry.load_artifact(card)), card, "predict_plain", "score", "DOUBLE"
+    )
+    rows = [(0.5, -0.25), (None, 1.0), (1.0, None), (1e6, 0.0), (-1e6, 0.0)]
+    with duckdb.connect() as con:
+        con.execute(compiled.create_sql("duckdb", temporary=True))
+        in_duckdb = [con.execute("select predict_plain(?, ?)", list(r)).fetchall()[0][0] for r in rows]
+    with psycopg.connect(postgres, autocommit=True) as pg:
+        pg.execute(compiled.create_sql("postgres"))
+        in_postgres = [
+            pg.execute(
+                "select predict_plain(%s::double precision, %s::double precision)", list(r)
+            ).fetchall()[0][0]
+            for r in rows
+        ]
+    assert in_duckdb[1] is None and in_duckdb[2] is None
+    assert in_postgres[1] is None and in_postgres[2] is None
+    for duck, pg_score in zip(in_duckdb, in_postgres, strict=True):
+        if duck is not None:
+            assert abs(duck - pg_score) <= 1e-12, (duck, pg_score)
+    assert in_postgres[3] > 0.999 and in_postgres[4] < 0.001
