@@ -27,8 +27,10 @@ from sqlscore.settings import DBT_PROJECT, PROFILES_DIR, project_folder
 INPUT_CHECK_TEST = "inputs_match_training_profile"
 #: The dbt generic test that checks each source's declared freshness inside the build.
 FRESHNESS_TEST = "loaded_as_fresh_as_declared"
+#: The dbt generic test on the monitoring tables that is the drift gate (PSI, AUC drop).
+DRIFT_GATE_TEST = "drift_within_thresholds"
 #: Tests whose failing rows carry a level (warn/error) and whose dbt count is a fail_calc score.
-LEVELLED_TESTS = (INPUT_CHECK_TEST, FRESHNESS_TEST)
+LEVELLED_TESTS = (INPUT_CHECK_TEST, FRESHNESS_TEST, DRIFT_GATE_TEST)
 #: The schema scoring models build into (dbt_project.yml); rows scored are counted there.
 SCORING_SCHEMA = "scoring"
 
@@ -213,7 +215,10 @@ def _generic_test_name(node: Any) -> str | None:
 def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list[dict[str, Any]]:
     """The rows the levelled tests stored: what broke, how badly, at what level (warn or error).
 
-    Input-profile rows name the model, column and rule; freshness rows name the source table.
+    Input-profile rows name the model, column and rule; freshness rows name the source table;
+    drift-gate rows name the model, version, as-of date, segment, feature, metric, value and
+    threshold (their ``table`` is ``drift``, their ``share`` the figure). ``tables`` come from
+    dbt's nodes (``relation_name``, quoted by dbt).
     """
     findings = []
     for table in tables:
@@ -221,7 +226,9 @@ def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list
         columns = [d[0] for d in cursor.description]
         for values in cursor.fetchall():
             row = dict(zip(columns, values, strict=True))
-            if "rule" in row:  # inputs_match_training_profile
+            if "metric" in row:  # drift_within_thresholds
+                findings.append(_drift_finding(row))
+            elif "rule" in row:  # inputs_match_training_profile
                 description = (
                     f"model {row['model_name']}, column {row['column_name']}: {row['rows_breaking']} of "
                     f"{row['rows_checked']} rows ({row['share']:.1%}) break {row['rule']} "
@@ -247,6 +254,44 @@ def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list
                     }
                 )
     return findings
+
+
+def _drift_finding(row: dict[str, Any]) -> dict[str, Any]:
+    """A drift-gate row as a finding whose description a person can act on without the tables.
+
+    A block names the two ways out (a better version promoted, or the model's threshold
+    overridden in var sqlscore_drift_thresholds), since an AUC drop blocks every run until then.
+    """
+    segment = "" if row["segment_by"] == "all" else f", segment {row['segment_by']} = {row['segment']}"
+    which = "score" if row["feature"] == "score" else f"feature {row['feature']}"
+    description = (
+        f"drift: model {row['model_name']} version {row['model_version']}, as of {row['as_of_date']}"
+        f"{segment}, {which}: {row['metric']} {row['value']:.4f} above the {row['threshold_crossed']} "
+        f"threshold {row['threshold']:g}"
+    )
+    if row["level"] == "error":
+        description += (
+            " (blocked: promote a better version, or override the model's threshold in "
+            "var sqlscore_drift_thresholds)"
+        )
+    elif row["threshold_crossed"] == "block":
+        description += " (warns only: " + ("a segment" if row["segment_by"] != "all" else "an estimate") + ")"
+    return {
+        "table": "drift",
+        "rule": row["metric"],
+        "level": row["level"],
+        "share": row["value"],
+        "description": description,
+        "model": row["model_name"],
+        "version": row["model_version"],
+        "as_of": str(row["as_of_date"]),
+        "segment_by": row["segment_by"],
+        "segment": row["segment"],
+        "feature": row["feature"],
+        "metric": row["metric"],
+        "value": row["value"],
+        "threshold": row["threshold"],
+    }
 
 
 def _release_dbt_connection() -> None:
