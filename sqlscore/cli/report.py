@@ -23,9 +23,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def cmd_report(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.monitoring.report import write_report
+    from sqlscore.monitoring.report import default_report_path, write_report
 
-    out = Path(args.out) if args.out else warehouse.with_name("monitoring_report.html")
+    out = Path(args.out) if args.out else default_report_path(warehouse)
     report = write_report(warehouse, out)
     models = ", ".join(section.name for section in report.models) or "none"
     print(f"monitoring report written to {out} (models: {models})")

@@ -639,6 +639,11 @@ def render_html(report: Report) -> str:
     return "\n".join(parts)
 
 
+def default_report_path(warehouse: Path) -> Path:
+    """Where ``sqlscore report`` and each ``sqlscore run`` write the page: beside the warehouse."""
+    return warehouse.with_name("monitoring_report.html")
+
+
 def write_report(warehouse: Path, out: Path) -> Report:
     """Write the page to ``out`` (beside it, then renamed: a reader never sees half a page)."""
     report = build_report(warehouse)

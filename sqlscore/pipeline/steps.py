@@ -235,6 +235,10 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         if localize_data_docs(request.docs_dir, ASSETS_DIR) == 0 and not ASSETS_DIR.is_dir():
             say(f"    warning: Data Docs load their scripts from CDNs ({ASSETS_DIR} missing: make setup)")
         say(f"    Data Docs: {request.docs_dir / 'index.html'}")
+    report_warning = _write_monitoring_report(warehouse, timings)
+    if report_warning:
+        say(f"    warning: {report_warning}")
+        warnings.append(report_warning)
     with open_warehouse(warehouse) as con:
         passed_step(con, run_id, "gated")
         pause_at("gated")
@@ -247,6 +251,28 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         if build.ok and all(v.success for v in verdicts):
             return _publish(con, serving, run_id, tables, verdicts, timings, common)
         return _block(con, run_id, tables, build, findings, verdicts, timings, common)
+
+
+def _write_monitoring_report(warehouse: Path, timings: dict[str, float]) -> str | None:
+    """Write the monitoring report beside the warehouse and print its path; a warning if it fails.
+
+    Written after the gate, published or blocked: a blocked run's page shows the drift that
+    blocked it. The page is for people, not a gate: any failure to draw it (a monitoring table
+    another version of the project shaped differently, a full disk) is a warning on the run,
+    never its failure.
+    """
+    from sqlscore.monitoring.report import default_report_path, write_report
+
+    out = default_report_path(warehouse)
+    started = time.perf_counter()
+    try:
+        write_report(warehouse, out)
+    except Exception as exc:  # noqa: BLE001 - a report never fails the run it describes
+        return f"the monitoring report {out} could not be written ({type(exc).__name__}: {exc})"
+    finally:
+        timings["report"] = time.perf_counter() - started
+    say(f"    Monitoring report: {out}")
+    return None
 
 
 def _publish(
