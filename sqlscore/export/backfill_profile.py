@@ -57,12 +57,20 @@ def table_profile(con: duckdb.DuckDBPyConnection, card: ModelCard, schema: str, 
     rows = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
     if not rows:
         raise ConfigError(f"model {card.ref}: table {schema}.{table} has no rows to profile")
-    features = {
-        feature.name: _number(con, relation, f'"{feature.name}"', rows)
-        if feature.sql_type == "DOUBLE"
-        else _category(con, relation, f'"{feature.name}"', rows)
-        for feature in card.features
-    }
+    features = {}
+    for feature in card.features:
+        column = f'"{feature.name}"'
+        try:
+            features[feature.name] = (
+                _number(con, relation, column, rows)
+                if feature.sql_type == "DOUBLE"
+                else _category(con, relation, column, rows)
+            )
+        except duckdb.Error as exc:  # e.g. text that is no number in a column the model reads as DOUBLE
+            raise ConfigError(
+                f"model {card.ref}: column {feature.name} of {schema}.{table} cannot be profiled as "
+                f"{feature.sql_type}: {str(exc).splitlines()[0]}"
+            ) from exc
     return {"rows": rows, "source": f"backfill from {schema}.{table}", "features": features}
 
 

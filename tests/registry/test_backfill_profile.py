@@ -35,6 +35,10 @@ def _version_without_profile(warehouse: Path, registry: Registry) -> ModelCard:
         con.execute("create schema work")
         con.execute(f"create table work.features as {feature_sql('churn', TRAINING_AS_OF)}")
         con.execute("create table work.no_plan as select * exclude (plan) from work.features")
+        con.execute(
+            "create table work.text_tenure as select * replace ('about ' || tenure_months as tenure_months) "
+            "from work.features"
+        )
     assert registry.input_profile(bare) is None
     return bare
 
@@ -103,6 +107,10 @@ REFUSED = [
     ('work"."features', "invalid schema 'work\"'"),
     ("work.missing", "model churn:2: table work.missing is not in the warehouse"),
     ("work.no_plan", "model churn:2: table work.no_plan lacks the feature column(s) plan"),
+    (
+        "work.text_tenure",
+        "model churn:2: column tenure_months of work.text_tenure cannot be profiled as DOUBLE",
+    ),
 ]
 
 
