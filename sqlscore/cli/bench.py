@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -57,6 +58,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         "with this many customers, step by step",
     )
     bench.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="with --dbt: also time, on the same warehouse, `dbt run` of the scoring build (features + "
+        "scores) with and without the monitoring models, each in its own process, --repeat times; "
+        "prints monitoring / scoring and the peak RSS ratio",
+    )
+    bench.add_argument(
+        "--dbt-only",
+        action="store_true",
+        help="with --dbt: skip the scoring paths and the compile report (only the models are trained)",
+    )
+    bench.add_argument(
         "--no-compile-report",
         action="store_true",
         help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
@@ -85,14 +98,25 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
 
     if args.repeat < 1:
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
+    if (args.monitoring or args.dbt_only) and not args.dbt:
+        raise ConfigError("--monitoring and --dbt-only need --dbt CUSTOMERS")
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
-        records = as_records(run_benchmark(folder, args.rows, repeat=args.repeat, customers=args.customers))
+        records: list[dict[str, Any]] = []
+        if args.dbt_only:
+            from sqlscore.tools.bench.workload import prepare
+
+            prepare(folder, [], args.customers)
+        else:
+            records = as_records(
+                run_benchmark(folder, args.rows, repeat=args.repeat, customers=args.customers)
+            )
         figures: list[CompileFigure] = []
-        if not args.no_compile_report:
+        if not args.no_compile_report and not args.dbt_only:
             timed, figures = _compile_report(folder, args.rows, args.repeat)
             records += timed + [{"path": "compile", **asdict(f)} for f in figures]
-        _print_paths(records, args.repeat)
+        if records:
+            _print_paths(records, args.repeat)
         if figures:
             print("\nSQL engine compile time and size (model card -> CREATE MACRO text):")
             emit_table(
@@ -103,6 +127,8 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             records += _memory_scaling(folder, args.rows, args.memory_scale)
         if args.dbt:
             records += _scheduled_run(folder, args.dbt)
+        if args.monitoring:
+            records += _monitoring_cost(folder, args.dbt, args.repeat)
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
@@ -189,4 +215,73 @@ def _scheduled_run(folder: Path, customers: int) -> list[dict[str, Any]]:
             "peak_rss_mb": round(run["peak_rss_mb"], 1),
         }
         for step in ("dbt_build", "scoring", "gate", "publish")
+    ]
+
+
+def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str, Any]]:
+    """The monitoring models against the scoring build they watch, on the scheduled job's warehouse.
+
+    ``repeat`` pairs of processes, alternated (without, with monitoring): ``dbt run`` of the
+    scoring build (staging, features, scores), and the same plus the monitoring models. Seconds
+    are medians of the groups' spans (first node started to last node finished, dbt's start-up
+    in neither); the scoring figure is the runs without monitoring's, the monitoring figure the
+    runs with it. Peak RSS is each process's own, medians compared.
+    """
+    from statistics import median
+
+    from sqlscore.tools.bench.harness import measure_record
+
+    runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    for k in range(repeat):
+        for monitoring in (False, True):
+            label = "with" if monitoring else "without"
+            print(f"  dbt run {label} monitoring, {k + 1}/{repeat} ...", file=sys.stderr, flush=True)
+            path = "dbt_models_monitoring" if monitoring else "dbt_models"
+            runs[monitoring].append(measure_record(folder, "all", path, customers))
+    scoring_each = [r["timings"]["scoring"] for r in runs[False]]
+    monitoring_each = [r["timings"]["monitoring"] for r in runs[True]]
+    scoring, monitoring = median(scoring_each), median(monitoring_each)
+    rss_without = median(r["peak_rss_mb"] for r in runs[False])
+    rss_with = median(r["peak_rss_mb"] for r in runs[True])
+    per_model = {
+        name.removeprefix("model:"): round(median(r["timings"][name] for r in runs[True]), 3)
+        for name in sorted(runs[True][0]["timings"])
+        if name.startswith("model:")
+    }
+    ratio, rss_ratio = round(monitoring / scoring, 3), round(rss_with / rss_without, 3)
+    print(
+        f"\ndbt run on {customers:,} customers, median of {repeat} process(es) each: "
+        f"scoring build (features + scores) {scoring:.1f} s, monitoring models {monitoring:.1f} s "
+        f"(scoring build in the same runs {median(r['timings']['scoring'] for r in runs[True]):.1f} s); "
+        f"peak RSS {rss_without:,.0f} MB without, {rss_with:,.0f} MB with"
+    )
+    print("  " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in per_model.items()))
+    print(f"monitoring / scoring = {ratio:.2f}\u00d7")
+    print(f"peak RSS with / without monitoring = {rss_ratio:.2f}\u00d7")
+    common = {"model": "all", "rows": customers, "ratio_to_onnxruntime": None, "repeats": repeat}
+    return [
+        {
+            **common,
+            "path": "scoring_build",
+            "seconds": round(scoring, 3),
+            "seconds_each": [round(t, 3) for t in scoring_each],
+            "rows_per_s": round(customers / scoring),
+            "peak_rss_mb": round(rss_without, 1),
+            "peak_rss_mb_each": [round(r["peak_rss_mb"], 1) for r in runs[False]],
+            "wall_seconds_each": [round(r["seconds"], 3) for r in runs[False]],
+        },
+        {
+            **common,
+            "path": "monitoring",
+            "seconds": round(monitoring, 3),
+            "seconds_each": [round(t, 3) for t in monitoring_each],
+            "rows_per_s": round(customers / monitoring),
+            "peak_rss_mb": round(rss_with, 1),
+            "peak_rss_mb_each": [round(r["peak_rss_mb"], 1) for r in runs[True]],
+            "wall_seconds_each": [round(r["seconds"], 3) for r in runs[True]],
+            "scoring_seconds_each": [round(r["timings"]["scoring"], 3) for r in runs[True]],
+            "models_seconds": per_model,
+            "ratio_to_scoring": ratio,
+            "peak_rss_ratio": rss_ratio,
+        },
     ]

@@ -9,6 +9,8 @@ it audits. Nothing is loaded into Python but the run's bookkeeping.
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -40,3 +42,59 @@ def run_scheduled_job(folder: Path, customers: int, registry: Path) -> tuple[flo
     if outcome.exit_code != ExitCode.OK:
         raise RuntimeError(f"sqlscore run did not publish: {outcome.status}: {outcome.message}")
     return seconds, outcome.timings
+
+
+#: Top-level model folders whose models make the scoring build (features + scores).
+SCORING_FOLDERS = ("staging", "intermediate", "scoring")
+#: The monitoring models' folder (and schema).
+MONITORING_FOLDER = "monitoring"
+
+
+def build_models(folder: Path, customers: int, registry: Path, monitoring: bool) -> dict[str, float]:
+    """``dbt run`` of the scoring build, with or without the monitoring models, in this process.
+
+    Runs on the warehouse a scheduled job already built (models, snapshot, ml_models, reference
+    bins), after dropping the scoring and monitoring schemas, so every row is scored and every
+    monitoring figure computed again for the as-of date. Returns ``wall`` (the whole dbt
+    invocation, parse included), ``scoring`` and ``monitoring`` (from the first node of the group
+    starting to the last one finishing, compile included: dbt's start-up is in neither) and
+    ``model:<name>`` (each monitoring model's own compile + execute seconds).
+    """
+    from dbt.cli.main import dbtRunner
+
+    from sqlscore.pipeline.dbt import DbtInvocation, _release_dbt_connection, parse_project
+    from sqlscore.pipeline.steps import parse_as_of
+
+    warehouse = folder / f"dbt_{customers}.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for schema in ("scoring", MONITORING_FOLDER):
+            con.execute(f"drop schema if exists {schema} cascade")
+    invocation = DbtInvocation(warehouse, Registry(registry), parse_as_of(None), str(uuid.uuid4()))
+    start = time.perf_counter()
+    manifest = parse_project(invocation)
+    selection = ["+path:models/scoring"] + ([f"+path:models/{MONITORING_FOLDER}"] if monitoring else [])
+    try:
+        result = dbtRunner(manifest=manifest).invoke(
+            ["run", *invocation.common_args(), "--select", *selection]
+        )
+    finally:
+        _release_dbt_connection()
+    wall = time.perf_counter() - start
+    results = getattr(result.result, "results", []) or []
+    if not result.success:
+        failed = [
+            f"{r.node.name}: {(r.message or '').strip()[:300]}" for r in results if str(r.status) != "success"
+        ]
+        raise RuntimeError(f"dbt run failed: {result.exception or '; '.join(failed)}")
+    spans: dict[str, list[datetime]] = {}
+    timings = {"wall": wall}
+    for node_result in results:
+        group = node_result.node.fqn[1]
+        group = MONITORING_FOLDER if group == MONITORING_FOLDER else "scoring"
+        moments = [m for t in node_result.timing for m in (t.started_at, t.completed_at) if m is not None]
+        spans.setdefault(group, []).extend(moments)
+        if group == MONITORING_FOLDER and moments:
+            timings[f"model:{node_result.node.name}"] = (max(moments) - min(moments)).total_seconds()
+    for group, moments in spans.items():
+        timings[group] = (max(moments) - min(moments)).total_seconds()
+    return timings
