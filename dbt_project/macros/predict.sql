@@ -114,10 +114,9 @@
 {% endmacro %}
 
 {#- Decile 1..10 of a score against the deciles of the model's held-out scores (from the card),
-    so a decile means the same thing whichever rows a run happens to score. With
-    `registry_alias`, the deciles of that version's own card (the challenger's). -#}
-{% macro score_decile(model_name, score_column, registry_alias=none) %}
-    {%- set row = _sqlscore_function_row(model_name, none, registry_alias) -%}
+    so a decile means the same thing whichever rows a run happens to score. -#}
+{% macro score_decile(model_name, score_column) %}
+    {%- set row = _sqlscore_function_row(model_name, none) -%}
     {%- if row is none or not row[6] -%}
         cast(null as integer)
     {%- else -%}

@@ -17,7 +17,9 @@
 
   Shadow scoring: with registry_alias='challenger' the same body scores the same rows with the
   function bound to <model>@challenger (predict_<model>_challenger: its version, sha256, feature
-  order and decile edges from ml_functions), into scoring.<model>_shadow_scores. Its meta says
+  order from ml_functions), into scoring.<model>_shadow_scores. Its decile is placed on the
+  champion's deciles (the champion's card), the scale of the champion's table: a row whose two
+  deciles differ is a row whose rank band the challenger would move. Its meta says
   shadow_scores (not scores), so nothing takes it for the champion's table; nothing publishes it.
   When the model has no challenger (or its function could not be registered: the run's log and
   ml_functions.error say why) the table is still built, and that run adds no rows to it.
@@ -111,7 +113,7 @@ final as (
         {{ key_column }},
         cast(as_of_date as date) as as_of_date,
         cast(score as double) as {{ adapter.quote(score_column) }},
-        {{ score_decile(model_name, 'score', registry_alias) }} as {{ adapter.quote(model_name ~ '_decile') }},
+        {{ score_decile(model_name, 'score') }} as {{ adapter.quote(model_name ~ '_decile') }},
         {%- for name, expression in extra_columns.items() %}
         {%- do _sqlscore_checked(name, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'extra column') %}
         {{ expression }} as {{ adapter.quote(name) }},

@@ -220,6 +220,14 @@ def _check_compare(warehouse: Path, report: dict[str, Any], model: str, date: st
     )
     assert abs(report["decile_moved_share"] - moved) <= 1e-12 and 0 < moved < 1
     assert report["decile_edges"]["from"] == f"ml_functions (predict_{model})"
+    decile = f"{model}_decile"
+    columns = _query(
+        warehouse,
+        f"select avg((c.{decile} <> s.{decile})::double) from scoring.{model}_scores c "
+        f"join scoring.{model}_shadow_scores s using ({key}, as_of_date) where c.as_of_date = ?",
+        [date],
+    )[0][0]
+    assert abs(columns - moved) <= 1e-12  # the shadow table's decile is on the champion's scale too
     labelled = [r for r in rows if r[2] is not None]
     y = np.array([r[2] for r in labelled])
     assert report["labelled_rows"] == len(labelled) > 500 and report["positives"] == int(y.sum()) > 20
