@@ -69,7 +69,15 @@ def built_once(
 
 def _build_demo(root: Path) -> None:
     generate(root / "warehouse.duckdb", customers=TEST_CUSTOMERS, seed=TEST_SEED)
-    train_demo_models(root / "warehouse.duckdb", Registry(root / "models_onnx"))
+    registry = Registry(root / "models_onnx")
+    train_demo_models(root / "warehouse.duckdb", registry)
+    # the registry as its first use leaves it: the SQL engine's functions compiled and kept beside
+    # each version (sqlscore.functions.compile_cache), which every later registration installs
+    import sqlscore
+
+    scratch = root / "first_use.duckdb"
+    sqlscore.connect(scratch, registry=registry, engine="sql").close()
+    scratch.unlink()
 
 
 @pytest.fixture(scope="session")

@@ -99,6 +99,8 @@ def test_the_first_process_writes_the_cache_and_the_next_one_scores_the_same_fro
 ) -> None:
     warehouse, registry = demo_env
     udfs = _udfs(tmp_path)
+    for folder in registry.root.glob("*/*/compiled"):  # a registry no process has registered from
+        shutil.rmtree(folder)
     assert not _cached(registry, "churn").exists()
     compiled = _register(warehouse, registry, udfs)
     for model in ("churn", "risk"):
@@ -189,6 +191,8 @@ def test_a_read_only_registry_registers_without_a_cache(
 ) -> None:
     warehouse, registry = demo_env
     udfs = _udfs(tmp_path)
+    for folder in registry.root.glob("*/*/compiled"):  # a registry no process has registered from
+        shutil.rmtree(folder)
     if os.geteuid() == 0:  # root writes through permissions: make the folders unwritable another way
         folders = [registry.artifact_path(registry.resolve(m)).parent for m in ("churn", "risk")]
         for folder in folders:
