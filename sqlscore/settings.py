@@ -84,6 +84,18 @@ PAUSE_AT = Setting(
     "SQLSCORE_PAUSE_AT", None, "fault tests only: `STEP:SECONDS` pauses `run` at a step", "no pause"
 )
 PARITY_ROWS = Setting("SQLSCORE_PARITY_ROWS", "25000", "test suite only: rows per compiler parity case")
+SERVE_MAX_ROWS = Setting(
+    "SQLSCORE_SERVE_MAX_ROWS", "1000", "`sqlscore serve`: most rows in one predict request (413 past it)"
+)
+SERVE_MAX_AGE_DAYS = Setting(
+    "SQLSCORE_SERVE_MAX_AGE_DAYS",
+    None,
+    "`sqlscore serve`: a batch score whose as-of date is older is scored live when features are sent",
+    "no limit",
+)
+SERVE_TOKEN = Setting(
+    "SQLSCORE_SERVE_TOKEN", None, "`sqlscore serve`: bearer token the /v1 endpoints require", "none"
+)
 
 #: Every setting, in the order the README's table lists them.
 SETTINGS: tuple[Setting, ...] = (
@@ -99,6 +111,9 @@ SETTINGS: tuple[Setting, ...] = (
     ORBITAL_PYTHON,
     PAUSE_AT,
     PARITY_ROWS,
+    SERVE_MAX_ROWS,
+    SERVE_MAX_AGE_DAYS,
+    SERVE_TOKEN,
 )
 
 #: The checkout sqlscore is installed from (``pip install -e .``): its udfs/, expectations/

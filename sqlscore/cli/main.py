@@ -15,14 +15,14 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlscore.cli import bench, compile, demo, expectations, models, report, run, scaffold, sql
+from sqlscore.cli import bench, compile, demo, expectations, models, report, run, scaffold, serve, sql
 from sqlscore.cli.output import error
 from sqlscore.errors import SqlscoreError
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode, registry_path, warehouse_path
 
 #: Each module adds its commands (``add_parsers``); ``--help`` lists them in this order.
-COMMAND_MODULES = (models, demo, sql, bench, compile, run, expectations, scaffold, report)
+COMMAND_MODULES = (models, demo, sql, bench, compile, run, expectations, scaffold, report, serve)
 GLOBAL_OPTIONS = {
     "--warehouse": "DuckDB file (default: $SQLSCORE_WAREHOUSE or warehouse.duckdb)",
     "--registry": "model registry folder (default: $SQLSCORE_REGISTRY or models_onnx)",

@@ -1,0 +1,196 @@
+"""Batch scores read from the serving file: one entity of one published table per request.
+
+Only tables named in the serving file's ``serving_info`` are served, and a request's table name
+is looked up in that list, never put into SQL as sent; the key is a bound parameter. Each table
+is described once per serving file (the :class:`~sqlscore.warehouse.serving_file.ServingReader`
+reopens it after a publish, and the description is read again then):
+
+- the key is the table's first column (the published marts put their declared key first);
+- the score is its one ``DOUBLE`` column named ``*_probability``, ``*_score`` or ``*_value``;
+- ``as_of_date``, ``model_name``, ``model_version`` and ``run_id`` must be there (every published
+  table's contract has them).
+
+A table that breaks these rules is not served, and its reason is what a request for it reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sqlscore.errors import SqlscoreError
+from sqlscore.names import check_identifier
+from sqlscore.serving.errors import InvalidRows, NotFound, NotReady
+from sqlscore.warehouse.publication import SERVING_INFO_TABLE
+from sqlscore.warehouse.serving_file import ServingReader
+
+REQUIRED_COLUMNS = ("as_of_date", "model_name", "model_version", "run_id")
+SCORE_SUFFIXES = ("_probability", "_score", "_value")
+INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+}
+
+
+@dataclass(frozen=True)
+class ServedTable:
+    """A published table the service reads: its key, its score and the model that scored it."""
+
+    name: str
+    key: str
+    key_type: str
+    score: str
+    models: tuple[str, ...]
+
+    @property
+    def model(self) -> str | None:
+        """The one model whose scores the table holds (None if it holds several)."""
+        return self.models[0] if len(self.models) == 1 else None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What one opened serving file serves: its run, its tables and the tables it refuses."""
+
+    run_id: str | None
+    tables: dict[str, ServedTable]
+    refused: dict[str, str]
+
+
+class BatchLookup:
+    """Point reads of published scores, following every publish of the serving file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.reader = ServingReader(path)
+        self._lock = threading.Lock()
+        self._catalog: tuple[int, Catalog] | None = None
+
+    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, int]:
+        if not self.path.exists():
+            raise NotReady(f"the serving file {self.path} does not exist yet: no run has published")
+        con = self.reader.connection()
+        return con.cursor(), id(con)
+
+    def catalog(self) -> Catalog:
+        """The tables of the serving file open now (described again after a publish)."""
+        cursor, identity = self._cursor()
+        try:
+            with self._lock:
+                if self._catalog is None or self._catalog[0] != identity:
+                    self._catalog = (identity, _describe(cursor))
+                return self._catalog[1]
+        finally:
+            cursor.close()
+
+    def table(self, name: str) -> ServedTable:
+        catalog = self.catalog()
+        table = catalog.tables.get(name)
+        if table is not None:
+            return table
+        if name in catalog.refused:
+            raise NotFound(f"published table {name} is not served: {catalog.refused[name]}")
+        raise NotFound(
+            f"no published table {name!r} in the serving file {self.path.name}; served: "
+            f"{', '.join(sorted(catalog.tables)) or 'none'}"
+        )
+
+    def lookup(self, table: ServedTable, key: str) -> dict[str, Any] | None:
+        """The entity's newest row in ``table``, or None when the batch did not score it."""
+        value: Any = key
+        if table.key_type in INTEGER_TYPES:
+            try:
+                value = int(key)
+            except ValueError:
+                raise InvalidRows(
+                    f"published table {table.name}: key {table.key} is a whole number ({table.key_type}), "
+                    f"not {key!r}"
+                ) from None
+        cursor, _ = self._cursor()
+        try:
+            # identifiers come from the serving file's own description, checked; the key is bound
+            result = cursor.execute(
+                f'select * from main."{table.name}" where "{table.key}" = ? order by as_of_date desc limit 1',
+                [value],
+            )
+            row = result.fetchone()
+            if row is None:
+                return None
+            columns = [d[0] for d in result.description]
+            return dict(zip(columns, row, strict=True))
+        except duckdb.ConversionException:
+            raise InvalidRows(
+                f"published table {table.name}: {key!r} is not a value of key {table.key} ({table.key_type})"
+            ) from None
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def _describe(cursor: duckdb.DuckDBPyConnection) -> Catalog:
+    names = [
+        n
+        for (n,) in cursor.execute(
+            f"select distinct table_name from main.{SERVING_INFO_TABLE} order by 1"
+        ).fetchall()
+    ]
+    run = cursor.execute(f"select any_value(run_id) from main.{SERVING_INFO_TABLE}").fetchone()
+    tables: dict[str, ServedTable] = {}
+    refused: dict[str, str] = {}
+    for name in names:
+        try:
+            check_identifier(name, "published table name")
+            columns = cursor.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where database_name = current_database() and schema_name = 'main' and table_name = ? "
+                "order by column_index",
+                [name],
+            ).fetchall()
+            tables[name] = _served(cursor, name, columns)
+        except (ValueError, duckdb.Error, SqlscoreError) as exc:  # SqlscoreError: a name refused
+            refused[name] = str(exc)
+    return Catalog(run[0] if run else None, tables, refused)
+
+
+def _served(cursor: duckdb.DuckDBPyConnection, name: str, columns: list[tuple[str, str]]) -> ServedTable:
+    if not columns:
+        raise ValueError("it is not in the serving file")
+    present = {c for c, _ in columns}
+    missing = [c for c in REQUIRED_COLUMNS if c not in present]
+    if missing:
+        raise ValueError(f"it has no {', '.join(missing)} column")
+    scores = [c for c, t in columns if t == "DOUBLE" and c.endswith(SCORE_SUFFIXES)]
+    if len(scores) != 1:
+        raise ValueError(
+            f"it needs exactly one DOUBLE score column named *{', *'.join(SCORE_SUFFIXES)}, "
+            f"found {scores or 'none'}"
+        )
+    key, key_type = columns[0]
+    for column in (key, scores[0]):
+        check_identifier(column, f"column of {name}")
+    models = tuple(
+        m for (m,) in cursor.execute(f'select distinct model_name from main."{name}" order by 1').fetchall()
+    )
+    return ServedTable(name, key, key_type, scores[0], models)
+
+
+def age_days(as_of: Any, today: dt.date | None = None) -> int | None:
+    """Whole days between a row's as-of date and today (UTC); None when the row has none."""
+    if not isinstance(as_of, dt.date):
+        return None
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    return ((today or dt.datetime.now(dt.UTC).date()) - day).days
