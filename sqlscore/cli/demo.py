@@ -33,7 +33,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         description="For each as-of month of demo_feed, in order: load into raw what was known at its "
         "end (its customers, their usage and tickets so far, the churn labels of the months ended), then "
         "`sqlscore run --as-of <month end>`. When the registry has no demo models, trains them first on "
-        "the history month (the one before the first as-of date). Needs a fresh warehouse.",
+        "the history month (the one before the first as-of date). After each month: when the drift gate "
+        "fired for a model without a challenger of its own, a challenger is trained on the latest labelled "
+        "month (alias challenger: the next run shadow-scores it); when the gate blocked, the challenger is "
+        "promoted to champion and the month run again. Prints each month's champion and challenger AUC "
+        "(estimated, realised) and which gate fired. Needs a fresh warehouse.",
     )
     replay.add_argument("--months", type=int, help="replay only the first N months")
     replay.add_argument("--no-train", action="store_true", help="never train: the registry has the models")
@@ -64,9 +68,10 @@ def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path)
 
 
 def cmd_demo_replay(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
-    from sqlscore.tools.demo.monthly import DEMO_HOOKS, replay
+    from sqlscore.tools.demo.challenger import demo_hooks
+    from sqlscore.tools.demo.monthly import replay
 
-    results = replay(warehouse, registry, hooks=DEMO_HOOKS, train=not args.no_train, months=args.months)
+    results = replay(warehouse, registry, hooks=demo_hooks(), train=not args.no_train, months=args.months)
     print("\nas-of date   customers   labels known   run")
     for month in results:
         outcome = {0: "published", 1: "blocked"}.get(month.exit_code, f"exit {month.exit_code}")

@@ -85,20 +85,15 @@ Hook = Callable[[ReplayContext], None]
 class ReplayHooks:
     """Steps the replay calls at fixed points, so the rest of the monitoring story plugs in here.
 
-    Nothing is registered by default: these are the places for them, not stand-ins.
-    ``after_month`` runs after each month's ``sqlscore run`` (there: retrain a challenger on the
-    recent labelled months, promote it once it beats the champion); ``after_replay`` once at the
-    end (there: write the report, ``sqlscore report``).
+    Nothing is registered by default; ``sqlscore demo-replay`` registers the challenger steps of
+    :mod:`sqlscore.tools.demo.challenger` (``demo_hooks()``). ``after_month`` runs after each
+    month's ``sqlscore run`` (there: retrain a challenger when the drift gate fires, promote it
+    and rerun the month when the gate blocks); ``after_replay`` once at the end (there: the
+    month-by-month figures).
     """
 
     after_month: Sequence[Hook] = field(default_factory=tuple)
     after_replay: Sequence[Hook] = field(default_factory=tuple)
-
-
-#: The steps ``sqlscore demo-replay`` (and so ``make demo-monitoring``) adds to the replay. Empty
-#: today: retraining a challenger on the recent labelled months, shadow-scoring and promoting it
-#: go in ``after_month``; anything run once the months are done in ``after_replay``.
-DEMO_HOOKS = ReplayHooks()
 
 
 def feed_months(con: duckdb.DuckDBPyConnection) -> list[date]:
