@@ -256,6 +256,20 @@ def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list
     return findings
 
 
+#: What a drift-gate finding names besides its description (recorded with a block in ops.sqlscore_runs).
+DRIFT_FIELDS = (
+    "model",
+    "version",
+    "as_of",
+    "segment_by",
+    "segment",
+    "feature",
+    "metric",
+    "value",
+    "threshold",
+)
+
+
 def _drift_finding(row: dict[str, Any]) -> dict[str, Any]:
     """A drift-gate row as a finding whose description a person can act on without the tables.
 

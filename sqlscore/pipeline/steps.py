@@ -27,7 +27,14 @@ from sqlscore.gate import TableVerdict, validate_tables
 from sqlscore.gate.gx_run import expectations_path
 from sqlscore.gate.offline_docs import ASSETS_DIR, localize_data_docs
 from sqlscore.gate.validate import remove_scratch
-from sqlscore.pipeline.dbt import DbtBuild, DbtInvocation, levelled_findings, parse_project, run_dbt_build
+from sqlscore.pipeline.dbt import (
+    DRIFT_FIELDS,
+    DbtBuild,
+    DbtInvocation,
+    levelled_findings,
+    parse_project,
+    run_dbt_build,
+)
 from sqlscore.pipeline.lock import run_lock
 from sqlscore.pipeline.published_tables import declared_published_tables
 from sqlscore.registry import Registry
@@ -355,6 +362,8 @@ def _block(
                 "expectation": f["rule"],
                 "description": f["description"],
                 "observed": f["share"],
+                # a drift block also says what, where and against which threshold, as fields
+                **{k: f[k] for k in DRIFT_FIELDS if k in f},
             }
             for f in blocking
         ]
