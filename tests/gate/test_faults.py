@@ -41,7 +41,12 @@ def test_clean_rerun_publishes_again(published: Published) -> None:
     scored, rows = published.sql(
         "select rows_scored, rows_published from ops.sqlscore_runs where run_id = ?", run_id
     )[0]
-    assert json.loads(scored) == {"scoring.churn_scores": 0, "scoring.risk_scores": 0}
+    assert json.loads(scored) == {
+        "scoring.churn_scores": 0,
+        "scoring.risk_scores": 0,
+        "scoring.churn_shadow_scores": 0,  # no challenger: built, nothing scored
+        "scoring.risk_shadow_scores": 0,
+    }
     assert json.loads(rows) == {t: published.sql(f"select count(*) from published.{t}")[0][0] for t in TABLES}
 
 

@@ -64,7 +64,11 @@ def test_the_run_record_counts_and_times_what_the_run_did(published_source: Path
     # rows scored: exactly the rows of each scoring table carrying this run's id, which (a first
     # run) is every row of the features it scores
     scored = json.loads(scored)
-    assert set(scored) == {relation for relation, *_ in SCORED.values()}
+    shadows = {"scoring.churn_shadow_scores", "scoring.risk_shadow_scores"}  # built: no challenger
+    assert set(scored) == {relation for relation, *_ in SCORED.values()} | shadows
+    for shadow in shadows:
+        (carrying,) = site.sql(f"select count(*) from {shadow}")[0]
+        assert scored[shadow] == carrying == 0, shadow
     for relation, features, *_ in SCORED.values():
         (carrying,) = site.sql(f"select count(*) from {relation} where run_id = ?", run_id)[0]
         (inputs,) = site.sql(f"select count(*) from {features}")[0]
@@ -86,9 +90,10 @@ def test_the_run_record_counts_and_times_what_the_run_did(published_source: Path
     assert failed is None and kept is None
     assert isinstance(json.loads(warnings), list)
 
-    # timings, in seconds: dbt's build (the scoring models within it), the gate and the publish
+    # timings, in seconds: dbt's build (the scoring models within it), the gate, the monitoring
+    # report and the publish
     timings = json.loads(timings)
-    assert set(timings) == {"dbt_build", "scoring", "gate", "publish"}, timings
+    assert set(timings) == {"dbt_build", "scoring", "gate", "report", "publish"}, timings
     assert all(seconds > 0 for seconds in timings.values()), timings
     assert timings["scoring"] < timings["dbt_build"]
     elapsed = (ended - started).total_seconds()
