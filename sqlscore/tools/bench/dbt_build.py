@@ -25,7 +25,7 @@ def prepare_dbt_warehouse(folder: Path, customers: int) -> Path:
     if not warehouse.exists():
         generate(warehouse, customers=customers, seed=42)
     with duckdb.connect(str(warehouse)) as con:
-        for schema in ("scoring", "candidate", "published", "quarantine"):
+        for schema in ("scoring", "candidate", "published", "quarantine", "monitoring"):
             con.execute(f"drop schema if exists {schema} cascade")
     return warehouse
 
