@@ -54,19 +54,20 @@
     end
 {%- endmacro %}
 
-{#- SQL: the bin key of a number against the reference bins of each version of `bins`
-    (model_version -> list of edges): bin k (1-based, as text) holds edge[k-1] <= v < edge[k],
-    the profile's convention; NULL for NULL and NaN (the null rate); 'unbinned' for a value of a
-    version without bins for it (counted as present; its drift is no_reference). Edges are written as DuckDB printed them (shortest round trip), so they are the
-    reference's doubles exactly. -#}
-{% macro number_bin_key(column, version_column, bins) %}
+{#- SQL: the bin index of a number against the reference bins of each version of `bins`
+    (model_version -> list of edges), an integer: bin k (1-based) holds edge[k-1] <= v < edge[k],
+    the profile's convention; NULL for NULL and NaN (the null rate); 0 for a value of a version
+    without bins for it (counted as present, bin key 'unbinned'; its drift is no_reference).
+    Edges are written as DuckDB printed them (shortest round trip), so they are the reference's
+    doubles exactly. -#}
+{% macro number_bin_index(column, version_column, bins) %}
     case
         when {{ column }} is null or isnan({{ column }}) then null
         {%- for version, edges in bins.items() %}
-        when {{ version_column }} = {{ version }} then cast(1
-            {%- for edge in edges %} + ({{ column }} >= cast('{{ edge }}' as double))::integer{% endfor %} as varchar)
+        when {{ version_column }} = {{ version }} then 1
+            {%- for edge in edges %} + ({{ column }} >= cast('{{ edge }}' as double))::integer{% endfor %}
         {%- endfor %}
-        else 'unbinned'
+        else 0
     end
 {%- endmacro %}
 

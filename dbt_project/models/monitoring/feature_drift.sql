@@ -47,6 +47,24 @@
         {%- endfor -%}
         {%- do edges.setdefault(feature, {}).update({version: checked}) -%}
     {%- endfor -%}
+    {#- the values each category feature takes at the as-of date, counted one by one below -#}
+    {%- set categories = {} -%}
+    {%- set category_features = features | dictsort | selectattr(1, 'equalto', 'category') | map(attribute=0) | list -%}
+    {%- for feature in category_features -%}
+        {%- do categories.update({feature: []}) -%}
+    {%- endfor -%}
+    {%- if category_features | length > 0 -%}
+        {%- set selects = [] -%}
+        {%- for feature in category_features -%}
+            {%- do selects.append("select distinct '" ~ feature ~ "' as feature, nullif(cast("
+                ~ adapter.quote(feature) ~ " as varchar), '') as value from " ~ features_model
+                ~ " where as_of_date = " ~ as_of) -%}
+        {%- endfor -%}
+        {%- for feature, value in run_query("select * from (" ~ (selects | join(' union all '))
+                                            ~ ") where value is not null order by all").rows -%}
+            {%- do categories[feature].append(value) -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endif %}
 {% if not loop.first %}union all{% endif %}
 {%- if features | length == 0 %}
@@ -72,36 +90,49 @@ select * from (
         where r.as_of_date = {{ as_of }}
     ),
 
-    -- each row's bin keys, computed once per row before the rows fan out to their segments
+    -- each row's bin per feature, as an integer: a number's reference bin (0: unbinned), a
+    -- category's position in the values listed at compile time (0: not listed, which stops the
+    -- query below: every value is listed)
     binned_rows as (
         select
             model_name, model_version, segments,
             {%- for feature, kind in features.items() %}
             {%- set column = 'scored.' ~ adapter.quote(feature) %}
             {%- if kind == 'number' %}
-            {{ number_bin_key('cast(' ~ column ~ ' as double)', 'scored.model_version', edges.get(feature, {})) }}
+            {{ number_bin_index('cast(' ~ column ~ ' as double)', 'scored.model_version', edges.get(feature, {})) }}
             {%- else %}
-            nullif(cast({{ column }} as varchar), '')
+            {%- set value = 'nullif(cast(' ~ column ~ ' as varchar), \'\')' %}
+            case when {{ value }} is null then null
+                 {%- for category in categories[feature] %}
+                 when {{ value }} = '{{ category | replace("'", "''") }}' then {{ loop.index }}
+                 {%- endfor %}
+                 else 0 end
             {%- endif %} as {{ adapter.quote('f__' ~ feature) }}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from scored
     ),
 
-    binned as (
-        select b.* exclude (segments), s.segment_by, s.segment
-        from binned_rows as b
-        cross join unnest(b.segments) as t(s)
-    ),
-
+    -- one pass over the rows: every feature's bin counts (one-hot sums, one per bin) per model,
+    -- version and segment list (one list per combination of segment values); the lists fan out
+    -- to their segments afterwards, on these few counts rather than on the rows
     aggregated as (
         select
-            model_name, model_version, segment_by, segment, count(*) as rows,
-            {%- for feature in features %}
-            {'histogram': histogram({{ adapter.quote('f__' ~ feature) }}),
-             'present': count({{ adapter.quote('f__' ~ feature) }})} as {{ adapter.quote('f__' ~ feature) }}
+            model_name, model_version, segments, count(*) as rows,
+            {%- for feature, kind in features.items() %}
+            {%- set column = adapter.quote('f__' ~ feature) %}
+            {%- if kind == 'number' %}
+            {%- set bins = [0] + range(1, ((edges.get(feature, {}).values() | map('length') | list) + [0]) | max + 2) | list %}
+            {%- set keys = ['unbinned'] + range(1, bins | length) | map('string') | list %}
+            {%- else %}
+            {%- set bins = [0] + range(1, (categories[feature] | length) + 1) | list %}
+            {%- set keys = ['(unlisted)'] + categories[feature] %}
+            {%- endif %}
+            {'keys': [{% for key in keys %}'{{ key | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}],
+             'counts': [{% for bin in bins %}cast(sum(({{ column }} = {{ bin }})::integer) as bigint){% if not loop.last %}, {% endif %}{% endfor %}],
+             'present': count({{ column }})} as {{ column }}
             {%- if not loop.last %},{% endif %}
             {%- endfor %}
-        from binned
+        from binned_rows
         group by all
     ),
 
@@ -113,9 +144,12 @@ select * from (
 
     scored_groups as (
         select
-            model_name, model_version, {{ as_of }} as as_of_date, segment_by, segment,
-            substr(feature_column, 4) as feature, rows, facts.present as present
+            long.model_name, long.model_version, {{ as_of }} as as_of_date, s.segment_by, s.segment,
+            substr(long.feature_column, 4) as feature,
+            cast(sum(long.rows) as bigint) as rows, cast(sum(long.facts.present) as bigint) as present
         from long
+        cross join unnest(long.segments) as t(s)
+        group by all
     ),
 
     -- an as-of date with no rows still gets a row per feature: rows 0, status no_data
@@ -128,12 +162,32 @@ select * from (
         where not exists (select 1 from scored_groups)
     ),
 
+    list_counts as (
+        select
+            long.model_name, long.model_version, long.segments, substr(long.feature_column, 4) as feature,
+            unnest(long.facts.keys) as bin_key, unnest(long.facts.counts) as n
+        from long
+    ),
+
+    -- the bins with rows (as histogram() would give them); a category value not listed at compile
+    -- time cannot happen (the list was read from the same rows) and would stop the query
+    list_counts_present as (
+        select * from list_counts
+        where case
+            when coalesce(n, 0) = 0 then false
+            when bin_key = '(unlisted)'
+                then error('sqlscore: feature_drift: feature ' || feature || ' has values not listed when the model compiled')
+            else true
+        end
+    ),
+
     counts as (
         select
-            model_name, model_version, {{ as_of }} as as_of_date, segment_by, segment,
-            substr(feature_column, 4) as feature, entry.key as bin_key, entry.value as n
-        from long
-        cross join unnest(map_entries(long.facts.histogram)) as t(entry)
+            list_counts.model_name, list_counts.model_version, {{ as_of }} as as_of_date, s.segment_by,
+            s.segment, list_counts.feature, list_counts.bin_key, cast(sum(list_counts.n) as bigint) as n
+        from list_counts_present as list_counts
+        cross join unnest(list_counts.segments) as t(s)
+        group by all
     ),
 
     measured as (

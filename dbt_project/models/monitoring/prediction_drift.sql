@@ -23,20 +23,33 @@ select * from (
         {%- endif %}
     ),
 
+    -- one pass over the rows of those dates: per segment list (one per combination of segment
+    -- values) and decile; the lists fan out to their segments on these few sums
+    by_list as (
+        select
+            model_name, model_version, as_of_date, segments, score_decile,
+            count(*) as rows,
+            count(*) filter (where score is not null and not isnan(score)) as present,
+            sum(score) filter (where score is not null and not isnan(score)) as score_sum
+        from {{ rows }}
+        where as_of_date in (select as_of_date from dates)
+        group by all
+    ),
+
     fanned as (
-        select r.model_name, r.model_version, r.as_of_date, s.segment_by, s.segment, r.score, r.score_decile
-        from {{ rows }} as r
-        cross join unnest(r.segments) as t(s)
-        where r.as_of_date in (select as_of_date from dates)
+        select b.model_name, b.model_version, b.as_of_date, s.segment_by, s.segment, b.score_decile,
+               b.rows, b.present, b.score_sum
+        from by_list as b
+        cross join unnest(b.segments) as t(s)
     ),
 
     scored_groups as (
         select
             model_name, model_version, as_of_date, segment_by, segment,
             '__score__' as feature,
-            count(*) as rows,
-            count(*) filter (where score is not null and not isnan(score)) as present,
-            avg(score) filter (where score is not null and not isnan(score)) as mean_score
+            cast(sum(rows) as bigint) as rows,
+            cast(sum(present) as bigint) as present,
+            case when sum(present) > 0 then sum(score_sum) / sum(present) end as mean_score
         from fanned
         group by all
     ),
@@ -54,9 +67,9 @@ select * from (
     counts as (
         select
             model_name, model_version, as_of_date, segment_by, segment, '__score__' as feature,
-            cast(score_decile as varchar) as bin_key, count(*) as n
+            cast(score_decile as varchar) as bin_key, cast(sum(present) as bigint) as n
         from fanned
-        where score is not null and not isnan(score) and score_decile is not null
+        where score_decile is not null and present > 0
         group by all
     ),
 
