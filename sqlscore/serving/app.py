@@ -225,7 +225,7 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
         return {
             "source": "live",
             "table": table.name,
-            "key": key,
+            "key": table.key_value(key),
             **result,
             "as_of_date": body.as_of_date.isoformat() if body.as_of_date else None,
             "function": served.name,

@@ -54,6 +54,18 @@ class ServedTable:
     score: str
     models: tuple[str, ...]
 
+    def key_value(self, key: str) -> Any:
+        """The key as the table types it (a whole number for an integer key), refused if it is not one."""
+        if self.key_type not in INTEGER_TYPES:
+            return key
+        try:
+            return int(key)
+        except ValueError:
+            raise InvalidRows(
+                f"published table {self.name}: key {self.key} is a whole number ({self.key_type}), "
+                f"not {key!r}"
+            ) from None
+
     @property
     def model(self) -> str | None:
         """The one model whose scores the table holds (None if it holds several)."""
@@ -109,15 +121,7 @@ class BatchLookup:
 
     def lookup(self, table: ServedTable, key: str) -> dict[str, Any] | None:
         """The entity's newest row in ``table``, or None when the batch did not score it."""
-        value: Any = key
-        if table.key_type in INTEGER_TYPES:
-            try:
-                value = int(key)
-            except ValueError:
-                raise InvalidRows(
-                    f"published table {table.name}: key {table.key} is a whole number ({table.key_type}), "
-                    f"not {key!r}"
-                ) from None
+        value = table.key_value(key)
         cursor, _ = self._cursor()
         try:
             # identifiers come from the serving file's own description, checked; the key is bound

@@ -65,8 +65,8 @@ class Metrics:
         ]
         for (endpoint, model, version, status), count in requests:
             if status >= 400:
-                labels = _labels(endpoint, model, version)
-                lines.append(f'sqlscore_request_errors_total{{{labels},status="{status}"}} {count}')
+                names = _labels(endpoint, model, version)
+                lines.append(f'sqlscore_request_errors_total{{{names},status="{status}"}} {count}')
         lines += [
             "# HELP sqlscore_request_duration_seconds Time from request to response, in this process.",
             "# TYPE sqlscore_request_duration_seconds histogram",

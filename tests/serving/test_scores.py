@@ -76,6 +76,7 @@ def test_an_entity_the_batch_has_not_seen_is_scored_live(server: Server) -> None
     status, answer = server.request("POST", f"/v1/scores/{TABLE}/987654321", {"features": features})
     assert status == 200, answer
     assert answer["source"] == "live" and answer["run_id"] is None and answer["batch_as_of_date"] is None
+    assert answer["key"] == 987654321  # typed as the table's key
     status, predicted = server.request("POST", "/v1/predict/predict_churn", {"rows": [features]})
     assert answer["score"] == predicted["results"][0]["score"]
 
