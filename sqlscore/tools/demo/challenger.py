@@ -8,14 +8,16 @@ would script around the scheduler, written with the tools a team has: the regist
    ``drift_within_thresholds`` tests' failure tables) and printed with the champion's and the
    challenger's AUC: estimated on the month just scored (CBPE, before labels), realised on the
    month whose labels just arrived.
-2. **Retrain**: when the gate fired for a model (warn or block) and it has no challenger of its
-   own (none, or the challenger alias still on the champion's version), a challenger is trained
-   on the most recent labelled month (the month before; its churn labels arrived with this one)
-   and given the ``challenger`` alias: the next run shadow-scores it beside the champion.
+2. **Retrain**: when the gate fired for a model's whole population (warn or block; a segment's
+   warning alone does not) and it has no challenger of its own (none, or the challenger alias
+   still on the champion's version), a challenger is trained on the most recent labelled month
+   (the month before; its churn labels arrived with this one) and given the ``challenger`` alias:
+   the next run shadow-scores it beside the champion.
 3. **Promote**: when the gate blocked the run for a model, its challenger gets the ``champion``
-   alias (trained now if there was none) and the month is run again, so it publishes with the
-   new version. The challenger alias stays on the promoted version (shadow-scoring the champion's
-   own version) until the next retrain moves it.
+   alias if its realised AUC on the latest labelled month beat the champion's (else a new one is
+   trained on that month and promoted: the gate judges it on the rerun), and the month is run
+   again, so it publishes with the new version. The challenger alias stays on the promoted
+   version (shadow-scoring the champion's own version) until the next retrain moves it.
 
 The champion's figures come from ``monitoring.model_performance`` (the table of record); the
 challenger's are computed the same way on ``scoring.<model>_shadow_scores`` (model_performance
@@ -190,12 +192,18 @@ class ChallengerDemo:
         blocked = [
             m for m in DEMO_MODELS if any(f["model"] == m and f["level"] == "error" for f in record.findings)
         ]
-        fired = {f["model"] for f in record.findings}
+        # segments only warn (a few thousand rows each): the population's findings decide
+        fired = {f["model"] for f in record.findings if f["segment_by"] == "all"}
         if month.exit_code == ExitCode.BLOCKED and blocked:
             for model in blocked:
                 version = self._own_challenger(context.registry, model)
+                if version is not None and not self._beats_champion(context, model, version):
+                    version = None
                 if version is None:
-                    print(f"[demo] {model}: blocked with no challenger of its own: training one now")
+                    print(
+                        f"[demo] {model}: blocked with no better challenger: "
+                        "training one on the latest labels"
+                    )
                     version = self._retrain(context, model)
                 previous = context.registry.promote(model, version, CHAMPION)
                 print(
@@ -278,6 +286,31 @@ class ChallengerDemo:
                 lines.append(line)
         print("\n".join(lines), flush=True)
         return record
+
+    def _beats_champion(self, context: ReplayContext, model: str, version: str) -> bool:
+        """Whether the challenger ranked the latest labelled month better than the champion did.
+
+        No evidence (the challenger was not shadow-scored on a labelled month) is not a win.
+        """
+        dates = sorted({r.as_of for r in self.runs if r.as_of < context.months[-1].as_of})
+        if not dates:
+            return False
+        with duckdb.connect(str(context.warehouse), read_only=True) as con:
+            scored_by = _versions_at(con, model, dates[-1], shadow=False)
+            champion = version_auc(con, model, dates[-1], scored_by, shadow=False, realised=True)
+            shadowed = _versions_at(con, model, dates[-1], shadow=True)
+            challenger = (
+                version_auc(con, model, dates[-1], shadowed, shadow=True, realised=True)
+                if shadowed == int(version)
+                else None
+            )
+        wins = champion is not None and challenger is not None and challenger > champion
+        print(
+            f"[demo] {model}: on {dates[-1]} (labelled) challenger v{version} realised AUC "
+            f"{_fmt(challenger)}, "
+            f"champion v{scored_by} {_fmt(champion)}: {'promote it' if wins else 'not better'}"
+        )
+        return wins
 
     @staticmethod
     def _own_challenger(registry: Registry, model: str) -> str | None:
