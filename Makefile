@@ -35,7 +35,8 @@ demo: setup
 # The demo that lives in time, in its own folder (its own warehouse and registry, so `make demo`'s
 # are left alone): MONTHS month ends of drifting data, replayed in order (`sqlscore run --as-of`
 # each month end, the models trained on the month before the first), then the monitoring report.
-# The challenger's retraining and promotion plug into sqlscore/tools/demo/monthly.py's hooks.
+# After each month a challenger is retrained when the drift gate fires, and promoted (the month run
+# again) when it blocks: sqlscore/tools/demo/challenger.py.
 MONTHS ?= 6
 MONITORING_DIR ?= build/demo-monitoring
 MONITORING := $(BIN)/sqlscore --warehouse $(MONITORING_DIR)/warehouse.duckdb --registry $(MONITORING_DIR)/models_onnx
