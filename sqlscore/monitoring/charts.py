@@ -122,6 +122,116 @@ def _y_axis(
         )
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a line chart draws (its pixel box) and the y values that box spans, so each piece of
+    the chart places its marks on the same scale without passing six numbers around."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    low: float
+    high: float
+
+    def y(self, value: float) -> float:
+        """The pixel row of ``value`` (higher values nearer the top)."""
+        return _scale(value, self.low, self.high, self.bottom, self.top)
+
+
+def _x_labels(series: Sequence[Series]) -> list[str]:
+    """Every x label of every series once, sorted (ISO dates sort as they fall in time)."""
+    xs: list[str] = []
+    for line in series:
+        for x, _ in line.points:
+            if x not in xs:
+                xs.append(x)
+    xs.sort()
+    return xs
+
+
+def _y_bounds(
+    series: Sequence[Series], references: Sequence[tuple[str, float]], y_range: tuple[float, float] | None
+) -> tuple[float, float]:
+    """The y span: ``y_range`` as given, else every point and reference padded by a tenth so no mark
+    sits on the chart's edge (a flat line gets ±0.05 rather than a zero-height scale)."""
+    ys = [y for line in series for _, y in line.points if y is not None]
+    ys.extend(value for _, value in references)
+    low, high = y_range or (min(ys, default=0.0), max(ys, default=1.0))
+    if y_range is None:
+        pad = (high - low) * 0.1 or 0.05
+        low, high = low - pad, high + pad
+    return low, high
+
+
+def _x_axis(body: list[str], xs: list[str], plot: _Plot) -> dict[str, float]:
+    """Write the x labels evenly spaced (a single one centred); return each label's pixel column."""
+    step = (plot.right - plot.left) / max(len(xs) - 1, 1)
+    position = {
+        x: plot.left + i * step if len(xs) > 1 else (plot.left + plot.right) / 2 for i, x in enumerate(xs)
+    }
+    for x, px in position.items():
+        body.append(
+            f'<text x="{px:.1f}" y="{plot.bottom + 16}" text-anchor="middle" fill="#555">{escape(x)}</text>'
+        )
+    return position
+
+
+def _reference_lines(body: list[str], references: Sequence[tuple[str, float]], plot: _Plot) -> None:
+    """A dotted horizontal line per reference (a version's hold-out AUC), named and valued on it."""
+    left, right = plot.left, plot.right
+    for name, value in references:
+        y = plot.y(value)
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#222" stroke-dasharray="2 3">'
+            f"<title>{escape(name)}: {_fmt(value)}</title></line>"
+        )
+        # written above the line at its left end: the legend column is the series'
+        body.append(f'<text x="{left + 4}" y="{y - 4:.1f}" fill="#222">{escape(name)} {_fmt(value)}</text>')
+
+
+def _segments(line: Series, position: dict[str, float], plot: _Plot) -> list[list[str]]:
+    """The line's points as SVG coordinates in x order, cut into runs at each None: a date without a
+    value is a gap in the line, not a straight bridge over it."""
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for x, level in sorted(line.points, key=lambda point: point[0]):
+        if level is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{position[x]:.1f},{plot.y(level):.1f}")
+    if segment:
+        segments.append(segment)
+    return segments
+
+
+def _series_marks(body: list[str], line: Series, n: int, position: dict[str, float], plot: _Plot) -> None:
+    """The ``n``-th series: its polylines (a lone point between gaps draws none), a hoverable point
+    per value, and its legend entry in the right-hand column."""
+    colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
+    dash = ' stroke-dasharray="6 4"' if line.dashed else ""
+    for points in _segments(line, position, plot):
+        if len(points) > 1:
+            body.append(
+                f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+                f'stroke-width="2"{dash}/>'
+            )
+    for x, level in line.points:
+        if level is not None:
+            body.append(
+                f'<circle cx="{position[x]:.1f}" cy="{plot.y(level):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{escape(line.name)} on {escape(x)}: {_fmt(level)}</title></circle>"
+            )
+    right, legend_y = plot.right, plot.top + 14 + 18 * n
+    body.append(
+        f'<line x1="{right + 6}" y1="{legend_y - 4}" x2="{right + 26}" y2="{legend_y - 4}" '
+        f'stroke="{colour}" '
+        f'stroke-width="2"{dash}/><text x="{right + 30}" y="{legend_y}">{escape(line.name)}</text>'
+    )
+
+
 def line_chart(
     series: Sequence[Series],
     *,
@@ -134,68 +244,15 @@ def line_chart(
 ) -> str:
     """Lines over shared x labels (dates, in the order first seen), with an optional horizontal
     reference lines (each version's hold-out AUC); a None y leaves a gap and no point."""
-    xs: list[str] = []
-    for line in series:
-        for x, _ in line.points:
-            if x not in xs:
-                xs.append(x)
-    xs.sort()
-    ys = [y for line in series for _, y in line.points if y is not None]
-    ys.extend(value for _, value in references)
-    low, high = y_range or (min(ys, default=0.0), max(ys, default=1.0))
-    if y_range is None:
-        pad = (high - low) * 0.1 or 0.05
-        low, high = low - pad, high + pad
-    left, right, top, bottom = 52.0, width - 190.0, 14.0, height - 34.0
+    xs = _x_labels(series)
+    low, high = _y_bounds(series, references, y_range)
+    plot = _Plot(left=52.0, right=width - 190.0, top=14.0, bottom=height - 34.0, low=low, high=high)
     body: list[str] = []
-    _y_axis(body, low, high, top, bottom, left, right)
-    step = (right - left) / max(len(xs) - 1, 1)
-    position = {x: left + i * step if len(xs) > 1 else (left + right) / 2 for i, x in enumerate(xs)}
-    for x, px in position.items():
-        body.append(
-            f'<text x="{px:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#555">{escape(x)}</text>'
-        )
-    for name, value in references:
-        y = _scale(value, low, high, bottom, top)
-        body.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#222" stroke-dasharray="2 3">'
-            f"<title>{escape(name)}: {_fmt(value)}</title></line>"
-        )
-        # written above the line at its left end: the legend column is the series'
-        body.append(f'<text x="{left + 4}" y="{y - 4:.1f}" fill="#222">{escape(name)} {_fmt(value)}</text>')
+    _y_axis(body, low, high, plot.top, plot.bottom, plot.left, plot.right)
+    position = _x_axis(body, xs, plot)
+    _reference_lines(body, references, plot)
     for n, line in enumerate(series):
-        colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
-        dash = ' stroke-dasharray="6 4"' if line.dashed else ""
-        segment: list[str] = []
-        segments: list[list[str]] = []
-        for x, level in sorted(line.points, key=lambda point: point[0]):
-            if level is None:
-                if segment:
-                    segments.append(segment)
-                segment = []
-                continue
-            segment.append(f"{position[x]:.1f},{_scale(level, low, high, bottom, top):.1f}")
-        if segment:
-            segments.append(segment)
-        for points in segments:
-            if len(points) > 1:
-                body.append(
-                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2"{dash}/>'
-                )
-        for x, level in line.points:
-            if level is not None:
-                y = _scale(level, low, high, bottom, top)
-                body.append(
-                    f'<circle cx="{position[x]:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
-                    f"<title>{escape(line.name)} on {escape(x)}: {_fmt(level)}</title></circle>"
-                )
-        legend_y = top + 14 + 18 * n
-        body.append(
-            f'<line x1="{right + 6}" y1="{legend_y - 4}" x2="{right + 26}" y2="{legend_y - 4}" '
-            f'stroke="{colour}" '
-            f'stroke-width="2"{dash}/><text x="{right + 30}" y="{legend_y}">{escape(line.name)}</text>'
-        )
+        _series_marks(body, line, n, position, plot)
     return _svg(kind, width, height, body, label)
 
 

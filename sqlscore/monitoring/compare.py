@@ -282,44 +282,13 @@ def _figures(
     return dict(zip(names, cursor.fetchall()[0], strict=True))
 
 
-def _auc(
-    con: duckdb.DuckDBPyConnection,
-    champion: str,
-    shadow: str,
-    key: str,
-    score: str,
-    date: dt.date,
-    tables: ScoreTables,
-) -> dict[str, Any]:
-    """Realised AUC of each score on the rows both scored and labelled (NULL with a reason)."""
-    empty = {"champion_auc": None, "challenger_auc": None, "labelled": 0, "positives": 0}
-    labels = tables.labels
-    if labels is None:
-        return {**empty, "note": f"no meta.{LABELS_KEY} declared for {tables.shadow}: no labels to use"}
-    if not _relation_exists(con, labels.table):
-        return {**empty, "note": f"label table {labels.table} is not in the warehouse"}
-    label_key, label = f'"{labels.key}"', f'"{labels.label}"'
-    when = (
-        # any day of the month after the as-of date's month names that month (a loader may write the
-        # month's first or last day)
-        f"date_trunc('month', \"{labels.month_after}\") = date_trunc('month', $date) + interval 1 month"
-        if labels.month_after
-        else "true"
-    )
-    label_rows = (
-        f"select {label_key} as k, cast({label} as integer) as y from {_quoted(labels.table)} "
-        f"where {label} is not null and {when}"
-    )
-    duplicated = con.execute(
-        f"select count(*), min(k) from (select k from ({label_rows}) group by k having count(*) > 1)",
-        {"date": date} if labels.month_after else None,
-    ).fetchall()[0]
-    if duplicated[0]:
-        raise ConfigError(
-            f"model {tables.model}: label table {labels.table} has {duplicated[0]} duplicated key(s) in "
-            f"{labels.key} for as-of date {date} (first: {duplicated[1]}): one label per key is needed"
-        )
-    query = f"""
+#: Realised AUC of the champion's and the challenger's score on the rows both scored at ``$date`` and
+#: labelled: each score's ranks (tied scores sharing their average rank), then the Mann-Whitney
+#: statistic per score, (sum of the positives' ranks - P(P+1)/2) / (P·N), as ``roc_auc_score``. Also
+#: returns the counts the caller needs to say why an AUC is undefined (n, positives, negatives) and
+#: how many labels are not 0/1. ``{label_rows}`` is the SELECT of (k, y) from ``_label_rows``; the other
+#: placeholders are quoted relations and columns.
+_AUC_QUERY = """
         with
         labels as ({label_rows}),
         labelled as (
@@ -355,6 +324,60 @@ def _auc(
             (challenger_sum - positives * (positives + 1) / 2.0) / (positives * negatives) as challenger_auc
         from totals
     """
+
+
+def _label_rows(labels: Labels) -> str:
+    """The SELECT of the labels of the as-of date ``$date`` as (k, y): with a month column, only that
+    date's following month, so a later month's outcome never counts as this date's."""
+    label_key, label = f'"{labels.key}"', f'"{labels.label}"'
+    when = (
+        # any day of the month after the as-of date's month names that month (a loader may write the
+        # month's first or last day)
+        f"date_trunc('month', \"{labels.month_after}\") = date_trunc('month', $date) + interval 1 month"
+        if labels.month_after
+        else "true"
+    )
+    return (
+        f"select {label_key} as k, cast({label} as integer) as y from {_quoted(labels.table)} "
+        f"where {label} is not null and {when}"
+    )
+
+
+def _check_one_label_per_key(
+    con: duckdb.DuckDBPyConnection, label_rows: str, tables: ScoreTables, labels: Labels, date: dt.date
+) -> None:
+    """Refuse a key labelled twice for the date: the join would count its row twice and the AUC
+    would be wrong without any sign of it."""
+    duplicated = con.execute(
+        f"select count(*), min(k) from (select k from ({label_rows}) group by k having count(*) > 1)",
+        {"date": date} if labels.month_after else None,
+    ).fetchall()[0]
+    if duplicated[0]:
+        raise ConfigError(
+            f"model {tables.model}: label table {labels.table} has {duplicated[0]} duplicated key(s) in "
+            f"{labels.key} for as-of date {date} (first: {duplicated[1]}): one label per key is needed"
+        )
+
+
+def _auc(
+    con: duckdb.DuckDBPyConnection,
+    champion: str,
+    shadow: str,
+    key: str,
+    score: str,
+    date: dt.date,
+    tables: ScoreTables,
+) -> dict[str, Any]:
+    """Realised AUC of each score on the rows both scored and labelled (NULL with a reason)."""
+    empty = {"champion_auc": None, "challenger_auc": None, "labelled": 0, "positives": 0}
+    labels = tables.labels
+    if labels is None:
+        return {**empty, "note": f"no meta.{LABELS_KEY} declared for {tables.shadow}: no labels to use"}
+    if not _relation_exists(con, labels.table):
+        return {**empty, "note": f"label table {labels.table} is not in the warehouse"}
+    label_rows = _label_rows(labels)
+    _check_one_label_per_key(con, label_rows, tables, labels, date)
+    query = _AUC_QUERY.format(label_rows=label_rows, champion=champion, shadow=shadow, key=key, score=score)
     n, positives, negatives, not_binary, champion_auc, challenger_auc = con.execute(
         query, {"date": date}
     ).fetchall()[0]

@@ -372,10 +372,9 @@ def _prediction_section(section: ModelSection) -> str:
     return '<div class="grid">' + "".join(parts) + "</div>" + table
 
 
-def _performance_section(section: ModelSection) -> str:
-    rows = _overall(section.performance)
-    if not rows:
-        return _note(f"no performance rows for {section.name} (labels not arrived, or no run yet).")
+def _auc_series(rows: list[dict[str, Any]]) -> list[charts.Series]:
+    """A line per version and kind: realised (solid) once labels arrived, estimated (dashed) before,
+    so a reader sees where the figure stops being a guess."""
     series = []
     for version in sorted({r["model_version"] for r in rows}):
         for kind in ("realised", "estimated"):
@@ -386,74 +385,98 @@ def _performance_section(section: ModelSection) -> str:
             ]
             if points:
                 series.append(charts.Series(f"v{version} {kind}", points, dashed=kind == "estimated"))
+    return series
+
+
+def _holdout_references(rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """Each version's hold-out AUC from its card, the bar its live AUC is judged against; named by
+    version only when the rows hold more than one (one line needs no version to tell it apart)."""
     holdouts = {r["model_version"]: r["holdout_auc"] for r in rows if r.get("holdout_auc") is not None}
     versions = len({r["model_version"] for r in rows})
-    references = [
+    return [
         (f"v{version} hold-out AUC" if versions > 1 else "hold-out AUC", float(auc))
         for version, auc in sorted(holdouts.items())
     ]
-    auc = charts.line_chart(series, references=references, label=f"{section.name} AUC over time", kind="auc")
-    parts = [
-        _figure(
-            auc,
-            f"AUC of {escape(section.name)} by as-of date: estimated from the scores before labels "
-            "arrive (dashed), realised once they have (solid), against the hold-out AUC of the card.",
-        )
-    ]
+
+
+def _auc_figure(section: ModelSection, rows: list[dict[str, Any]]) -> str:
+    """The AUC-over-time chart with its caption."""
+    auc = charts.line_chart(
+        _auc_series(rows),
+        references=_holdout_references(rows),
+        label=f"{section.name} AUC over time",
+        kind="auc",
+    )
+    return _figure(
+        auc,
+        f"AUC of {escape(section.name)} by as-of date: estimated from the scores before labels "
+        "arrive (dashed), realised once they have (solid), against the hold-out AUC of the card.",
+    )
+
+
+def _calibration_figure(section: ModelSection, rows: list[dict[str, Any]]) -> str:
+    """Calibration of the latest realised row that has one (a note when none has: it needs labels)."""
     with_calibration = sorted(
         (r for r in rows if r["kind"] == "realised" and r.get("calibration")),
         key=lambda r: (r["as_of_date"], r["model_version"]),
     )
-    if with_calibration:
-        last = with_calibration[-1]
-        deciles = [
-            (int(c["decile"]), int(c["rows"] or 0), c["predicted"], c["observed"])
-            for c in last["calibration"]
-        ]
-        svg = charts.calibration(deciles, label=f"{section.name} calibration")
-        parts.append(
-            _figure(
-                svg,
-                f"Calibration of {escape(section.name)} v{last['model_version']} on "
-                f"{_date(last['as_of_date'])}: observed rate against mean predicted probability "
-                "per score decile; the diagonal is perfect calibration.",
-            )
-        )
-    else:
-        parts.append(_note("no calibration yet: it needs realised labels."))
-    table = _table(
-        [
-            "as-of date",
-            "version",
-            "kind",
-            "rows",
-            "labelled",
-            "AUC",
-            "hold-out",
-            "AUC drop",
-            "log loss",
-            "Brier",
-            "status",
-            "note",
-        ],
-        [
-            [
-                _date(r["as_of_date"]),
-                _f(r["model_version"]),
-                escape(str(r["kind"])),
-                _f(r["rows"]),
-                _f(r["rows_labelled"]),
-                _f(r["auc"]),
-                _f(r["holdout_auc"]),
-                _f(r["auc_drop"]),
-                _f(r["log_loss"]),
-                _f(r["brier"]),
-                _status(r["status"]),
-                _f(r.get("auc_note")),
-            ]
-            for r in rows
-        ],
+    if not with_calibration:
+        return _note("no calibration yet: it needs realised labels.")
+    last = with_calibration[-1]
+    deciles = [
+        (int(c["decile"]), int(c["rows"] or 0), c["predicted"], c["observed"]) for c in last["calibration"]
+    ]
+    svg = charts.calibration(deciles, label=f"{section.name} calibration")
+    return _figure(
+        svg,
+        f"Calibration of {escape(section.name)} v{last['model_version']} on "
+        f"{_date(last['as_of_date'])}: observed rate against mean predicted probability "
+        "per score decile; the diagonal is perfect calibration.",
     )
+
+
+#: Headers of the performance table, one per cell of ``_performance_row``.
+_PERFORMANCE_HEADERS = [
+    "as-of date",
+    "version",
+    "kind",
+    "rows",
+    "labelled",
+    "AUC",
+    "hold-out",
+    "AUC drop",
+    "log loss",
+    "Brier",
+    "status",
+    "note",
+]
+
+
+def _performance_row(r: dict[str, Any]) -> list[str]:
+    """One monitoring.model_performance row as the table's cells (its note keeps a NULL AUC's reason)."""
+    return [
+        _date(r["as_of_date"]),
+        _f(r["model_version"]),
+        escape(str(r["kind"])),
+        _f(r["rows"]),
+        _f(r["rows_labelled"]),
+        _f(r["auc"]),
+        _f(r["holdout_auc"]),
+        _f(r["auc_drop"]),
+        _f(r["log_loss"]),
+        _f(r["brier"]),
+        _status(r["status"]),
+        _f(r.get("auc_note")),
+    ]
+
+
+def _performance_section(section: ModelSection) -> str:
+    """AUC over time and calibration side by side, then every overall performance row as a table."""
+    rows = _overall(section.performance)
+    if not rows:
+        return _note(f"no performance rows for {section.name} (labels not arrived, or no run yet).")
+    parts = [_auc_figure(section, rows), _calibration_figure(section, rows)]
+    table = _table(_PERFORMANCE_HEADERS, [_performance_row(r) for r in rows])
     return '<div class="grid">' + "".join(parts) + "</div>" + table
 
 
