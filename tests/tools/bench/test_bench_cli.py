@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlscore.tools.bench.orbital_path import orbital_python
 
@@ -34,6 +35,7 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
             "3000",
             "--repeat",
             "2",
+            "--monitoring",
         ],
         capture_output=True,
         text=True,
@@ -43,10 +45,11 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     records = json.loads(out.read_text())
     job = {r["path"]: r for r in records if r["model"] == "all"}
-    assert set(job) == {"dbt_build", "scoring", "gate", "publish"}
+    assert set(job) == {"dbt_build", "scoring", "gate", "publish", "scoring_build", "monitoring"}
     assert all(r["rows"] == 3000 and r["seconds"] > 0 for r in job.values())
     assert job["scoring"]["seconds"] < job["dbt_build"]["seconds"]
     assert "gate / scoring =" in result.stdout
+    _check_monitoring_records(job["scoring_build"], job["monitoring"], result.stdout)
     compiled = {r["model"]: r for r in records if r["path"] == "compile"}
     assert set(compiled) == {"plain_lr", "risk", "churn", "churn_gbt300"}
     assert compiled["churn_gbt300"]["trees"] == 300 and compiled["churn"]["trees"] == 100
@@ -93,6 +96,46 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
                 f"select count(*), count(*) - count(score) from scores_{model}"
             ).fetchall()[0]
             assert count == 5000 and nulls == 0
+
+
+def _check_monitoring_records(scoring: dict[str, Any], monitoring: dict[str, Any], stdout: str) -> None:
+    """--monitoring: medians of --repeat processes each, the printed ratios those of the records."""
+    for record in (scoring, monitoring):
+        assert record["repeats"] == 2 and len(record["seconds_each"]) == 2
+        assert min(record["seconds_each"]) <= record["seconds"] <= max(record["seconds_each"])
+        assert len(record["peak_rss_mb_each"]) == 2 and record["peak_rss_mb"] > 50
+        # a group's span lies inside its dbt process's wall time
+        assert all(s < w for s, w in zip(record["seconds_each"], record["wall_seconds_each"], strict=True))
+    assert all(s > 0 for s in monitoring["scoring_seconds_each"])
+    assert set(monitoring["models_seconds"]) == {
+        "feature_drift",
+        "prediction_drift",
+        "model_performance",
+        "churn_scores_labelled",
+        "risk_scores_labelled",
+    }
+    assert max(monitoring["models_seconds"].values()) <= max(monitoring["seconds_each"]) + 1e-3
+    ratio = round(monitoring["seconds"] / scoring["seconds"], 3)
+    assert abs(monitoring["ratio_to_scoring"] - ratio) < 2e-3
+    assert (
+        abs(monitoring["peak_rss_ratio"] - round(monitoring["peak_rss_mb"] / scoring["peak_rss_mb"], 3))
+        < 2e-3
+    )
+    assert f"monitoring / scoring = {monitoring['ratio_to_scoring']:.2f}\u00d7" in stdout
+    assert f"peak RSS with / without monitoring = {monitoring['peak_rss_ratio']:.2f}\u00d7" in stdout
+
+
+def test_monitoring_needs_dbt(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [SQLSCORE, "bench", "--monitoring", "--workdir", str(tmp_path / "work")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--monitoring and --dbt-only need --dbt CUSTOMERS" in result.stderr
+    assert not (tmp_path / "work").exists()
 
 
 def test_bench_refuses_fewer_than_one_timed_run(tmp_path: Path) -> None:
