@@ -80,6 +80,11 @@ CASES = {
         "blocked",
         ("unique", "customers_customer_id"),
     ),
+    "duplicated_label_keys": Poison(
+        ("insert into raw.churn_labels select * from raw.churn_labels where customer_id <= 20",),
+        "blocked",
+        ("unique_combination_stg_telecom__churn_labels_customer_id__label_month",),
+    ),
     "text_in_a_number_column": Poison(
         (
             "alter table raw.customers alter monthly_charges type varchar "
