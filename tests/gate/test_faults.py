@@ -73,7 +73,9 @@ def test_missing_feature_column(published: Published) -> None:
 def test_shifted_feature_distribution_moves_the_scores(published: Published) -> None:
     before = published.consumer_view()
     # a shift that stays (mostly) inside the training ranges, so the input checks only warn and the
-    # score-distribution expectations are what stops it (tripled tickets are stopped at the inputs)
+    # drift gate is what stops it: the score's PSI (and the shifted inputs') against the version's
+    # reference, before the score-distribution expectations (which stand behind it) would run
+    # (tripled tickets are stopped at the inputs)
     published.execute(
         "insert into raw.support_tickets (ticket_id, customer_id, opened_at, category, severity) "
         "select ticket_id + 10000000, customer_id, timestamp '2026-10-20', category, 'high' "
@@ -82,8 +84,10 @@ def test_shifted_feature_distribution_moves_the_scores(published: Published) -> 
     )
     result = published.run()
     assert result.returncode == 1, result.stdout[-3000:]
-    assert "customer_churn_scores: FAILED" in result.stdout
-    assert "population_stability_index" in result.stdout or "reference_mean" in result.stdout
+    assert re.search(
+        r"drift: model churn version 1, as of 2026-10-31, score: psi \d+\.\d{4} above the block",
+        result.stdout,
+    )
     assert published.consumer_view() == before
     status, failed, quarantined, _ = published.last_run()
     assert status == "blocked"
