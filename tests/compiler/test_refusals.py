@@ -11,7 +11,7 @@ finds every ``raise`` statement in the package and fails when one has no case
 (or a case reaches another raise than the one it was written for), so a new
 refusal cannot land untested.
 
-The 39 raise sites, by module: compiled.py 2, dialects.py 2, graph.py 3,
+The 40 raise sites, by module: compiled.py 3, dialects.py 2, graph.py 3,
 node.py 3, ops/_elementwise.py 2, ops/_postprocess.py 1, ops/_reductions.py 1,
 ops/argmax.py 2, ops/array_feature_extractor.py 1, ops/cast.py 2,
 ops/concat.py 2, ops/gather.py 2, ops/imputer.py 1, ops/label_encoder.py 2,
@@ -36,7 +36,7 @@ import pytest
 from sqlglot import exp
 
 import sqlscore.compiler
-from sqlscore.compiler import compile_function
+from sqlscore.compiler import CompiledFunction, compile_function
 from sqlscore.compiler.dialects import create_statement, expression_sql
 from sqlscore.compiler.graph import evaluate
 from sqlscore.errors import CompileError
@@ -146,6 +146,19 @@ CASES = [
         run=_compile_function(
             BINARY, (Output("label", "tensor(double)"), Output("probabilities", "tensor(double)"))
         ),
+    ),
+    Refusal(
+        "cached-function-asked-for-a-dialect-not-cached",
+        None,
+        r"^function predict_refusals \(refusals:1\): no spark SQL was cached$",
+        run=lambda _: CompiledFunction.from_written(
+            name="predict_refusals",
+            model_ref=MODEL,
+            sha256="0" * 64,
+            parameters=(("a", "DOUBLE"),),
+            return_type="DOUBLE",
+            written={"duckdb": "a"},
+        ).expression_sql("spark"),
     ),
     # dialects.py: a dialect the compiler does not write
     Refusal(
