@@ -218,6 +218,20 @@ def _scheduled_run(folder: Path, customers: int) -> list[dict[str, Any]]:
     ]
 
 
+def _alternating_builds(folder: Path, customers: int, repeat: int) -> dict[bool, list[dict[str, Any]]]:
+    """``repeat`` pairs of measured processes, without then with monitoring, keyed by with."""
+    from sqlscore.tools.bench.harness import measure_record
+
+    runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
+    for k in range(repeat):
+        for monitoring in (False, True):
+            label = "with" if monitoring else "without"
+            print(f"  dbt run {label} monitoring, {k + 1}/{repeat} ...", file=sys.stderr, flush=True)
+            path = "dbt_models_monitoring" if monitoring else "dbt_models"
+            runs[monitoring].append(measure_record(folder, "all", path, customers))
+    return runs
+
+
 def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str, Any]]:
     """The monitoring models against the scoring build they watch, on the scheduled job's warehouse.
 
@@ -229,15 +243,7 @@ def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str
     """
     from statistics import median
 
-    from sqlscore.tools.bench.harness import measure_record
-
-    runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
-    for k in range(repeat):
-        for monitoring in (False, True):
-            label = "with" if monitoring else "without"
-            print(f"  dbt run {label} monitoring, {k + 1}/{repeat} ...", file=sys.stderr, flush=True)
-            path = "dbt_models_monitoring" if monitoring else "dbt_models"
-            runs[monitoring].append(measure_record(folder, "all", path, customers))
+    runs = _alternating_builds(folder, customers, repeat)
     scoring_each = [r["timings"]["scoring"] for r in runs[False]]
     monitoring_each = [r["timings"]["monitoring"] for r in runs[True]]
     scoring, monitoring = median(scoring_each), median(monitoring_each)

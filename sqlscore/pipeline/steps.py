@@ -231,17 +231,7 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
     for warning in warnings:
         say(f"    warning: {warning}")
     pause_at("dbt_built")
-    verdicts: list[TableVerdict] = []
-    if build.ok and tables:
-        say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
-        started = time.perf_counter()
-        verdicts = validate_tables(warehouse, tables, request.expectations, request.docs_dir)
-        timings["gate"] = time.perf_counter() - started
-        for line in verdict_lines(verdicts):
-            print(line, flush=True)  # the verdicts come before the publish step, in the log too
-        if localize_data_docs(request.docs_dir, ASSETS_DIR) == 0 and not ASSETS_DIR.is_dir():
-            say(f"    warning: Data Docs load their scripts from CDNs ({ASSETS_DIR} missing: make setup)")
-        say(f"    Data Docs: {request.docs_dir / 'index.html'}")
+    verdicts = _gate(request, tables, timings) if build.ok and tables else []
     report_warning = _write_monitoring_report(warehouse, timings)
     if report_warning:
         say(f"    warning: {report_warning}")
@@ -258,6 +248,20 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         if build.ok and all(v.success for v in verdicts):
             return _publish(con, serving, run_id, tables, verdicts, timings, common)
         return _block(con, run_id, tables, build, findings, verdicts, timings, common)
+
+
+def _gate(request: RunRequest, tables: list[str], timings: dict[str, float]) -> list[TableVerdict]:
+    """Validate the candidates with the Great Expectations suites; print each verdict."""
+    say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
+    started = time.perf_counter()
+    verdicts = validate_tables(request.warehouse, tables, request.expectations, request.docs_dir)
+    timings["gate"] = time.perf_counter() - started
+    for line in verdict_lines(verdicts):
+        print(line, flush=True)  # the verdicts come before the publish step, in the log too
+    if localize_data_docs(request.docs_dir, ASSETS_DIR) == 0 and not ASSETS_DIR.is_dir():
+        say(f"    warning: Data Docs load their scripts from CDNs ({ASSETS_DIR} missing: make setup)")
+    say(f"    Data Docs: {request.docs_dir / 'index.html'}")
+    return verdicts
 
 
 def _write_monitoring_report(warehouse: Path, timings: dict[str, float]) -> str | None:

@@ -147,14 +147,14 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     app.state.config = config
     app.add_middleware(_Measure, metrics=metrics)
     app.openapi = openapi_builder(app, lambda: holder.current, config.max_rows)  # type: ignore[method-assign]
-    bearer = HTTPBearer(auto_error=False, description="required when the service was started with a token")
+    _add_error_handlers(app)
+    app.include_router(_v1_router(holder, lookup, config))
+    _add_operations(app, holder, lookup, config, metrics)
+    return app
 
-    def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
-        if config.token is None:
-            return
-        sent = credentials.credentials if credentials is not None else ""
-        if not hmac.compare_digest(sent.encode(), config.token.encode()):
-            raise Unauthorized("this service requires a bearer token: send 'Authorization: Bearer <token>'")
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Refusals as ``{"error": ...}`` with their status; validation errors name the fields."""
 
     @app.exception_handler(RequestError)
     async def refused(request: Request, exc: RequestError) -> JSONResponse:
@@ -172,6 +172,18 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     async def failed(request: Request, exc: SqlscoreError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=500)
 
+
+def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) -> APIRouter:
+    """The /v1 endpoints (behind the bearer token when the service has one): predict and scores."""
+    bearer = HTTPBearer(auto_error=False, description="required when the service was started with a token")
+
+    def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        if config.token is None:
+            return
+        sent = credentials.credentials if credentials is not None else ""
+        if not hmac.compare_digest(sent.encode(), config.token.encode()):
+            raise Unauthorized("this service requires a bearer token: send 'Authorization: Bearer <token>'")
+
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
     @v1.post("/predict/{function}", response_model=PredictResponse, tags=["predict"])
@@ -188,7 +200,7 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     @v1.get("/scores/{published_table}/{key}", tags=["scores"])
     def batch_score(published_table: str, key: str, request: Request) -> dict[str, Any]:
         """The entity's published (batch) score, from the serving file."""
-        return _score(request, published_table, key, None, force_live=False)
+        return _entity_score(request, published_table, key, None, False, (holder, lookup, config))
 
     @v1.post("/scores/{published_table}/{key}", tags=["scores"])
     def batch_or_live_score(
@@ -199,40 +211,15 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
         live: bool = Query(False, description="score the features live even when a fresh batch score exists"),
     ) -> dict[str, Any]:
         """The batch score when fresh, else the live score of the features sent."""
-        return _score(request, published_table, key, body, force_live=live)
+        return _entity_score(request, published_table, key, body, live, (holder, lookup, config))
 
-    def _score(
-        request: Request, name: str, key: str, body: LiveRequest | None, force_live: bool
-    ) -> dict[str, Any]:
-        table = lookup.table(name)
-        row = lookup.lookup(table, key)
-        stale = False
-        if row is not None:
-            age = age_days(row["as_of_date"])
-            stale = config.max_age_days is not None and age is not None and age > config.max_age_days
-            if body is None or not (stale or force_live):
-                _name_model(request, str(row["model_name"]), str(row["model_version"]))
-                return _batch_answer(table, row, stale, age)
-        if body is None:
-            run = lookup.catalog().run_id
-            raise NotFound(
-                f"published table {table.name} has no row with {table.key} = {key!r} (run {run}); POST its "
-                f'features as {{"features": {{...}}}} to /v1/scores/{table.name}/{key} for a live score'
-            )
-        served = _table_function(holder.current, table)
-        _name_model(request, served.card.name, served.card.version)
-        result = served.score(feature_columns(served.name, served.card, [body.features]))[0]
-        return {
-            "source": "live",
-            "table": table.name,
-            "key": table.key_value(key),
-            **result,
-            "as_of_date": body.as_of_date.isoformat() if body.as_of_date else None,
-            "function": served.name,
-            **_provenance(served),
-            "run_id": None,
-            "batch_as_of_date": _iso(row["as_of_date"]) if row is not None else None,
-        }
+    return v1
+
+
+def _add_operations(
+    app: FastAPI, holder: ModelHolder, lookup: BatchLookup, config: ServeConfig, metrics: Metrics
+) -> None:
+    """/healthz, /readyz and /metrics: no token, for load balancers and scrapers."""
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -273,8 +260,47 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
         ]
         return PlainTextResponse(metrics.render(served), media_type="text/plain; version=0.0.4")
 
-    app.include_router(v1)
-    return app
+
+def _entity_score(
+    request: Request,
+    name: str,
+    key: str,
+    body: LiveRequest | None,
+    force_live: bool,
+    served_by: tuple[ModelHolder, BatchLookup, ServeConfig],
+) -> dict[str, Any]:
+    """The batch answer for ``key`` in published table ``name``, or the live one of ``body``'s
+    features when the batch has no fresh row (or ``force_live``)."""
+    holder, lookup, config = served_by
+    table = lookup.table(name)
+    row = lookup.lookup(table, key)
+    stale = False
+    if row is not None:
+        age = age_days(row["as_of_date"])
+        stale = config.max_age_days is not None and age is not None and age > config.max_age_days
+        if body is None or not (stale or force_live):
+            _name_model(request, str(row["model_name"]), str(row["model_version"]))
+            return _batch_answer(table, row, stale, age)
+    if body is None:
+        run = lookup.catalog().run_id
+        raise NotFound(
+            f"published table {table.name} has no row with {table.key} = {key!r} (run {run}); POST its "
+            f'features as {{"features": {{...}}}} to /v1/scores/{table.name}/{key} for a live score'
+        )
+    served = _table_function(holder.current, table)
+    _name_model(request, served.card.name, served.card.version)
+    result = served.score(feature_columns(served.name, served.card, [body.features]))[0]
+    return {
+        "source": "live",
+        "table": table.name,
+        "key": table.key_value(key),
+        **result,
+        "as_of_date": body.as_of_date.isoformat() if body.as_of_date else None,
+        "function": served.name,
+        **_provenance(served),
+        "run_id": None,
+        "batch_as_of_date": _iso(row["as_of_date"]) if row is not None else None,
+    }
 
 
 def create_app_from_settings() -> FastAPI:
