@@ -47,13 +47,17 @@ def demo_sql(customers: int, seed: int, months: int | None = None) -> str:
         raise DemoDataError(f"--seed must be between 0 and 2**31, got {seed}")
     parameters = {"customers": int(customers), "seed": int(seed), "applications": max(1, customers // 2)}
     if months is None:
-        template = files("sqlscore.tools.demo").joinpath("generate.sql").read_text()
-        return template.format(**parameters)
+        return _script("generate.sql").format(**parameters)
     low, high = MONTHS_RANGE
     if not low <= months <= high:
         raise DemoDataError(f"--months must be between {low} and {high}, got {months}")
-    template = files("sqlscore.tools.demo").joinpath("monthly.sql").read_text()
-    return template.format(**parameters, months=int(months))
+    return _script("monthly.sql").format(**parameters, months=int(months))
+
+
+def _script(name: str) -> str:
+    """A generator's SQL template after the randomness both share (random.sql)."""
+    folder = files("sqlscore.tools.demo")
+    return folder.joinpath("random.sql").read_text() + "\n" + folder.joinpath(name).read_text()
 
 
 def generate(

@@ -6,10 +6,7 @@
 create schema if not exists raw;
 create schema if not exists demo_feed;
 
-create or replace temp macro u(id, stream) as
-    (hash(xor(id::ubigint, hash(stream || '/{seed}'))) >> 11)::double / 9007199254740992.0;
-create or replace temp macro gauss(id, stream) as
-    sqrt(-2 * ln(greatest(u(id, stream || 'a'), 1e-12))) * cos(2 * pi() * u(id, stream || 'b'));
+-- u(id, stream) and gauss(id, stream): random.sql, run first.
 create or replace temp macro sigmoid(x) as 1 / (1 + exp(-(x)));
 
 -- The month ends: t = 0 is the history month the demo models are trained on, t = 1 .. months
