@@ -87,6 +87,11 @@ PARITY_ROWS = Setting("SQLSCORE_PARITY_ROWS", "25000", "test suite only: rows pe
 SERVE_MAX_ROWS = Setting(
     "SQLSCORE_SERVE_MAX_ROWS", "1000", "`sqlscore serve`: most rows in one predict request (413 past it)"
 )
+SERVE_MAX_BODY_BYTES = Setting(
+    "SQLSCORE_SERVE_MAX_BODY_BYTES",
+    "4194304",
+    "`sqlscore serve`: largest request body in bytes (413 past it, before it is parsed)",
+)
 SERVE_MAX_AGE_DAYS = Setting(
     "SQLSCORE_SERVE_MAX_AGE_DAYS",
     None,
@@ -112,6 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
     PAUSE_AT,
     PARITY_ROWS,
     SERVE_MAX_ROWS,
+    SERVE_MAX_BODY_BYTES,
     SERVE_MAX_AGE_DAYS,
     SERVE_TOKEN,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,9 +22,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sqlscore.errors import SqlscoreError
+from sqlscore.functions.declarations import DECLARATIONS_FILE, udfs_path
 from sqlscore.registry import Registry
 from sqlscore.serving.config import ServeConfig
 from sqlscore.serving.errors import NotFound, NotReady, RequestError, Unauthorized
@@ -31,7 +34,9 @@ from sqlscore.serving.lookup import BatchLookup, ServedTable, age_days
 from sqlscore.serving.metrics import Metrics
 from sqlscore.serving.models import ModelHolder, ModelSet, ServedFunction, load_model_set
 from sqlscore.serving.openapi import openapi_builder
+from sqlscore.serving.reload import Reloader, registry_fingerprint
 from sqlscore.serving.rows import check_row_count, feature_columns
+from sqlscore.settings import SERVE_MAX_BODY_BYTES
 
 
 class PredictRequest(BaseModel):
@@ -84,12 +89,15 @@ class _Measure:
     """ASGI middleware recording each request's endpoint, model, version, status and duration.
 
     A pure ASGI wrapper (not ``BaseHTTPMiddleware``) to keep its cost per request to a clock read
-    and a dictionary update; handlers name the model they used in ``request.state``.
+    and a dictionary update; handlers name the model they used in ``request.state``. Every answer
+    carries the worker's pid (``x-sqlscore-pid``): with ``--workers N`` or behind a balancer, a
+    client and the tests can tell which process answered.
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self.pid_header = (b"x-sqlscore-pid", str(os.getpid()).encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,6 +111,7 @@ class _Measure:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), self.pid_header]}
             await send(message)
 
         try:
@@ -117,6 +126,62 @@ class _Measure:
             )
 
 
+class _LimitBody:
+    """ASGI middleware answering 413 to a body over ``limit`` bytes, before anything parses it.
+
+    A declared ``content-length`` over the limit is refused without reading the body; a chunked
+    body is read up to the limit and refused as soon as it passes it. What is under the limit is
+    handed on as one message (FastAPI reads the whole body anyway).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send, f"a request body of {int(declared)} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                await self._refuse(send, "a request body")
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send, what: str) -> None:
+        text = (
+            f"{what} over the limit of {self.limit} bytes ({SERVE_MAX_BODY_BYTES.env}); "
+            "send fewer rows per request"
+        )
+        await JSONResponse({"error": text}, status_code=413)({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
 def _name_model(request: Request, model: str, version: str) -> None:
     request.state.model = model
     request.state.model_version = version
@@ -124,15 +189,23 @@ def _name_model(request: Request, model: str, version: str) -> None:
 
 def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     """The service over ``config``'s registry and serving file (``models`` to serve a given set)."""
-    holder = ModelHolder(
-        models if models is not None else load_model_set(Registry(config.registry), config.udfs)
+
+    def load() -> ModelSet:
+        return load_model_set(Registry(config.registry), config.udfs)
+
+    reloader = Reloader(
+        holder := ModelHolder(models if models is not None else load()),
+        load,
+        lambda: registry_fingerprint(config.registry, udfs_path(config.udfs) / DECLARATIONS_FILE),
     )
     lookup = BatchLookup(config.serving)
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reloader.start()  # here, not at import: in each worker process, once it serves
         yield
+        reloader.stop()
         lookup.close()  # DuckDB 2.0 complains at exit about connections left open
 
     app = FastAPI(
@@ -145,7 +218,9 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.lookup = lookup
     app.state.config = config
-    app.add_middleware(_Measure, metrics=metrics)
+    app.state.reloader = reloader
+    app.add_middleware(_LimitBody, limit=config.max_body_bytes)
+    app.add_middleware(_Measure, metrics=metrics)  # added last: the outermost, it also times the 413s
     app.openapi = openapi_builder(app, lambda: holder.current, config.max_rows)  # type: ignore[method-assign]
     _add_error_handlers(app)
     app.include_router(_v1_router(holder, lookup, config))
@@ -167,6 +242,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg')}" for error in exc.errors()
         )
         return JSONResponse({"error": f"{request.url.path}: {problems}"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (a body it cannot parse: 400) in the same shape, with their cause
+        cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+        return JSONResponse(
+            {"error": f"{request.url.path}: {exc.detail}{cause}"},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(SqlscoreError)
     async def failed(request: Request, exc: SqlscoreError) -> JSONResponse:
@@ -258,7 +343,9 @@ def _add_operations(
         served = [
             (f.name, f.card.name, f.card.version, f.card.sha256) for f in holder.current.functions.values()
         ]
-        return PlainTextResponse(metrics.render(served), media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(
+            metrics.render(served, app.state.reloader.reloads), media_type="text/plain; version=0.0.4"
+        )
 
 
 def _entity_score(
@@ -272,8 +359,10 @@ def _entity_score(
     """The batch answer for ``key`` in published table ``name``, or the live one of ``body``'s
     features when the batch has no fresh row (or ``force_live``)."""
     holder, lookup, config = served_by
-    table = lookup.table(name)
-    row = lookup.lookup(table, key)
+    with lookup.reading() as view:  # one serving file for the request, even across a publish
+        table = view.table(name)
+        row = view.lookup(table, key)
+        run = view.catalog().run_id
     stale = False
     if row is not None:
         age = age_days(row["as_of_date"])
@@ -282,7 +371,6 @@ def _entity_score(
             _name_model(request, str(row["model_name"]), str(row["model_version"]))
             return _batch_answer(table, row, stale, age)
     if body is None:
-        run = lookup.catalog().run_id
         raise NotFound(
             f"published table {table.name} has no row with {table.key} = {key!r} (run {run}); POST its "
             f'features as {{"features": {{...}}}} to /v1/scores/{table.name}/{key} for a live score'

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlscore.errors import ConfigError
 from sqlscore.settings import (
     SERVE_MAX_AGE_DAYS,
+    SERVE_MAX_BODY_BYTES,
     SERVE_MAX_ROWS,
     SERVE_TOKEN,
     registry_path,
@@ -30,6 +31,8 @@ class ServeConfig:
     serving: Path
     udfs: Path | None = None
     max_rows: int = 1000
+    #: a request body over this many bytes is refused (413) before it is parsed
+    max_body_bytes: int = 4 * 1024 * 1024
     #: a batch score whose as-of date is more days old than this is replaced by a live score when
     #: the request carries the entity's features; None: batch scores never expire
     max_age_days: int | None = None
@@ -43,6 +46,8 @@ class ServeConfig:
             registry=registry_path(),
             serving=serving_path(warehouse),
             max_rows=_positive_int(SERVE_MAX_ROWS.env, SERVE_MAX_ROWS.read()) or 1000,
+            max_body_bytes=_positive_int(SERVE_MAX_BODY_BYTES.env, SERVE_MAX_BODY_BYTES.read())
+            or 4 * 1024 * 1024,
             max_age_days=_positive_int(SERVE_MAX_AGE_DAYS.env, SERVE_MAX_AGE_DAYS.read(), allow_zero=True),
             token=SERVE_TOKEN.read(),
         )

@@ -2,8 +2,8 @@
 
 Only tables named in the serving file's ``serving_info`` are served, and a request's table name
 is looked up in that list, never put into SQL as sent; the key is a bound parameter. Each table
-is described once per serving file (the :class:`~sqlscore.warehouse.serving_file.ServingReader`
-reopens it after a publish, and the description is read again then):
+is described once per opened serving file (:class:`BatchLookup` reopens it after a publish, and
+the description is read again then):
 
 - the key is the table's first column (the published marts put their declared key first);
 - the score is its one ``DOUBLE`` column named ``*_probability``, ``*_score`` or ``*_value``;
@@ -15,8 +15,11 @@ A table that breaks these rules is not served, and its reason is what a request 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,8 @@ import duckdb
 from sqlscore.errors import SqlscoreError
 from sqlscore.names import check_identifier
 from sqlscore.serving.errors import InvalidRows, NotFound, NotReady
+from sqlscore.warehouse.database import open_warehouse
 from sqlscore.warehouse.publication import SERVING_INFO_TABLE
-from sqlscore.warehouse.serving_file import ServingReader
 
 REQUIRED_COLUMNS = ("as_of_date", "model_name", "model_version", "run_id")
 SCORE_SUFFIXES = ("_probability", "_score", "_value")
@@ -81,31 +84,99 @@ class Catalog:
     refused: dict[str, str]
 
 
+class _Opened:
+    """One opened serving file: its connection, the file identity it was opened at, its users."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, identity: tuple[int, int, int, int]) -> None:
+        self.con = con
+        self.identity = identity
+        self.users = 0
+        self.catalog: Catalog | None = None
+        self.catalog_lock = threading.Lock()
+
+
 class BatchLookup:
-    """Point reads of published scores, following every publish of the serving file."""
+    """Point reads of published scores, following every publish of the serving file.
+
+    A publish renames a new file over the path. Each request holds the file it started on until it
+    is done (:meth:`reading`); the first request that finds a new file waits until the requests on
+    the old one are finished (point reads: milliseconds), closes it, and opens the new one. It has
+    to be in that order: DuckDB keeps one database instance per path per process, so while any
+    connection to the old file is open, opening the path again would hand back the old file.
+    Requests that arrive meanwhile wait for the new file too; none sees a connection closed under
+    it, and none fails because of a publish.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.reader = ServingReader(path)
-        self._lock = threading.Lock()
-        self._catalog: tuple[int, Catalog] | None = None
+        self._changed = threading.Condition()
+        self._opened: _Opened | None = None
+        self.reopened = 0
 
-    def _cursor(self) -> tuple[duckdb.DuckDBPyConnection, int]:
-        if not self.path.exists():
-            raise NotReady(f"the serving file {self.path} does not exist yet: no run has published")
-        con = self.reader.connection()
-        return con.cursor(), id(con)
+    def _acquire(self) -> _Opened:
+        with self._changed:
+            while True:
+                identity = file_identity(self.path)
+                current = self._opened
+                if identity is None:
+                    raise NotReady(f"the serving file {self.path} does not exist yet: no run has published")
+                if current is not None and current.identity == identity:
+                    current.users += 1
+                    return current
+                if current is not None and current.users:
+                    self._changed.wait(timeout=1.0)  # requests on the old file finish first
+                    continue
+                if current is not None:
+                    current.con.close()  # the last connection to the path: DuckDB drops the old file
+                    self._opened = None
+                    self.reopened += 1
+                opened = _Opened(open_warehouse(self.path, read_only=True), identity)
+                self._opened = opened
+
+    def _release(self, opened: _Opened) -> None:
+        with self._changed:
+            opened.users -= 1
+            if not opened.users:
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[ServingView]:
+        """One serving file for the whole of a request, even if a publish replaces it meanwhile."""
+        opened = self._acquire()
+        try:
+            yield ServingView(self.path, opened)
+        finally:
+            self._release(opened)
 
     def catalog(self) -> Catalog:
-        """The tables of the serving file open now (described again after a publish)."""
-        cursor, identity = self._cursor()
-        try:
-            with self._lock:
-                if self._catalog is None or self._catalog[0] != identity:
-                    self._catalog = (identity, _describe(cursor))
-                return self._catalog[1]
-        finally:
-            cursor.close()
+        with self.reading() as view:
+            return view.catalog()
+
+    def close(self) -> None:
+        with self._changed:
+            if self._opened is not None and not self._opened.users:
+                self._opened.con.close()
+                self._opened = None
+
+
+class ServingView:
+    """The serving file one request reads: its catalog, and point reads with the key bound."""
+
+    def __init__(self, path: Path, opened: _Opened) -> None:
+        self.path = path
+        self._opened = opened
+
+    def catalog(self) -> Catalog:
+        """The tables of this serving file (described once per opened file)."""
+        opened = self._opened
+        with opened.catalog_lock:
+            if opened.catalog is None:
+                cursor = opened.con.cursor()
+                try:
+                    opened.catalog = _describe(cursor)
+                finally:
+                    cursor.close()
+            return opened.catalog
 
     def table(self, name: str) -> ServedTable:
         catalog = self.catalog()
@@ -122,7 +193,7 @@ class BatchLookup:
     def lookup(self, table: ServedTable, key: str) -> dict[str, Any] | None:
         """The entity's newest row in ``table``, or None when the batch did not score it."""
         value = table.key_value(key)
-        cursor, _ = self._cursor()
+        cursor = self._opened.con.cursor()  # one cursor per request: a connection is not shared by threads
         try:
             # identifiers come from the serving file's own description, checked; the key is bound
             result = cursor.execute(
@@ -141,8 +212,14 @@ class BatchLookup:
         finally:
             cursor.close()
 
-    def close(self) -> None:
-        self.reader.close()
+
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """Device, inode, size and modification time: a publish (a rename) changes the inode."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _describe(cursor: duckdb.DuckDBPyConnection) -> Catalog:

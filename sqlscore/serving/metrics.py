@@ -1,13 +1,19 @@
 """Prometheus metrics in the text exposition format, written here rather than by a library.
 
-Four families are all the issue asks for, and writing them is a few dozen lines, where
-prometheus_client would add a dependency and its multiprocess mode (files in a shared folder) for
-``--workers``; here each worker process answers with its own counts, which a scraper sums.
+The families the issue asks for are a few dozen lines to write, where prometheus_client would add
+a dependency and, for ``--workers``, its multiprocess mode: every worker writing its samples to
+memory-mapped files in a shared folder on each request, and every scrape merging the files. We
+chose not to: **each worker answers /metrics with its own counts**, and says which process it is
+(``sqlscore_process_info{pid}``). With ``--workers N`` behind one port a scrape reaches one worker
+chosen by the kernel, so for exact per-process series run one worker per instance on its own port
+(the HAProxy deployment in the README does) and scrape every instance; ``--workers N`` on one port
+is for throughput, and its /metrics is a sample of one worker.
 
 - ``sqlscore_requests_total{endpoint, model, model_version, status}``
 - ``sqlscore_request_errors_total{endpoint, model, model_version, status}`` (4xx and 5xx)
 - ``sqlscore_request_duration_seconds{endpoint, model, model_version}`` (histogram)
 - ``sqlscore_model_info{function, model, version, sha256}`` = 1 per function served
+- ``sqlscore_process_info{pid}`` = 1, and ``sqlscore_model_reloads_total`` (hot reloads in it)
 
 Label values come from the route template and the served set, never from raw request text, so
 an unknown function sent a million times adds no new series (it counts under ``model=""``).
@@ -16,6 +22,7 @@ an unknown function sent a million times adds no new series (it counts under ``m
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,8 +52,9 @@ class Metrics:
             counts[bisect.bisect_left(BUCKETS, seconds)] += 1
             self._sums[labels] += seconds
 
-    def render(self, models: Iterable[tuple[str, str, str, str]]) -> str:
-        """The exposition text; ``models``: (function, model, version, sha256) of each function served."""
+    def render(self, models: Iterable[tuple[str, str, str, str]], reloads: int = 0) -> str:
+        """The exposition text; ``models``: (function, model, version, sha256) of each function served,
+        ``reloads``: how many times this process swapped in a new model set."""
         lines = [
             "# HELP sqlscore_requests_total Requests answered, by endpoint, model, model version and status.",
             "# TYPE sqlscore_requests_total counter",
@@ -89,6 +97,14 @@ class Metrics:
                 f'sqlscore_model_info{{function="{_escape(function)}",model="{_escape(model)}",'
                 f'version="{_escape(version)}",sha256="{_escape(sha256)}"}} 1'
             )
+        lines += [
+            "# HELP sqlscore_process_info The worker process that answered this scrape (value 1).",
+            "# TYPE sqlscore_process_info gauge",
+            f'sqlscore_process_info{{pid="{os.getpid()}"}} 1',
+            "# HELP sqlscore_model_reloads_total Model sets swapped in by a hot reload in this process.",
+            "# TYPE sqlscore_model_reloads_total counter",
+            f"sqlscore_model_reloads_total {reloads}",
+        ]
         return "\n".join(lines) + "\n"
 
 

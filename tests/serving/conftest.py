@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from tests.gate.conftest import published_source  # noqa: F401  (the session fix
 
 #: rows per predict request of the package's server: small, so that the 413 test sends few rows
 MAX_ROWS = 60
+#: request body limit of the package's server: 60 churn rows are about 18 KB
+MAX_BODY_BYTES = 65536
 
 
 def free_port() -> int:
@@ -46,6 +49,13 @@ class Server:
         self, method: str, path: str, body: Any = None, token: str | None = None, raw: bytes | None = None
     ) -> tuple[int, Any]:
         """One HTTP request; returns (status, decoded JSON, or text for non-JSON answers)."""
+        status, payload, _ = self.exchange(method, path, body, token, raw)
+        return status, payload
+
+    def exchange(
+        self, method: str, path: str, body: Any = None, token: str | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any, Message]:
+        """One HTTP request; returns status, decoded answer and the answer's headers."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         headers = {"Content-Type": "application/json"} if data is not None else {}
         if token is not None:
@@ -53,15 +63,16 @@ class Server:
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
-                status, payload, kind = answer.status, answer.read(), answer.headers.get("content-type", "")
+                status, payload, got = answer.status, answer.read(), answer.headers
         except urllib.error.HTTPError as error:
-            status, payload, kind = error.code, error.read(), error.headers.get("content-type", "")
-        return status, json.loads(payload) if "json" in kind else payload.decode()
+            status, payload, got = error.code, error.read(), error.headers
+        kind = got.get("content-type", "")
+        return status, json.loads(payload) if "json" in kind else payload.decode(), got
 
 
-def start_server(site: Path, log: Path, *args: str, **env: str) -> Server:
+def start_server(site: Path, log: Path, *args: str, port: int | None = None, **env: str) -> Server:
     """Start ``sqlscore serve`` on a free port and wait (bounded) until /healthz answers."""
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "SQLSCORE_WAREHOUSE": str(site / "warehouse.duckdb"),
@@ -102,11 +113,12 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="package")
 def server(published_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: F811
-    """The package's server: no token, no max age, at most MAX_ROWS rows per request."""
+    """The package's server: no token, no max age, at most MAX_ROWS rows and MAX_BODY_BYTES per request."""
     running = start_server(
         published_source,
         tmp_path_factory.mktemp("serve") / "serve.log",
         SQLSCORE_SERVE_MAX_ROWS=str(MAX_ROWS),
+        SQLSCORE_SERVE_MAX_BODY_BYTES=str(MAX_BODY_BYTES),
     )
     yield running
     stop_server(running)
