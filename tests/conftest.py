@@ -71,12 +71,13 @@ def _build_demo(root: Path) -> None:
     generate(root / "warehouse.duckdb", customers=TEST_CUSTOMERS, seed=TEST_SEED)
     registry = Registry(root / "models_onnx")
     train_demo_models(root / "warehouse.duckdb", registry)
-    # the registry as its first use leaves it: the SQL engine's functions compiled and kept beside
+    # the registry as its first use leaves it: the SQL engine's functions compiled and engine auto's
+    # choices measured, kept beside
     # each version (sqlscore.functions.compile_cache), which every later registration installs
     import sqlscore
 
     scratch = root / "first_use.duckdb"
-    sqlscore.connect(scratch, registry=registry, engine="sql").close()
+    sqlscore.connect(scratch, registry=registry).close()  # engine auto: its choice is kept too
     scratch.unlink()
 
 

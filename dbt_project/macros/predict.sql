@@ -6,7 +6,9 @@
 -#}
 
 {#- The ml_functions row of the function that scores `model_name`: predict_<model> when no
-    engine is asked for; otherwise the score function declared for that model and engine
+    engine is asked for or engine is 'auto' (predict_<model> is declared with engine auto unless
+    udfs/functions.yml says otherwise: the faster exact engine for its version, measured once);
+    otherwise the score function declared for that model and engine
     (predict_<model> itself when it has that engine, else e.g. predict_<model>_sql).
     With `registry_alias` (challenger): predict_<model>_<alias>, the function bound to that
     alias, and none (no compile error) when the model has no such alias or its function could
@@ -16,8 +18,11 @@
         {{ return(none) }}
     {%- endif -%}
     {%- do _sqlscore_checked(model_name, '[a-z][a-z0-9_]{0,62}', 'model name') -%}
-    {%- if engine is not none and engine not in ('onnx', 'sql') -%}
-        {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql', not " ~ (engine | tojson)) }}
+    {%- if engine is not none and engine not in ('auto', 'onnx', 'sql') -%}
+        {{ exceptions.raise_compiler_error("sqlscore: engine must be 'onnx' or 'sql' (or 'auto', the default), not " ~ (engine | tojson)) }}
+    {%- endif -%}
+    {%- if engine == 'auto' -%}
+        {%- set engine = none -%}
     {%- endif -%}
     {%- set default_name = 'predict_' ~ model_name -%}
     {%- if registry_alias is not none -%}

@@ -11,6 +11,7 @@ from sqlscore.names import check_model_name
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.store import missing_profile_message
 from sqlscore.settings import ExitCode
+from sqlscore.warehouse.ml_functions import bound_functions
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -157,7 +158,14 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
     card = registry.resolve(args.ref)
     aliases = sorted(a for a, v in registry.aliases(card.name).items() if v == card.version)
     if args.json:
-        emit_json({**card.to_dict(), "aliases": aliases, "input_profile": _profile_state(registry, card)})
+        emit_json(
+            {
+                **card.to_dict(),
+                "aliases": aliases,
+                "input_profile": _profile_state(registry, card),
+                "functions": bound_functions(warehouse, card),
+            }
+        )
         return ExitCode.OK
     print(f"{card.ref}  ({', '.join(aliases) or 'no alias'})")
     print(f"  task        {card.task}")
@@ -177,6 +185,13 @@ def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
         print("  profile     none")
     else:
         print(f"  profile     {profile.get('source', 'export')}, {profile.get('rows')} rows")
+    for bound in bound_functions(warehouse, card):
+        asked = bound["engine_requested"] or bound["engine"]
+        why = f": {bound['engine_reason']}" if bound["engine_reason"] else ""
+        print(
+            f"  function    {bound['function']} ({bound['output']}) "
+            f"engine {bound['engine']} (asked {asked}){why}"
+        )
     emit_table(
         ["#", "feature", "sql_type"], [[i + 1, f.name, f.sql_type] for i, f in enumerate(card.features)]
     )

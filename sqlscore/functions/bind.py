@@ -37,7 +37,7 @@ def bind(
         refresh_catalog(con, registry)
     report = register_functions(con, registry, load_declarations(registry, udfs, engine), generated)
     if not read_only:
-        write_function_catalog(con, report.bindings, report.failed, report.profiles)
+        write_function_catalog(con, report.bindings, report.failed, report.profiles, report.engines)
     for reason in report.failed.values():
         print(f"sqlscore: {reason}", file=sys.stderr)
     cards = {card.ref: card for _, card in report.bindings}

@@ -42,7 +42,7 @@ def connect(
     database: str | os.PathLike[str] | None = None,
     *,
     registry: str | os.PathLike[str] | Registry | None = None,
-    engine: str = "onnx",
+    engine: str | None = None,
     udfs: str | os.PathLike[str] | None = None,
     read_only: bool = False,
     config: dict[str, Any] | None = None,
@@ -52,7 +52,9 @@ def connect(
 
     ``engine`` is the engine of every function whose declaration does not
     name one (``onnx``: onnxruntime inside this process; ``sql``: the model
-    compiled to a DuckDB macro stored in the warehouse). ``SQLSCORE_MEMORY_LIMIT``
+    compiled to a DuckDB macro stored in the warehouse; ``auto``: the faster of
+    the two for each model version, measured once). None keeps ``udfs/functions.yml``'s
+    default (``auto``). ``SQLSCORE_MEMORY_LIMIT``
     (for example ``128MB``) sets DuckDB's ``memory_limit`` unless ``config`` does.
     A function whose model is missing or fails its checks is not registered; the
     reason is printed to stderr and kept in :func:`registration_report`, and the

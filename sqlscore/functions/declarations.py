@@ -30,7 +30,10 @@ from sqlscore.registry.card import MULTICLASS
 from sqlscore.settings import UDFS, project_folder
 
 DECLARATIONS_FILE = "functions.yml"
-ENGINES = ("onnx", "sql")
+ENGINES = ("auto", "onnx", "sql")
+#: The engine of a function nothing else names one for: the faster exact engine, measured per
+#: model version (:mod:`sqlscore.functions.engine_choice`).
+DEFAULT_ENGINE = "auto"
 OUTPUTS = ("score", "label", "probabilities")
 
 
@@ -45,7 +48,7 @@ class FunctionDeclaration:
 
     name: str
     model: str
-    engine: str = "onnx"
+    engine: str = DEFAULT_ENGINE
     output: str = "score"
     #: True when the entry names its engine itself; an engine passed to connect() or the
     #: dbt plugin then leaves it alone (it replaces only the file's default engine).
@@ -61,7 +64,7 @@ def udfs_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def default_declarations(
-    model: str, task: str, engine: str = "onnx", alias: str | None = None
+    model: str, task: str, engine: str = DEFAULT_ENGINE, alias: str | None = None
 ) -> list[FunctionDeclaration]:
     """``predict_<model>`` (and ``predict_<model>_proba`` for multiclass models).
 
@@ -104,14 +107,14 @@ def load_declarations(
         if model in scanned.skipped:
             # Declared anyway so that its registration fails and says why (stderr, ml_functions.error):
             # a run that scores this model then stops naming it, and every other model still works.
-            defaults = [FunctionDeclaration(f"predict_{model}", model, engine or "onnx", "score")]
+            defaults = [FunctionDeclaration(f"predict_{model}", model, engine or DEFAULT_ENGINE, "score")]
         else:
-            defaults = default_declarations(model, registry.resolve(model).task, engine or "onnx")
+            defaults = default_declarations(model, registry.resolve(model).task, engine or DEFAULT_ENGINE)
             if CHALLENGER in scanned.aliases.get(model, {}):
                 # its task is read from the challenger's own card when registered: a broken one
                 # fails there, named, and the champion's functions are untouched
                 defaults += default_declarations(
-                    model, registry.resolve(model).task, engine or "onnx", alias=CHALLENGER
+                    model, registry.resolve(model).task, engine or DEFAULT_ENGINE, alias=CHALLENGER
                 )
         # the defaults exist whatever else is declared for the model; only a declaration of the
         # same name (say, predict_churn pinned to a version) replaces one
@@ -141,7 +144,7 @@ def _read_file(path: Path) -> list[FunctionDeclaration]:
         declaration = FunctionDeclaration(
             name=name,
             model=model,
-            engine=str(entry.get("engine", defaults.get("engine", "onnx"))),
+            engine=str(entry.get("engine", defaults.get("engine", DEFAULT_ENGINE))),
             output=str(entry.get("output", "score")),
             engine_pinned="engine" in entry,
         )

@@ -16,7 +16,7 @@ import inspect
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,9 @@ class RegistrationReport:
     bindings: list[tuple[FunctionDeclaration, ModelCard]] = field(default_factory=list)
     #: name:version -> the version's checked input profile (None when it was exported without one)
     profiles: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: function -> (the engine its declaration asked for, why auto chose the one it runs; None
+    #: when the declaration named the engine itself)
+    engines: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def signature_of(card: ModelCard, output: str) -> tuple[tuple[str, ...], str]:
@@ -121,32 +124,93 @@ def _exists(con: duckdb.DuckDBPyConnection, function: str) -> bool:
     return bool(rows[0][0])
 
 
+def udf_types(card: ModelCard, output: str) -> tuple[list[sqltypes.DuckDBPyType], sqltypes.DuckDBPyType]:
+    """The DuckDB parameter and return types of a Python function scoring ``card``'s ``output``."""
+    params, returns = signature_of(card, output)
+    return [_SQL_TYPES[p] for p in params], _duckdb_type(returns)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What one registration did: the version it calls, the engine it runs on and why."""
+
+    card: ModelCard
+    engine: str
+    reason: str | None = None
+
+
 def register_one(
     con: duckdb.DuckDBPyConnection,
     registry: Registry,
     declaration: FunctionDeclaration,
     generated: Path | None = None,
-) -> ModelCard:
-    """Register one declared function; return the card of the model version it calls.
+) -> Bound:
+    """Register one declared function; say which version and engine it runs.
 
-    ``generated`` is the folder the SQL engine writes its generated SQL to.
+    ``generated`` is the folder the SQL engine writes its generated SQL to. Engine ``auto`` runs
+    the engine :func:`~sqlscore.functions.engine_choice.choose_engine` picks for the version.
     """
     card = registry.resolve(declaration.model)
     params, returns = signature_of(card, declaration.output)
-    if declaration.engine == "sql":
-        compiled = compiled_function(registry, card, declaration.name, declaration.output, returns)
-        with _HOLDERS_LOCK:
-            if (_database_key(con), declaration.name) in _HOLDERS and _exists(con, declaration.name):
-                raise FunctionError(
-                    f"function {declaration.name} is registered with engine onnx in this process; "
-                    "DuckDB cannot hold both under one name, open a new process for engine sql"
-                )
-        install_macro(con, compiled)
-        if generated is not None:
-            write_generated(compiled, generated)
-        return card
-    if declaration.engine != "onnx":
+    engine, reason = declaration.engine, None
+    if engine == "auto":
+        from sqlscore.functions.engine_choice import choose_engine
+
+        choice = choose_engine(registry, card, declaration.name, declaration.output, returns)
+        engine, reason = choice.engine, choice.reason
+        if engine == "sql" and _holds_python_function(con, declaration.name):
+            engine, reason = "onnx", f"{reason}; kept onnx: this process holds it as a Python function"
+    if engine == "sql":
+        _register_sql(con, registry, card, declaration, returns, generated)
+    elif engine == "onnx":
+        _register_onnx(con, registry, card, declaration, (params, returns))
+    else:
         raise FunctionError(f"function {declaration.name}: unknown engine {declaration.engine!r}")
+    return Bound(card, engine, reason)
+
+
+def _holds_python_function(con: duckdb.DuckDBPyConnection, function: str) -> bool:
+    with _HOLDERS_LOCK:
+        return (_database_key(con), function) in _HOLDERS and _exists(con, function)
+
+
+def _register_sql(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    card: ModelCard,
+    declaration: FunctionDeclaration,
+    returns: str,
+    generated: Path | None,
+) -> None:
+    compiled = compiled_function(registry, card, declaration.name, declaration.output, returns)
+    if _holds_python_function(con, declaration.name):
+        raise FunctionError(
+            f"function {declaration.name} is registered with engine onnx in this process; "
+            "DuckDB cannot hold both under one name, open a new process for engine sql"
+        )
+    install_macro(con, compiled)
+    if generated is not None:
+        write_generated(compiled, generated)
+
+
+def holder_for(
+    scorer: Callable[..., pa.Array], card: ModelCard, signature: tuple[tuple[str, ...], str]
+) -> _Holder:
+    """The callable DuckDB is given: it checks the callable's arity against the parameter list."""
+    holder = _Holder(scorer, signature)
+    holder.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_ONLY) for f in card.features]
+    )
+    return holder
+
+
+def _register_onnx(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    card: ModelCard,
+    declaration: FunctionDeclaration,
+    signature: tuple[tuple[str, ...], str],
+) -> None:
     drop_stored_macro(con, declaration.name)
     session = get_session(registry, card)  # sha256 and card-vs-graph verified while loading
     scorer = OnnxScorer(declaration.name, card, session, declaration.output)
@@ -154,30 +218,26 @@ def register_one(
     with _HOLDERS_LOCK:
         holder = _HOLDERS.get(key)
         if holder is not None and _exists(con, declaration.name):
-            if holder.signature != (params, returns):
+            if holder.signature != signature:
                 raise SignatureError(
                     f"function {declaration.name} is already registered in this process with a "
-                    f"different signature; {describe(declaration.name, card, returns)} needs a new process"
+                    f"different signature; {describe(declaration.name, card, signature[1])} "
+                    "needs a new process"
                 )
             holder.scorer = scorer
-            return card
-        holder = _Holder(scorer, (params, returns))
-        # DuckDB checks the Python callable's arity against the parameter list.
-        holder.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_ONLY) for f in card.features]
-        )
+            return
+        holder = holder_for(scorer, card, signature)
         con.create_function(  # type: ignore[call-overload]
             declaration.name,
             holder,
-            [_SQL_TYPES[p] for p in params],
-            _duckdb_type(returns),
+            [_SQL_TYPES[p] for p in signature[0]],
+            _duckdb_type(signature[1]),
             type="arrow",
             null_handling="special",
             exception_handling="default",
             side_effects=False,
         )
         _HOLDERS[key] = holder
-    return card
 
 
 def register_functions(
@@ -195,7 +255,8 @@ def register_functions(
     folder = Path(generated) if generated else None
     for declaration in declarations:
         try:
-            card = register_one(con, registry, declaration, folder)
+            bound = register_one(con, registry, declaration, folder)
+            card = bound.card
             if card.ref not in report.profiles:  # the gate checks inputs against it: a bad one fails too
                 report.profiles[card.ref] = registry.input_profile(card)
         except (SqlscoreError, duckdb.Error) as exc:
@@ -204,5 +265,6 @@ def register_functions(
             )
         else:
             report.registered[declaration.name] = card.ref
-            report.bindings.append((declaration, card))
+            report.bindings.append((replace(declaration, engine=bound.engine), card))
+            report.engines[declaration.name] = (declaration.engine, bound.reason)
     return report

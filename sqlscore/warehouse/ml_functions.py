@@ -1,5 +1,6 @@
 """What each SQL function is bound to, as warehouse tables: ``ml_functions`` (function →
-model, version, sha256, engine, or the reason it is not registered), ``ml_input_profiles``
+model, version, sha256, engine, what engine was asked for and why ``auto`` chose the one it runs,
+or the reason it is not registered), ``ml_input_profiles``
 (the bound versions' training profiles, which dbt's input checks read) and
 ``ml_reference_bins`` (the same profiles and the hold-out scores as bins with their reference
 shares, which dbt's drift monitoring compares each as-of date with).
@@ -10,6 +11,7 @@ version a function call runs before it runs it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -30,7 +32,9 @@ create or replace table {FUNCTIONS_TABLE} (
     feature_names varchar[],
     score_decile_edges double[],
     error varchar,                    -- why the function is not registered (NULL when it is)
-    registered_at timestamptz not null default now()
+    registered_at timestamptz not null default now(),
+    engine_requested varchar,         -- what the declaration asked for: auto, onnx or sql
+    engine_reason varchar             -- why auto runs `engine` (NULL when the engine was named)
 )
 """
 
@@ -82,6 +86,7 @@ def write_function_catalog(
     bindings: list[tuple[FunctionDeclaration, ModelCard]],
     failed: dict[str, str] | None = None,
     profiles: dict[str, dict[str, Any] | None] | None = None,
+    engines: dict[str, tuple[str, str | None]] | None = None,
 ) -> None:
     """Record which function calls which model version, for dbt macros and provenance.
 
@@ -101,11 +106,13 @@ def write_function_catalog(
             card.feature_names,
             card.score_reference.get("decile_edges"),
             None,
+            *(engines or {}).get(declaration.name, (declaration.engine, None)),
         )
         for declaration, card in bindings
     ]
     rows += [
-        (name, None, None, None, None, None, None, None, reason) for name, reason in (failed or {}).items()
+        (name, None, None, None, None, None, None, None, reason, None, None)
+        for name, reason in (failed or {}).items()
     ]
     profile_rows = _profile_rows(bindings, profiles or {})
     bin_rows = reference_bin_rows(bindings, profiles or {})
@@ -113,7 +120,9 @@ def write_function_catalog(
     try:
         con.execute(_FUNCTIONS_DDL)
         if rows:
-            con.executemany(f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())", rows)
+            con.executemany(
+                f"insert into {FUNCTIONS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)", rows
+            )
         con.execute(_PROFILES_DDL)
         if profile_rows:
             con.executemany(f"insert into {PROFILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", profile_rows)
@@ -214,3 +223,26 @@ def _category_bins(name: str, version: int, feature: str, facts: dict[str, Any])
         (name, version, feature, "category", k + 1, None, None, category, share)
         for k, (category, share) in enumerate(shares)
     ]
+
+
+def bound_functions(warehouse: Path, card: ModelCard) -> list[dict[str, Any]]:
+    """The functions the warehouse's last registration bound to this version: name, output, the
+    engine it runs, the engine asked for and why ``auto`` chose (for ``sqlscore models show``).
+
+    Empty when the warehouse does not exist yet or predates these columns; read-only, so a running
+    job holding the file is not disturbed (a locked file reads as empty too).
+    """
+    if not warehouse.is_file():
+        return []
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select function_name, output, engine, engine_requested, engine_reason "
+                f"from {FUNCTIONS_TABLE} "
+                "where model_name = ? and model_version = ? and error is null order by function_name",
+                [card.name, int(card.version)],
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    keys = ("function", "output", "engine", "engine_requested", "engine_reason")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

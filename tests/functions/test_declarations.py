@@ -103,10 +103,10 @@ def test_a_challenger_alias_adds_its_function_beside_the_champion(
 
     assert not [name for name in declared() if name.endswith("_challenger")]
     registry.promote("churn", 1, "challenger")
-    assert declared()["predict_churn_challenger"] == ("churn@challenger", "onnx")
+    assert declared()["predict_churn_challenger"] == ("churn@challenger", "auto")
     assert declared("sql")["predict_churn_challenger"] == ("churn@challenger", "sql")
     assert "predict_risk_challenger" not in declared()
     (udfs / "functions.yml").write_text(
         "functions:\n  - {name: predict_churn_challenger, model: 'churn:1'}\n"
     )
-    assert declared()["predict_churn_challenger"] == ("churn:1", "onnx")
+    assert declared()["predict_churn_challenger"] == ("churn:1", "auto")

@@ -96,7 +96,7 @@ def test_nulls_nan_and_unseen_categories(demo_env: tuple[Path, Registry]) -> Non
 
 def test_wrong_arity_and_types_fail_at_bind_naming_the_function(demo_env: tuple[Path, Registry]) -> None:
     warehouse, registry = demo_env
-    con = sqlscore.connect(warehouse, registry=registry)
+    con = sqlscore.connect(warehouse, registry=registry, engine="onnx")  # its messages
     try:
         with pytest.raises(
             duckdb.BinderException,
@@ -201,7 +201,9 @@ def test_scoring_error_fails_the_query_naming_function_and_model(tmp_path: Path)
     registry = Registry(tmp_path / "reg")
     export_model(model, x, "upsell", registry=registry)
     rows = pl.DataFrame({"usage": np.linspace(-2, 2, 5000), "plan": ["basic", "premium"] * 2500})
-    con = sqlscore.connect(tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "no_udfs")
+    con = sqlscore.connect(
+        tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "no_udfs", engine="onnx"
+    )
     try:
         con.register("known", rows.to_arrow())
         scored = con.sql("select predict_upsell(usage, plan) as p from known").fetchnumpy()["p"]
@@ -276,14 +278,14 @@ def test_declaring_another_function_keeps_the_default_one(
     con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
     try:
         bound = con.sql(
-            "select function_name, model_name || ':' || model_version, engine from main.ml_functions "
+            "select function_name, model_name || ':' || model_version, engine_requested from main.ml_functions "
             "where model_name = 'churn' order by 1"
         ).fetchall()
     finally:
         con.close()
     champion = registry.resolve("churn").version
     assert bound == [
-        ("predict_churn", f"churn:{champion}", "onnx"),
+        ("predict_churn", f"churn:{champion}", "auto"),
         ("predict_churn_sql", f"churn:{champion}", "sql"),
     ]
     (udfs / "functions.yml").write_text(

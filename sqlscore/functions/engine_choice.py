@@ -1,0 +1,202 @@
+"""``engine: auto``: per model version, the faster exact engine on this warehouse, measured once.
+
+Which engine is faster depends on the model and the machine, not on a rule of thumb: DuckDB calls
+a Python function once per 2,048 rows, so a cheap model (a logistic regression) is bound by that
+call and its compiled SQL runs several times faster, while a deep or wide ensemble evaluates
+faster in onnxruntime than as nested CASE expressions. Both engines give the same answer (the
+parity tests hold every engine to onnxruntime), so the choice is only about speed, and it is
+settled by a short probe: the same synthetic rows (drawn from the version's input profile, so
+trees take realistic paths) scored by the compiled macro and by the onnxruntime function in a
+private in-memory DuckDB, alternated, best of each.
+
+The result is kept beside the compile cache (``<version>/compiled/engine.<output>.<type>.c<N>.json``),
+keyed by the artifact's sha256, the compiler version, the DuckDB and onnxruntime versions and the
+core count, so a new process reads the choice instead of probing again. A model the compiler
+refuses gets onnxruntime, with the compiler's reason, and the refusal is cached the same way. A
+cached file is registry content: it is believed only when every key matches and its engine is one
+of the two; anything else is probed again. Being wrong costs speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from sqlscore.compiler import COMPILER_VERSION
+from sqlscore.errors import CompileError
+from sqlscore.registry import ModelCard, Registry
+
+#: Rows the probe scores through each engine, and how many alternated rounds it times.
+PROBE_ROWS = 32_768
+PROBE_ROUNDS = 3
+CACHE_FOLDER = "compiled"
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """The engine ``auto`` resolved to for one model version and output, and why."""
+
+    engine: str  # "sql" or "onnx"
+    reason: str
+
+
+_CHOICES: dict[tuple[str, str, str], EngineChoice] = {}
+_LOCK = threading.Lock()
+
+
+def _environment() -> dict[str, Any]:
+    import onnxruntime
+
+    return {
+        "compiler_version": COMPILER_VERSION,
+        "duckdb": duckdb.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "cpus": os.cpu_count(),
+    }
+
+
+def choice_path(registry: Registry, card: ModelCard, output: str, return_type: str) -> Path:
+    type_slug = re.sub(r"[^A-Za-z0-9]+", "_", return_type).strip("_").lower()
+    name = f"engine.{output}.{type_slug}.c{COMPILER_VERSION}.json"
+    return registry.artifact_path(card).parent / CACHE_FOLDER / name
+
+
+def load_choice(registry: Registry, card: ModelCard, output: str, return_type: str) -> EngineChoice | None:
+    """The cached choice, when it was made for this very artifact, compiler, DuckDB, onnxruntime
+    and core count; None otherwise (probe again)."""
+    try:
+        document = json.loads(choice_path(registry, card, output, return_type).read_text())
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(document, dict)
+        or document.get("sha256") != card.sha256
+        or document.get("environment") != _environment()
+        or document.get("engine") not in ("sql", "onnx")
+        or not isinstance(document.get("reason"), str)
+    ):
+        return None
+    return EngineChoice(document["engine"], document["reason"][:500])
+
+
+def store_choice(
+    registry: Registry, card: ModelCard, output: str, return_type: str, choice: EngineChoice
+) -> None:
+    """Write the choice beside the version (best effort: a read-only registry probes every time)."""
+    path = choice_path(registry, card, output, return_type)
+    document = {
+        "sha256": card.sha256,
+        "environment": _environment(),
+        "engine": choice.engine,
+        "reason": choice.reason,
+    }
+    try:
+        path.parent.mkdir(exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        staging.write_text(json.dumps(document))
+        staging.replace(path)
+    except OSError:
+        return
+
+
+def choose_engine(
+    registry: Registry, card: ModelCard, function: str, output: str, returns: str
+) -> EngineChoice:
+    """The engine ``auto`` means for this version and output: cached in this process, then in the
+    registry, else measured (and cached in both)."""
+    key = (card.sha256, output, returns)
+    with _LOCK:
+        choice = _CHOICES.get(key) or load_choice(registry, card, output, returns)
+        if choice is None:
+            choice = _decide(registry, card, function, output, returns)
+            store_choice(registry, card, output, returns, choice)
+        _CHOICES[key] = choice
+    return choice
+
+
+def _decide(registry: Registry, card: ModelCard, function: str, output: str, returns: str) -> EngineChoice:
+    from sqlscore.functions.sql_engine import compiled_function
+
+    try:
+        compiled = compiled_function(registry, card, function, output, returns)
+    except CompileError as exc:
+        return EngineChoice("onnx", f"the SQL compiler refuses this model: {exc}")
+    seconds = probe(registry, card, compiled.create_sql("duckdb", temporary=True), compiled.name, output)
+    sql_s, onnx_s = seconds["sql"], seconds["onnx"]
+    rows = f"{PROBE_ROWS:,} probe rows"
+    if sql_s <= onnx_s:
+        return EngineChoice(
+            "sql",
+            f"compiled SQL {onnx_s / sql_s:.2f}x the onnxruntime function "
+            f"({sql_s:.4f} s vs {onnx_s:.4f} s, {rows})",
+        )
+    return EngineChoice(
+        "onnx",
+        f"onnxruntime function {sql_s / onnx_s:.2f}x the compiled SQL "
+        f"({onnx_s:.4f} s vs {sql_s:.4f} s, {rows})",
+    )
+
+
+def probe(registry: Registry, card: ModelCard, macro_sql: str, macro: str, output: str) -> dict[str, float]:
+    """Best-of-``PROBE_ROUNDS`` seconds of each engine scoring the same rows into a temp table."""
+    from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+    from sqlscore.functions.registration import holder_for, signature_of, udf_types
+
+    params, returns = udf_types(card, output)
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("probe_source", probe_rows(registry, card))
+        con.execute("create temp table probe_rows as select * from probe_source")
+        con.execute(macro_sql)
+        scorer = OnnxScorer("probe_onnx", card, get_session(registry, card), output)
+        con.create_function(  # type: ignore[call-overload]
+            "probe_onnx",
+            holder_for(scorer, card, signature_of(card, output)),
+            params,
+            returns,
+            type="arrow",
+            null_handling="special",
+            side_effects=False,
+        )
+        args = ", ".join(f'"{name}"' for name in card.feature_names)
+        best = {"sql": float("inf"), "onnx": float("inf")}
+        for _ in range(PROBE_ROUNDS):
+            for engine, name in (("sql", macro), ("onnx", "probe_onnx")):
+                start = time.perf_counter()
+                con.execute(
+                    f'create or replace temp table probe_scores as select "{name}"({args}) from probe_rows'
+                )
+                best[engine] = min(best[engine], time.perf_counter() - start)
+        return best
+    finally:
+        con.close()
+
+
+def probe_rows(registry: Registry, card: ModelCard) -> pa.Table:
+    """Deterministic rows over the training ranges and categories of the version's input profile
+    (unknown ranges: -5..5, unknown categories: the empty string)."""
+    rng = np.random.default_rng(20261126)
+    features = ((registry.input_profile(card) or {}).get("features")) or {}
+    columns: dict[str, pa.Array] = {}
+    for feature in card.features:
+        facts = features.get(feature.name) or {}
+        if feature.sql_type == "DOUBLE":
+            low, high = facts.get("min"), facts.get("max")
+            if not isinstance(low, (int, float)) or not isinstance(high, (int, float)) or not high >= low:
+                low, high = -5.0, 5.0
+            columns[feature.name] = pa.array(rng.uniform(float(low), float(high), PROBE_ROWS))
+        else:
+            categories = [c for c in (facts.get("categories") or {}) if isinstance(c, str)] or [""]
+            picks = rng.integers(0, len(categories), PROBE_ROWS)
+            columns[feature.name] = pa.array(np.asarray(categories, dtype=object)[picks], type=pa.string())
+    return pa.table(columns)

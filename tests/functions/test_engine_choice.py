@@ -1,0 +1,143 @@
+"""``engine: auto``: each function runs the engine measured faster for its version, gives the same
+answers as onnxruntime, records why in ``ml_functions``, keeps the choice beside the version, and
+gives way to an engine the declaration names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sklearn.svm import SVC
+
+import sqlscore
+from sqlscore import export_model
+from sqlscore.functions.engine_choice import choice_path, load_choice
+from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import feature_sql
+
+AS_OF = "2026-10-31"
+
+
+def _scores(con: object, registry: Registry, model: str, function: str) -> np.ndarray:
+    card = registry.resolve(model)
+    args = ", ".join(card.feature_names)
+    rows = con.execute(  # type: ignore[attr-defined]
+        f"select {function}({args}) from ({feature_sql(model, AS_OF)}) order by all"
+    ).fetchall()
+    return np.array([r[0] for r in rows], dtype=float)
+
+
+def _bound(con: object) -> dict[str, tuple[str, str, str | None]]:
+    rows = con.execute(  # type: ignore[attr-defined]
+        "select function_name, engine, engine_requested, engine_reason from main.ml_functions"
+    ).fetchall()
+    return {name: (engine, requested, reason) for name, engine, requested, reason in rows}
+
+
+def test_auto_runs_the_measured_engine_with_onnxruntime_answers(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    warehouse, registry = demo_env
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: churn_onnx, model: churn, engine: onnx}\n"
+        "  - {name: risk_onnx, model: risk, engine: onnx}\n"
+    )
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
+    try:
+        bound = _bound(con)
+        for model in ("churn", "risk"):
+            engine, requested, reason = bound[f"predict_{model}"]
+            card = registry.resolve(model)
+            cached = load_choice(registry, card, "score", "DOUBLE")
+            assert requested == "auto" and engine in ("sql", "onnx")
+            assert cached is not None and (cached.engine, cached.reason) == (engine, reason)
+            assert reason and "probe rows" in reason and ("compiled SQL" in reason)
+            kind = "macro" if engine == "sql" else "scalar"
+            assert con.execute(
+                "select count(*) from duckdb_functions() where function_name = ? and function_type = ?",
+                [f"predict_{model}", kind],
+            ).fetchall() == [(1,)]
+            # the auto function's answers are onnxruntime's, whichever engine it runs
+            auto, exact = _scores(con, registry, model, f"predict_{model}"), _scores(
+                con, registry, model, f"{model}_onnx"
+            )
+            assert len(auto) > 1000 and np.max(np.abs(auto - exact)) <= 1e-9
+    finally:
+        con.close()
+
+
+def test_a_cached_choice_is_used_and_a_forged_one_is_probed_again(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    warehouse, registry = demo_env
+    card = registry.resolve("risk")
+    path = choice_path(registry, card, "score", "DOUBLE")
+    document = json.loads(path.read_text())  # the demo fixture's first use measured it
+    other = "onnx" if document["engine"] == "sql" else "sql"
+    path.write_text(json.dumps({**document, "engine": other, "reason": "planted for the test"}))
+    assert load_choice(registry, card, "score", "DOUBLE") is not None
+    from sqlscore.functions import engine_choice
+
+    engine_choice._CHOICES.clear()  # a new process: only the registry's copy
+    con = sqlscore.connect(warehouse, registry=registry, udfs=tmp_path)
+    try:
+        assert _bound(con)["predict_risk"] == (other, "auto", "planted for the test")
+    finally:
+        con.close()
+    path.write_text(json.dumps({**document, "engine": "gpu"}))
+    assert load_choice(registry, card, "score", "DOUBLE") is None
+    engine_choice._CHOICES.clear()
+    con = sqlscore.connect(warehouse, registry=registry, udfs=tmp_path)
+    try:
+        engine, _, reason = _bound(con)["predict_risk"]
+    finally:
+        con.close()
+    assert engine in ("sql", "onnx") and reason and "probe rows" in reason
+    assert json.loads(path.read_text())["engine"] == engine  # measured again and written over
+
+
+def test_a_refused_model_gets_onnxruntime_with_the_reason_and_a_named_engine_wins(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    warehouse, registry = demo_env
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"x1": rng.normal(size=300), "x2": rng.normal(size=300)})
+    labels = (frame["x1"].to_numpy() + rng.normal(size=300) > 0).astype(int)
+    export_model(
+        SVC(probability=True, random_state=0).fit(frame.to_pandas(), labels), frame, "svm", registry=registry
+    )
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: predict_churn_onnx, model: churn, engine: onnx}\n"
+        "  - {name: predict_churn_sql, model: churn, engine: sql}\n"
+    )
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
+    try:
+        bound = _bound(con)
+        assert con.execute("select predict_svm(0.5, 0.1)").fetchall()[0][0] is not None
+    finally:
+        con.close()
+    engine, requested, reason = bound["predict_svm"]
+    assert (engine, requested) == ("onnx", "auto")
+    assert reason and "SQL compiler refuses" in reason and "SVMClassifier" in reason
+    assert bound["predict_churn_onnx"] == ("onnx", "onnx", None)
+    assert bound["predict_churn_sql"] == ("sql", "sql", None)
+
+
+def test_models_show_prints_the_engine_and_why(run_cli: object, demo_env: tuple[Path, Registry]) -> None:
+    warehouse, registry = demo_env
+    sqlscore.connect(warehouse, registry=registry).close()
+    shown = run_cli("models", "show", "churn")  # type: ignore[operator]
+    assert shown.returncode == 0, shown.stderr
+    line = next(line for line in shown.stdout.splitlines() if "function    predict_churn " in line)
+    assert "(asked auto)" in line and "probe rows" in line
+    assert "engine sql" in line or "engine onnx" in line
+    as_json = run_cli("models", "show", "churn", "--json")  # type: ignore[operator]
+    functions = {f["function"]: f for f in json.loads(as_json.stdout)["functions"]}
+    assert functions["predict_churn_sql"]["engine"] == "sql"
+    assert functions["predict_churn"]["engine_requested"] == "auto"
