@@ -62,8 +62,9 @@ def test_auto_runs_the_measured_engine_with_onnxruntime_answers(
                 [f"predict_{model}", kind],
             ).fetchall() == [(1,)]
             # the auto function's answers are onnxruntime's, whichever engine it runs
-            auto, exact = _scores(con, registry, model, f"predict_{model}"), _scores(
-                con, registry, model, f"{model}_onnx"
+            auto, exact = (
+                _scores(con, registry, model, f"predict_{model}"),
+                _scores(con, registry, model, f"{model}_onnx"),
             )
             assert len(auto) > 1000 and np.max(np.abs(auto - exact)) <= 1e-9
     finally:

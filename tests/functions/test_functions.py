@@ -201,9 +201,7 @@ def test_scoring_error_fails_the_query_naming_function_and_model(tmp_path: Path)
     registry = Registry(tmp_path / "reg")
     export_model(model, x, "upsell", registry=registry)
     rows = pl.DataFrame({"usage": np.linspace(-2, 2, 5000), "plan": ["basic", "premium"] * 2500})
-    con = sqlscore.connect(
-        tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "no_udfs", engine="onnx"
-    )
+    con = sqlscore.connect(tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "no_udfs", engine="onnx")
     try:
         con.register("known", rows.to_arrow())
         scored = con.sql("select predict_upsell(usage, plan) as p from known").fetchnumpy()["p"]
