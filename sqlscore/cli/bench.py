@@ -237,9 +237,9 @@ def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str
 
     ``repeat`` pairs of processes, alternated (without, with monitoring): ``dbt run`` of the
     scoring build (staging, features, scores), and the same plus the monitoring models. Seconds
-    are medians of the groups' spans (first node started to last node finished, dbt's start-up
-    in neither); the scoring figure is the runs without monitoring's, the monitoring figure the
-    runs with it. Peak RSS is each process's own, medians compared.
+    are medians of each group's busy time (while at least one of its nodes ran, dbt's start-up
+    in neither: see ``build_models``); the scoring figure is the runs without monitoring's, the
+    monitoring figure the runs with it. Peak RSS is each process's own, medians compared.
     """
     from statistics import median
 
@@ -257,7 +257,7 @@ def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str
     ratio, rss_ratio = round(monitoring / scoring, 3), round(rss_with / rss_without, 3)
     print(
         f"\ndbt run on {customers:,} customers, median of {repeat} process(es) each: "
-        f"scoring build (features + scores) {scoring:.1f} s, monitoring models {monitoring:.1f} s "
+        f"scoring build (features + scores) {scoring:.1f} s, monitoring models {monitoring:.1f} s busy "
         f"(scoring build in the same runs {median(r['timings']['scoring'] for r in runs[True]):.1f} s); "
         f"peak RSS {rss_without:,.0f} MB without, {rss_with:,.0f} MB with"
     )

@@ -56,9 +56,13 @@ def build_models(folder: Path, customers: int, registry: Path, monitoring: bool)
     Runs on the warehouse a scheduled job already built (models, snapshot, ml_models, reference
     bins), after dropping the scoring and monitoring schemas, so every row is scored and every
     monitoring figure computed again for the as-of date. Returns ``wall`` (the whole dbt
-    invocation, parse included), ``scoring`` and ``monitoring`` (from the first node of the group
-    starting to the last one finishing, compile included: dbt's start-up is in neither) and
+    invocation, parse included), ``scoring`` and ``monitoring`` (the seconds during which at
+    least one node of the group was running, compile included: dbt's start-up is in neither) and
     ``model:<name>`` (each monitoring model's own compile + execute seconds).
+
+    Busy seconds rather than first start to last finish: the risk view starts as soon as the risk
+    scores exist, while the churn scores are still being computed, and a span from there would
+    count that scoring as monitoring.
     """
     from dbt.cli.main import dbtRunner
 
@@ -86,15 +90,29 @@ def build_models(folder: Path, customers: int, registry: Path, monitoring: bool)
             f"{r.node.name}: {(r.message or '').strip()[:300]}" for r in results if str(r.status) != "success"
         ]
         raise RuntimeError(f"dbt run failed: {result.exception or '; '.join(failed)}")
-    spans: dict[str, list[datetime]] = {}
+    intervals: dict[str, list[tuple[datetime, datetime]]] = {}
     timings = {"wall": wall}
     for node_result in results:
         group = node_result.node.fqn[1]
         group = MONITORING_FOLDER if group == MONITORING_FOLDER else "scoring"
         moments = [m for t in node_result.timing for m in (t.started_at, t.completed_at) if m is not None]
-        spans.setdefault(group, []).extend(moments)
-        if group == MONITORING_FOLDER and moments:
+        if not moments:
+            continue
+        intervals.setdefault(group, []).append((min(moments), max(moments)))
+        if group == MONITORING_FOLDER:
             timings[f"model:{node_result.node.name}"] = (max(moments) - min(moments)).total_seconds()
-    for group, moments in spans.items():
-        timings[group] = (max(moments) - min(moments)).total_seconds()
+    for group, spans in intervals.items():
+        timings[group] = busy_seconds(spans)
     return timings
+
+
+def busy_seconds(spans: list[tuple[datetime, datetime]]) -> float:
+    """Seconds covered by at least one of ``spans`` (overlaps counted once, gaps not at all)."""
+    total, reached = 0.0, None
+    for start, end in sorted(spans):
+        if reached is not None and start < reached:
+            start = reached
+        if end > start:
+            total += (end - start).total_seconds()
+        reached = end if reached is None else max(reached, end)
+    return total
