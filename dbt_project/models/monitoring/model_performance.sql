@@ -5,15 +5,22 @@
                  scores, trapezoid over the expected ROC from (0, 0)), with the expected log
                  loss and Brier score the same way; computed for the run's as-of date and any
                  scored date not yet estimated, and kept.
-      realised   once labels arrive: AUC from the average ranks of the labelled scores (ties
-                 share their rank: sklearn's roc_auc_score), log loss (probabilities clipped to
-                 [eps, 1 - eps], eps the double's machine epsilon, as sklearn's log_loss),
-                 Brier score and calibration per reference decile; written when a date's
-                 labelled rows first appear and rewritten when their count changes (late labels).
+      realised   once labels arrive: the share of (positive, negative) pairs the scores order
+                 right, a tie counting one half (the Mann-Whitney form of the rank-based AUC:
+                 sklearn's roc_auc_score), log loss (probabilities clipped to [eps, 1 - eps],
+                 eps the double's machine epsilon, as sklearn's log_loss), Brier score and
+                 calibration per reference decile; written when a date's labelled rows first
+                 appear and rewritten when their count changes (late labels).
+    One pass over the rows of the dates a run computes: each distinct score of a segment is
+    one group (its rows, labelled rows and positives), and one running sum down the scores
+    gives both AUCs; every other figure is a sum over those groups. The same trapezoid serves
+    both: realised is the estimated one with the labels' counts in place of p and 1 - p, so ties
+    are exact (integer counts) and no rank is ever materialised.
     Incremental on (model_name, as_of_date, kind). -#}
 {{ config(unique_key=['model_name', 'as_of_date', 'kind']) }}
 {%- set as_of = as_of_date() %}
 {%- set eps = '2.220446049250313e-16' %}
+{%- set segment_keys = 'model_version, as_of_date, segment_by, segment' %}
 
 {% for monitored in sqlscore_monitored_models() %}
 {%- set model_name = monitored['model'] -%}
@@ -23,7 +30,7 @@ select * from (
     with
 
     labelled_counts as (
-        select model_name, model_version, as_of_date, count(*) as rows, count(label) as rows_labelled
+        select model_version, as_of_date, count(*) as rows, count(label) as rows_labelled
         from {{ rows }}
         group by all
     ),
@@ -31,7 +38,7 @@ select * from (
     estimated_dates as (
         select {{ as_of }} as as_of_date
         union
-        select distinct as_of_date from {{ rows }}
+        select distinct as_of_date from labelled_counts
         {%- if is_incremental() %}
         where as_of_date not in (
             select as_of_date from {{ this }} where model_name = '{{ model_name }}' and kind = 'estimated'
@@ -51,68 +58,90 @@ select * from (
         )
     ),
 
-    fanned as (
+    -- the one pass: per segment and distinct score (and its decile, a function of the score),
+    -- the rows, the labelled rows among them and their positives
+    by_score as (
         select
-            r.model_name, r.model_version, r.as_of_date, s.segment_by, s.segment, r.score, r.score_decile,
-            cast(r.label as integer) as label,
-            least(greatest(r.score, {{ eps }}), 1 - {{ eps }}) as clipped
+            r.model_version, r.as_of_date, s.segment_by, s.segment, r.score, r.score_decile,
+            count(*) as tied,
+            count(r.score) as scored,
+            count(r.label) as labelled,
+            cast(coalesce(sum(cast(r.label as integer)), 0) as bigint) as positives
         from {{ rows }} as r
         cross join unnest(r.segments) as t(s)
         where r.as_of_date in (select as_of_date from estimated_dates union select as_of_date from realised_dates)
+        group by all
+    ),
+
+    -- a number per segment: the running sums below partition on it alone (sorting on the
+    -- segment's text, equal within a partition, costs more than the whole sum)
+    segment_numbers as (
+        select {{ segment_keys }}, row_number() over () as segment_number
+        from (select distinct {{ segment_keys }} from by_score)
+    ),
+
+    -- running sums down the scores (highest first) within each segment: expected positives
+    -- (p times the rows) and labelled positives at or above each score
+    curve as (
+        select
+            by_score.*,
+            -- NULL for a NULL score (greatest() would skip the NULL and give eps)
+            case when score is not null then least(greatest(score, {{ eps }}), 1 - {{ eps }}) end as clipped,
+            scored * score as expected_tp,
+            scored * (1 - score) as expected_fp,
+            labelled - positives as negatives,
+            sum(scored * score) over running as running_expected_tp,
+            sum(positives) over running as running_positives
+        from by_score
+        join segment_numbers using ({{ segment_keys }})
+        window running as (
+            partition by segment_numbers.segment_number
+            order by score desc rows between unbounded preceding and current row
+        )
+    ),
+
+    -- every figure but calibration, estimated and realised alike, in one aggregate of the curve
+    segment_sums as (
+        select
+            {{ segment_keys }},
+            sum(tied) as rows,
+            sum(labelled) as rows_labelled,
+            sum(positives) as positives,
+            -- estimated: trapezoid of each step, expected FP added times the mean of the TP
+            -- before and after
+            sum(expected_fp * (running_expected_tp - expected_tp / 2)) as area,
+            sum(expected_tp) as total_tp,
+            sum(expected_fp) as total_fp,
+            sum(scored * -(score * ln(clipped) + (1 - score) * ln(1 - clipped))) / nullif(sum(scored), 0) as expected_log_loss,
+            sum(scored * score * (1 - score)) / nullif(sum(scored), 0) as expected_brier,
+            -- realised: pairs ordered right, each negative against the positives above it, half
+            -- the tied ones
+            sum(negatives * (running_positives - positives / 2)) as pairs_right,
+            sum(positives * -ln(clipped) + negatives * -ln(1 - clipped))
+                / nullif(sum(labelled) filter (where score is not null), 0) as log_loss,
+            sum(positives * (score - 1) * (score - 1) + negatives * score * score)
+                / nullif(sum(labelled) filter (where score is not null), 0) as brier
+        from curve
+        group by all
     ),
 
     -- ---- estimated (CBPE) ----
-    estimated_by_score as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment, score,
-            sum(score) as expected_tp, sum(1 - score) as expected_fp
-        from fanned
-        where as_of_date in (select as_of_date from estimated_dates)
-        group by all
-    ),
-
-    estimated_curve as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment,
-            -- trapezoid of each step: expected FP added times the mean of the TP before and after
-            sum(expected_fp * (running_tp - expected_tp / 2)) as area,
-            max(running_tp) as total_tp,
-            sum(expected_fp) as total_fp
-        from (
-            select *, sum(expected_tp) over (
-                partition by model_name, model_version, as_of_date, segment_by, segment
-                order by score desc rows between unbounded preceding and current row
-            ) as running_tp
-            from estimated_by_score
-        )
-        group by all
-    ),
-
     estimated_groups as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment,
-            count(*) as rows,
-            count(label) as rows_labelled,
-            avg(-(score * ln(clipped) + (1 - score) * ln(1 - clipped))) as log_loss,
-            avg(score * (1 - score)) as brier
-        from fanned
-        where as_of_date in (select as_of_date from estimated_dates)
-        group by all
+        select * from segment_sums where as_of_date in (select as_of_date from estimated_dates)
     ),
 
     -- an as-of date with no rows still gets its estimated row: rows 0, status no_data
     estimated as (
         select
-            g.model_name, g.model_version, g.as_of_date, g.segment_by, g.segment, 'estimated' as kind,
-            g.rows, g.rows_labelled,
-            case when c.total_tp > 0 and c.total_fp > 0 then c.area / (c.total_tp * c.total_fp) end as auc,
-            case when c.total_tp > 0 and c.total_fp > 0 then null
-                 when c.total_tp = 0 then 'every score is 0: no expected positive, the expected ROC is undefined'
+            '{{ model_name }}' as model_name, model_version, as_of_date, segment_by, segment, 'estimated' as kind,
+            rows, rows_labelled,
+            case when total_tp > 0 and total_fp > 0 then area / (total_tp * total_fp) end as auc,
+            case when total_tp > 0 and total_fp > 0 then null
+                 when total_tp = 0 then 'every score is 0: no expected positive, the expected ROC is undefined'
                  else 'every score is 1: no expected negative, the expected ROC is undefined' end as auc_note,
-            g.log_loss, g.brier,
+            expected_log_loss as log_loss, expected_brier as brier,
             cast(null as struct(decile integer, rows bigint, predicted double, observed double)[]) as calibration
-        from estimated_groups as g
-        join estimated_curve as c using (model_name, model_version, as_of_date, segment_by, segment)
+        from estimated_groups
         union all
         select
             '{{ model_name }}', {{ model_version(model_name) }}, {{ as_of }}, 'all', 'all', 'estimated', 0, 0,
@@ -121,75 +150,43 @@ select * from (
     ),
 
     -- ---- realised (labels) ----
-    realised_by_score as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment, score,
-            count(*) as tied, sum(label) as positives
-        from fanned
-        where as_of_date in (select as_of_date from realised_dates) and label is not null
-        group by all
-    ),
-
-    realised_ranks as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment,
-            -- the sum of the positives' ranks, each tie group at its average rank
-            sum(positives * (rows_below + (tied + 1) / 2)) as positive_rank_sum
-        from (
-            select *, sum(tied) over (
-                partition by model_name, model_version, as_of_date, segment_by, segment
-                order by score rows between unbounded preceding and current row
-            ) - tied as rows_below
-            from realised_by_score
-        )
-        group by all
+    realised_groups as (
+        select * from segment_sums where as_of_date in (select as_of_date from realised_dates)
     ),
 
     calibration as (
         select
-            model_name, model_version, as_of_date, segment_by, segment,
+            {{ segment_keys }},
             list({'decile': score_decile, 'rows': rows, 'predicted': predicted, 'observed': observed}
                  order by score_decile) as calibration
         from (
             select
-                model_name, model_version, as_of_date, segment_by, segment, score_decile,
-                count(*) as rows, avg(score) as predicted, avg(label) as observed
-            from fanned
-            where as_of_date in (select as_of_date from realised_dates) and label is not null
+                {{ segment_keys }}, score_decile,
+                sum(labelled) as rows,
+                sum(labelled * score) / nullif(sum(labelled) filter (where score is not null), 0) as predicted,
+                sum(positives) / sum(labelled) as observed
+            from by_score
+            where labelled > 0 and as_of_date in (select as_of_date from realised_dates)
             group by all
         )
         group by all
     ),
 
-    realised_groups as (
-        select
-            model_name, model_version, as_of_date, segment_by, segment,
-            count(*) as rows,
-            count(label) as rows_labelled,
-            coalesce(sum(label), 0) as positives,
-            avg(-(label * ln(clipped) + (1 - label) * ln(1 - clipped))) as log_loss,
-            avg((score - label) * (score - label)) as brier
-        from fanned
-        where as_of_date in (select as_of_date from realised_dates)
-        group by all
-    ),
-
     realised as (
         select
-            g.model_name, g.model_version, g.as_of_date, g.segment_by, g.segment, 'realised' as kind,
-            g.rows, g.rows_labelled,
-            case when g.positives > 0 and g.positives < g.rows_labelled
-                 then (r.positive_rank_sum - g.positives * (g.positives + 1) / 2)
-                      / (g.positives * (g.rows_labelled - g.positives)) end as auc,
-            case when g.rows_labelled = 0 then 'no labelled rows in this segment yet'
-                 when g.positives = 0 then 'single class: every labelled row is negative (no positive), AUC is undefined'
-                 when g.positives = g.rows_labelled
+            '{{ model_name }}' as model_name, model_version, as_of_date, segment_by, segment, 'realised' as kind,
+            rows, rows_labelled,
+            case when positives > 0 and positives < rows_labelled
+                 then pairs_right / (positives * (rows_labelled - positives)) end as auc,
+            case when rows_labelled = 0 then 'no labelled rows in this segment yet'
+                 when positives = 0 then 'single class: every labelled row is negative (no positive), AUC is undefined'
+                 when positives = rows_labelled
                      then 'single class: every labelled row is positive (no negative), AUC is undefined'
             end as auc_note,
-            g.log_loss, g.brier, c.calibration
-        from realised_groups as g
-        left join realised_ranks as r using (model_name, model_version, as_of_date, segment_by, segment)
-        left join calibration as c using (model_name, model_version, as_of_date, segment_by, segment)
+            log_loss, brier,
+            calibration.calibration
+        from realised_groups
+        left join calibration using ({{ segment_keys }})
     ),
 
     holdout as (
