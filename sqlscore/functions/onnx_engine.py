@@ -111,6 +111,14 @@ class OnnxScorer:
         else:
             self._fetch, self._pick = [outputs[1]], self._probabilities
 
+    def arrow_type(self) -> pa.DataType:
+        """The Arrow type of what :meth:`__call__` returns (the relation path's score column)."""
+        if self._pick == self._label:
+            return pa.string() if all(isinstance(c, str) for c in self.card.classes) else pa.int64()
+        if self._pick == self._probabilities:
+            return pa.list_(pa.float64())
+        return pa.float64()
+
     def __call__(self, *columns: pa.Array) -> pa.Array:
         try:
             feeds = {

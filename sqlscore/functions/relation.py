@@ -1,0 +1,151 @@
+"""The relation path: a whole relation streamed through onnxruntime in large Arrow record batches.
+
+A Python scalar function is called by DuckDB once per 2,048 rows, holding the GIL, so a cheap
+model (a logistic regression) spends most of its time in the call, not in onnxruntime. Scoring a
+whole relation needs no per-row call at all: the relation is read in record batches of
+``batch_rows`` rows (DuckDB's ``fetch_record_batch`` on a cursor of its own), each batch is scored
+by one onnxruntime run, one batch per core at once (onnxruntime releases the GIL) while the next
+is read, and the scored batches come back, in order, as a ``pyarrow.RecordBatchReader`` that
+DuckDB scans as a table, so nothing is ever held whole in memory. The session is the function's
+own (one intra-op thread): an ensemble summed by several threads rounds differently in float32,
+and these scores must be the function's to the bit.
+
+It scores with the very version the function ``function`` is bound to in ``ml_functions`` (its
+sha256 checked against the registry's artifact) and the same converters as the function
+(:class:`~sqlscore.functions.onnx_engine.OnnxScorer`), so the scores are the function's, and it
+:func:`create_scored_table` adds the same provenance columns the scoring models carry:
+``model_name``, ``model_version``, ``model_sha256`` (constants, added in SQL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import duckdb
+import pyarrow as pa
+
+from sqlscore.errors import FunctionError
+from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+from sqlscore.names import check_identifier
+from sqlscore.registry import ModelCard, Registry
+from sqlscore.warehouse.ml_functions import FUNCTIONS_TABLE
+
+#: Rows per record batch: large enough that onnxruntime's per-run cost vanishes, small enough that
+#: two batches in flight stay a few tens of MB.
+BATCH_ROWS = 262_144
+
+
+def bound_card(con: duckdb.DuckDBPyConnection, registry: Registry, function: str) -> tuple[ModelCard, str]:
+    """The card and output of the version ``function`` is bound to (as ``ml_functions`` says)."""
+    rows = con.execute(
+        f"select model_name, model_version, model_sha256, output, error from main.{FUNCTIONS_TABLE} "
+        "where function_name = ?",
+        [function],
+    ).fetchall()
+    if not rows:
+        raise FunctionError(f"function {function} is not in {FUNCTIONS_TABLE}: register the functions first")
+    name, version, sha256, output, error = rows[0]
+    if error:
+        raise FunctionError(f"function {function} is not registered: {error}")
+    card = registry.resolve(f"{name}:{version}")
+    if card.sha256 != sha256:
+        raise FunctionError(
+            f"function {function}: {FUNCTIONS_TABLE} says {card.ref} has sha256 {sha256}, the registry "
+            f"{card.sha256}; register the functions again"
+        )
+    return card, str(output)
+
+
+def score_relation(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    function: str,
+    source: str,
+    keep: Sequence[str],
+    *,
+    score_column: str = "score",
+    batch_rows: int = BATCH_ROWS,
+) -> pa.RecordBatchReader:
+    """The rows of ``source`` (a table or view name, or a parenthesised query), their ``keep``
+    columns, ``score_column`` and the provenance columns, as a stream DuckDB can scan.
+
+    Reads through a new cursor of ``con``: the caller's connection stays free for the statement
+    that consumes the stream (``create table ... as select * from reader``).
+    """
+    card, output = bound_card(con, registry, function)
+    for column in (*keep, score_column):
+        check_identifier(column, f"column of the relation scored by {function}")
+    scorer = OnnxScorer(function, card, get_session(registry, card), output)
+    features = card.feature_names
+    columns = list(dict.fromkeys([*keep, *features]))
+    select = ", ".join(f'"{c}"' for c in columns)
+    cursor = con.cursor()
+    batches = cursor.sql(f"select {select} from {source}").to_arrow_reader(batch_rows)
+    schema = pa.schema(
+        [*(batches.schema.field(c) for c in keep), pa.field(score_column, scorer.arrow_type())]
+    )
+    return pa.RecordBatchReader.from_batches(schema, _scored(batches, cursor, scorer, features, keep, schema))
+
+
+def create_scored_table(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    function: str,
+    source: str,
+    keep: Sequence[str],
+    target: str,
+    *,
+    score_column: str = "score",
+    batch_rows: int = BATCH_ROWS,
+) -> int:
+    """``create or replace table target``: ``keep``, ``score_column`` and the provenance columns
+    (``model_name``, ``model_version``, ``model_sha256``, typed as the scoring models type them)
+    of every row of ``source``, scored through the relation path; returns the rows written."""
+    check_identifier(target, "target table of the relation path")
+    card, _ = bound_card(con, registry, function)
+    stream = score_relation(  # noqa: F841 - scanned by DuckDB below, by name
+        con, registry, function, source, keep, score_column=score_column, batch_rows=batch_rows
+    )
+    con.register("sqlscore_scored_stream", stream)
+    try:
+        con.execute(
+            f'create or replace table "{target}" as select *, cast(? as varchar) as model_name, '
+            "cast(? as integer) as model_version, cast(? as varchar) as model_sha256 "
+            "from sqlscore_scored_stream",
+            [card.name, int(card.version), card.sha256],
+        )
+    finally:
+        con.unregister("sqlscore_scored_stream")
+    rows = con.execute(f'select count(*) from "{target}"').fetchall()
+    return int(rows[0][0])
+
+
+def _scored(
+    batches: pa.RecordBatchReader,
+    cursor: duckdb.DuckDBPyConnection,
+    scorer: OnnxScorer,
+    features: list[str],
+    keep: Sequence[str],
+    schema: pa.Schema,
+) -> Iterator[pa.RecordBatch]:
+    """Scored batches in source order; ``workers`` batches are scored at once while the next is read."""
+
+    def score(batch: pa.RecordBatch) -> pa.RecordBatch:
+        scores = scorer(*(batch.column(f) for f in features))
+        return pa.RecordBatch.from_arrays([*(batch.column(c) for c in keep), scores], schema=schema)
+
+    workers = os.cpu_count() or 1
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sqlscore-relation") as pool:
+            in_flight: deque[Future[pa.RecordBatch]] = deque()
+            for batch in batches:
+                in_flight.append(pool.submit(score, batch))
+                if len(in_flight) > workers:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
+    finally:
+        cursor.close()

@@ -1,0 +1,76 @@
+"""The relation path: a whole relation streamed through onnxruntime in record batches gives the
+function's answers (≤ 1e-9) and the same provenance columns, in many batches or one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sqlscore
+from sqlscore.errors import FunctionError
+from sqlscore.functions.relation import create_scored_table
+from sqlscore.registry import Registry
+from sqlscore.tools.demo.train import feature_sql
+
+AS_OF = "2026-10-31"
+KEYS = {"churn": "customer_id", "risk": "application_id"}
+
+
+@pytest.mark.parametrize("batch_rows", [997, 1 << 20])
+def test_relation_path_matches_the_function_with_provenance(
+    demo_env: tuple[Path, Registry], tmp_path: Path, batch_rows: int
+) -> None:
+    warehouse, registry = demo_env
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: churn_onnx, model: churn, engine: onnx}\n"
+        "  - {name: risk_onnx, model: risk, engine: onnx}\n"
+    )
+    con = sqlscore.connect(warehouse, registry=registry, udfs=udfs)
+    try:
+        for model, key in KEYS.items():
+            source = f"({feature_sql(model, AS_OF)})"
+            written = create_scored_table(
+                con, registry, f"predict_{model}", source, [key], f"rel_{model}", batch_rows=batch_rows
+            )
+            args = ", ".join(registry.resolve(model).feature_names)
+            compared = con.execute(
+                f"select count(*), count(r.{key}), max(abs(r.score - f.auto)), max(abs(r.score - f.onnx)), "
+                "count(distinct (r.model_name, r.model_version, r.model_sha256)), "
+                "any_value(r.model_name), any_value(r.model_version), any_value(r.model_sha256) "
+                f"from (select {key}, predict_{model}({args}) as auto, {model}_onnx({args}) as onnx "
+                f"from {source}) f left join rel_{model} r using ({key})"
+            ).fetchall()[0]
+            bound = con.execute(
+                "select model_name, model_version, model_sha256 from ml_functions where function_name = ?",
+                [f"predict_{model}"],
+            ).fetchall()[0]
+            rows, matched, off_auto, off_onnx, provenances, *provenance = compared
+            assert written == rows == matched and rows > 1000
+            assert off_auto <= 1e-9 and off_onnx <= 1e-9 and not np.isnan(off_onnx)
+            assert provenances == 1 and tuple(provenance) == bound
+            types = dict(
+                con.execute(
+                    "select column_name, data_type from information_schema.columns where table_name = ?",
+                    [f"rel_{model}"],
+                ).fetchall()
+            )
+            assert types["score"] == "DOUBLE" and types["model_version"] == "INTEGER"
+    finally:
+        con.close()
+
+
+def test_relation_path_names_a_function_that_is_not_registered(demo_env: tuple[Path, Registry]) -> None:
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    try:
+        with pytest.raises(FunctionError, match="predict_nothing is not in ml_functions"):
+            create_scored_table(con, registry, "predict_nothing", "ml_models", ["model_name"], "out")
+        assert not con.execute("select count(*) from duckdb_tables() where table_name = 'out'").fetchall()[0][
+            0
+        ]
+    finally:
+        con.close()
