@@ -27,8 +27,9 @@ from sqlscore.registry.card import ModelCard
 #: 2: a binary logistic regression as one sigmoid (and, unbumped under 1, tree splits whose
 #: missing values go true written as the false branch's test); 3: Relu as a plain greatest()
 #: (changed unbumped under 2); 4: Relu as CASE WHEN x < 0 (greatest() turned a NULL input into 0);
-#: 5: PostgreSQL's sigmoid clamp keeps NULL (a scalar subquery: its greatest() skipped the NULL).
-COMPILER_VERSION = 5
+#: 5: PostgreSQL's sigmoid clamp keeps NULL (a scalar subquery: its greatest() skipped the NULL);
+#: 6: softmax and argmax name each class's score once (a DuckDB lambda; written in place elsewhere).
+COMPILER_VERSION = 6
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from sqlglot import exp
 
-from sqlscore.compiler.sql import resolve_clamps, resolve_raises
+from sqlscore.compiler.sql import resolve_clamps, resolve_lets, resolve_raises
 
 DIALECTS = ("duckdb", "postgres", "spark")
 
@@ -49,7 +49,10 @@ def expression_sql(expression: exp.Expression, dialect: str) -> str:
     if dialect not in DIALECTS:
         raise ValueError(f"dialect {dialect!r} is not one of {DIALECTS}")
     with _deep_recursion():
-        return resolve_raises(resolve_clamps(expression, dialect in EXP_RAISES), dialect).sql(dialect=dialect)
+        # one copy, which the markers are resolved in and sqlglot writes from (copying a boosted
+        # ensemble's tree costs as much as writing it)
+        resolved = resolve_lets(resolve_clamps(expression.copy(), dialect in EXP_RAISES), dialect)
+        return resolve_raises(resolved, dialect).sql(dialect=dialect, copy=False)
 
 
 def create_statement(

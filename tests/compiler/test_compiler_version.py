@@ -28,6 +28,7 @@ FINGERPRINTS = {
     3: "db930094d5996ab3986166caad85e30ab4d450146175e08faf61b1b96a4df192",
     4: "08ef5f3f945e0fcaa2324859688820817848cbd4b8a5126b494487b5030e0781",  # Relu keeps NULL
     5: "454ca4c6839c5aaf5d1cdfb2a389d45fa2300b99b5376c18c85c7c18d746d270",  # PostgreSQL clamp keeps NULL
+    6: "99aa47563b392d49ce69ec3245ef18a331fc23f30c4dee6041e71afd4c8d7728",  # softmax/argmax bind scores once
 }
 
 HEADER = '<ir_version: 9, opset_import: ["" : 18, "ai.onnx.ml" : 3]>\n'

@@ -19,6 +19,11 @@ def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
     """The index of the first largest of ``values`` (ties go to the lowest index), as onnxruntime."""
     if len(values) == 1:
         return sql.constant(0, INT64)
+    return sql.let([v.copy() for v in values], _first_argmax_of)
+
+
+def _first_argmax_of(values: list[exp.Expression]) -> exp.Expression:
+    """The CASE over every pair of ``values`` (placeholders bound by :func:`sql.let`)."""
     ifs = []
     for i in range(len(values) - 1):
         conditions = [

@@ -11,12 +11,23 @@ from sqlscore.compiler.values import Col
 
 
 def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
-    """exp(z_k - max z) / sum_j exp(z_j - max z); with ``zero`` a column equal to 0 stays 0."""
+    """exp(z_k - max z) / sum_j exp(z_j - max z); with ``zero`` a column equal to 0 stays 0.
+
+    Each class's score is bound once per output column (:func:`sql.let`): inline, it would
+    appear (K + 1) times in every column.
+    """
     values = [c.expr if c.dtype == DOUBLE else sql.cast(c.expr, DOUBLE) for c in cols]
-    if len(values) == 1:
-        peak: exp.Expression = values[0].copy()
-    else:
-        peak = sql.greatest([v.copy() for v in values])
+    dtype = FLOAT if cols and cols[0].dtype == FLOAT else DOUBLE
+    out = []
+    for k in range(len(values)):
+        ratio = sql.let([v.copy() for v in values], lambda z, k=k: _softmax_at(z, k, zero))
+        out.append(Col(sql.cast(ratio, FLOAT, copy=False) if dtype == FLOAT else ratio, dtype))
+    return out
+
+
+def _softmax_at(values: list[exp.Expression], k: int, zero: bool) -> exp.Expression:
+    """Class ``k``'s share: its shifted exp() over the sum of all of them."""
+    peak = values[0].copy() if len(values) == 1 else sql.greatest([v.copy() for v in values])
 
     def shifted(v: exp.Expression) -> exp.Expression:
         raised = exp.Exp(this=exp.Sub(this=sql.paren(v.copy()), expression=sql.paren(peak.copy())))
@@ -25,14 +36,7 @@ def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
         return raised
 
     denominator = sql.total([shifted(v) for v in values])
-    dtype = FLOAT if cols and cols[0].dtype == FLOAT else DOUBLE
-    out = []
-    for v in values:
-        ratio: exp.Expression = exp.Div(this=sql.paren(shifted(v)), expression=sql.paren(denominator.copy()))
-        if dtype == FLOAT:
-            ratio = sql.cast(ratio, FLOAT, copy=False)
-        out.append(Col(ratio, dtype))
-    return out
+    return exp.Div(this=sql.paren(shifted(values[k])), expression=sql.paren(denominator))
 
 
 def post_transform(node: Node, cols: list[Col]) -> list[Col]:
