@@ -55,18 +55,19 @@ def test_auto_runs_the_measured_engine_with_onnxruntime_answers(
             cached = load_choice(registry, card, "score", "DOUBLE")
             assert requested == "auto" and engine in ("sql", "onnx")
             assert cached is not None and (cached.engine, cached.reason) == (engine, reason)
-            assert reason and "probe rows" in reason and ("compiled SQL" in reason)
+            assert reason and "projected to" in reason and ("compiled SQL" in reason)
             kind = "macro" if engine == "sql" else "scalar"
             assert con.execute(
                 "select count(*) from duckdb_functions() where function_name = ? and function_type = ?",
                 [f"predict_{model}", kind],
             ).fetchall() == [(1,)]
-            # the auto function's answers are onnxruntime's, whichever engine it runs
+            # the auto function's answers are onnxruntime's, whichever engine it runs (the engines'
+            # parity contract: 1e-6; onnxruntime sums trees in float32)
             auto, exact = (
                 _scores(con, registry, model, f"predict_{model}"),
                 _scores(con, registry, model, f"{model}_onnx"),
             )
-            assert len(auto) > 1000 and np.max(np.abs(auto - exact)) <= 1e-9
+            assert len(auto) > 1000 and np.max(np.abs(auto - exact)) <= 1e-6
     finally:
         con.close()
 
@@ -97,7 +98,7 @@ def test_a_cached_choice_is_used_and_a_forged_one_is_probed_again(
         engine, _, reason = _bound(con)["predict_risk"]
     finally:
         con.close()
-    assert engine in ("sql", "onnx") and reason and "probe rows" in reason
+    assert engine in ("sql", "onnx") and reason and "projected to" in reason
     assert json.loads(path.read_text())["engine"] == engine  # measured again and written over
 
 
@@ -136,7 +137,7 @@ def test_models_show_prints_the_engine_and_why(run_cli: object, demo_env: tuple[
     shown = run_cli("models", "show", "churn")  # type: ignore[operator]
     assert shown.returncode == 0, shown.stderr
     line = next(line for line in shown.stdout.splitlines() if "function    predict_churn " in line)
-    assert "(asked auto)" in line and "probe rows" in line
+    assert "(asked auto)" in line and "projected to" in line
     assert "engine sql" in line or "engine onnx" in line
     as_json = run_cli("models", "show", "churn", "--json")  # type: ignore[operator]
     functions = {f["function"]: f for f in json.loads(as_json.stdout)["functions"]}

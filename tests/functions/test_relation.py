@@ -50,7 +50,9 @@ def test_relation_path_matches_the_function_with_provenance(
             ).fetchall()[0]
             rows, matched, off_auto, off_onnx, provenances, *provenance = compared
             assert written == rows == matched and rows > 1000
-            assert off_auto <= 1e-9 and off_onnx <= 1e-9 and not np.isnan(off_onnx)
+            # the UDF path to 1e-9; the default function (engine auto: maybe compiled SQL) to the
+            # engines' parity contract, 1e-6
+            assert off_onnx <= 1e-9 and off_auto <= 1e-6 and not np.isnan(off_onnx)
             assert provenances == 1 and tuple(provenance) == bound
             types = dict(
                 con.execute(
