@@ -179,7 +179,7 @@ _LET_TOKENS = itertools.count()
 
 
 def let(
-    values: Sequence[exp.Expression], body: Callable[[list[exp.Expression]], exp.Expression]
+    values: Sequence[exp.Expression], body: Callable[[Sequence[exp.Expression]], exp.Expression]
 ) -> exp.Expression:
     """``body`` over ``values``, each value written once where the dialect can name it.
 
@@ -198,7 +198,7 @@ def let(
     return exp.Anonymous(this=LET, expressions=[token, exp.Array(expressions=list(values)), body(refs)])
 
 
-def _is_marker(node: exp.Expression, name: str) -> bool:
+def _is_marker(node: exp.Expr, name: str) -> bool:
     return isinstance(node, exp.Anonymous) and str(node.this).lower() == name
 
 
@@ -232,7 +232,9 @@ def resolve_lets(expression: exp.Expression, dialect: str) -> exp.Expression:
 
 def _enclosing_bodies(node: exp.Expression) -> int:
     """How many lets have ``node`` inside their body (their lambdas' parameters are in scope)."""
-    depth, child, parent = 0, node, node.parent
+    depth = 0
+    child: exp.Expr = node
+    parent = node.parent
     while parent is not None:
         if _is_marker(parent, LET) and child is parent.expressions[2]:
             depth += 1

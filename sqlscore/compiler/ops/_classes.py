@@ -22,7 +22,7 @@ def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
     return sql.let([v.copy() for v in values], _first_argmax_of)
 
 
-def _first_argmax_of(values: list[exp.Expression]) -> exp.Expression:
+def _first_argmax_of(values: Sequence[exp.Expression]) -> exp.Expression:
     """The CASE over every pair of ``values`` (placeholders bound by :func:`sql.let`)."""
     ifs = []
     for i in range(len(values) - 1):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 from sqlglot import exp
 
 from sqlscore.compiler import sql
@@ -20,12 +23,12 @@ def softmax_columns(cols: list[Col], zero: bool = False) -> list[Col]:
     dtype = FLOAT if cols and cols[0].dtype == FLOAT else DOUBLE
     out = []
     for k in range(len(values)):
-        ratio = sql.let([v.copy() for v in values], lambda z, k=k: _softmax_at(z, k, zero))
+        ratio = sql.let([v.copy() for v in values], functools.partial(_softmax_at, k=k, zero=zero))
         out.append(Col(sql.cast(ratio, FLOAT, copy=False) if dtype == FLOAT else ratio, dtype))
     return out
 
 
-def _softmax_at(values: list[exp.Expression], k: int, zero: bool) -> exp.Expression:
+def _softmax_at(values: Sequence[exp.Expression], k: int, zero: bool) -> exp.Expression:
     """Class ``k``'s share: its shifted exp() over the sum of all of them."""
     peak = values[0].copy() if len(values) == 1 else sql.greatest([v.copy() for v in values])
 
