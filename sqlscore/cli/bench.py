@@ -74,7 +74,22 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         action="store_true",
         help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
     )
+    _add_serve_arguments(bench)
     bench.set_defaults(handler=cmd_bench)
+
+
+def _add_serve_arguments(bench: argparse.ArgumentParser) -> None:
+    bench.add_argument(
+        "--serve",
+        action="store_true",
+        help="instead: the HTTP service (sqlscore serve) under wrk on loopback, beside its no-op endpoint "
+        "and in-process onnxruntime, for the registry and serving file given (tools/bench/serving.py)",
+    )
+    bench.add_argument("--serve-seconds", type=int, default=5, help="with --serve: wrk seconds per figure")
+    bench.add_argument("--serve-workers", default="1,2", help="with --serve: worker counts (default 1,2)")
+    bench.add_argument(
+        "--serve-concurrency", default="1,8,32", help="with --serve: wrk connections (default 1,8,32)"
+    )
 
 
 def _compile_report(
@@ -98,6 +113,8 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
 
     if args.repeat < 1:
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
+    if args.serve:
+        return _serve_bench(args, registry, warehouse)
     if (args.monitoring or args.dbt_only) and not args.dbt:
         raise ConfigError("--monitoring and --dbt-only need --dbt CUSTOMERS")
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
@@ -129,6 +146,33 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             records += _scheduled_run(folder, args.dbt)
         if args.monitoring:
             records += _monitoring_cost(folder, args.dbt, args.repeat)
+    if args.json:
+        Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return ExitCode.OK
+
+
+def _serve_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    from sqlscore.settings import serving_path
+    from sqlscore.tools.bench.serving import run_serving_bench
+
+    def counts(text: str, option: str) -> tuple[int, ...]:
+        try:
+            values = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            raise ConfigError(f"{option} {text!r}: whole numbers separated by commas") from None
+        if not values or min(values) < 1:
+            raise ConfigError(f"{option} {text!r}: each at least 1")
+        return values
+
+    records = run_serving_bench(
+        registry.root,
+        warehouse,
+        serving_path(warehouse),
+        args.serve_seconds,
+        counts(args.serve_workers, "--serve-workers"),
+        counts(args.serve_concurrency, "--serve-concurrency"),
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
