@@ -70,6 +70,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="with --dbt: skip the scoring paths and the compile report (only the models are trained)",
     )
     bench.add_argument(
+        "--engines",
+        action="store_true",
+        help="also score a 100-tree GradientBoosting, a 50-tree depth-8 RandomForest and a 100-iteration "
+        "HistGradientBoosting (on the plain model's ten columns) through onnxruntime, each engine, the "
+        "relation path and the default (auto) function, and time registration cold vs cached",
+    )
+    bench.add_argument(
         "--no-compile-report",
         action="store_true",
         help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
@@ -132,6 +139,10 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         if not args.no_compile_report and not args.dbt_only:
             timed, figures = _compile_report(folder, args.rows, args.repeat)
             records += timed + [{"path": "compile", **asdict(f)} for f in figures]
+        if args.engines and not args.dbt_only:
+            from sqlscore.tools.bench.engines import engine_report
+
+            records += engine_report(folder, args.rows, args.repeat, records)
         if records:
             _print_paths(records, args.repeat)
         if figures:
@@ -203,7 +214,7 @@ def _print_paths(records: list[dict[str, Any]], repeat: int) -> None:
                 r["peak_rss_mb"],
             ]
             for r in records
-            if r["path"] != "compile"
+            if r["path"] not in ("compile", "register_cold", "register_cached")
         ],
     )
 

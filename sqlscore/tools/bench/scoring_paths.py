@@ -13,6 +13,11 @@
   to an in-memory temp table (as onnxruntime's go to numpy), so neither side
   reads or writes the warehouse file; DuckDB's default ``memory_limit`` so that
   the rows stay in memory.
+* ``relation``: the relation path (:mod:`sqlscore.functions.relation`): the input table streamed
+  through onnxruntime in record batches into ``scores_<model>_relation`` with the provenance
+  columns, same connection settings as ``duckdb_udf``.
+* ``auto``: ``duckdb_udf``'s statement through the default function, ``engine: auto`` (the engine
+  chosen for the version when the functions were registered, before timing starts).
 * ``orbital`` (only with ``make bench-orbital``): the same statement over the
   SQL posit's orbital writes for the same model (generated before timing).
 * ``python_batch``: the usual batch job: read the table out into pandas,
@@ -30,7 +35,16 @@ import onnxruntime as ort
 from sqlscore.errors import SqlscoreError
 from sqlscore.tools.bench.workload import Workload, as_numpy_feeds, feature_names, fit_model
 
-PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "duckdb_sql_in_memory", "orbital", "python_batch")
+PATHS = (
+    "onnxruntime",
+    "duckdb_udf",
+    "duckdb_sql",
+    "duckdb_sql_in_memory",
+    "relation",
+    "auto",
+    "orbital",
+    "python_batch",
+)
 #: DuckDB buffer pool budget of the function path (see sqlscore.settings.MEMORY_LIMIT).
 DUCKDB_MEMORY_LIMIT = "128MB"
 
@@ -44,7 +58,7 @@ def run_onnxruntime(workload: Workload, model: str, rows: int) -> float:
     return time.perf_counter() - start
 
 
-def _connect(workload: Workload, engine: str, config: dict[str, object]) -> duckdb.DuckDBPyConnection:
+def _connect(workload: Workload, engine: str | None, config: dict[str, object]) -> duckdb.DuckDBPyConnection:
     import sqlscore
 
     return sqlscore.connect(
@@ -61,7 +75,7 @@ def _scoring_select(workload: Workload, model: str, source: str) -> str:
     return f"select id, predict_{model}({args}) as score from {source}"
 
 
-def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onnx") -> float:
+def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str | None = "onnx") -> float:
     con = _connect(workload, engine, {"memory_limit": DUCKDB_MEMORY_LIMIT})
     try:
         select = _scoring_select(workload, model, workload.input_table(model, rows))
@@ -74,6 +88,32 @@ def run_duckdb_udf(workload: Workload, model: str, rows: int, engine: str = "onn
 
 def run_duckdb_sql(workload: Workload, model: str, rows: int) -> float:
     return run_duckdb_udf(workload, model, rows, engine="sql")
+
+
+def run_auto(workload: Workload, model: str, rows: int) -> float:
+    return run_duckdb_udf(workload, model, rows, engine=None)
+
+
+def run_relation(workload: Workload, model: str, rows: int) -> float:
+    from sqlscore.functions.relation import create_scored_table
+
+    con = _connect(workload, None, {"memory_limit": DUCKDB_MEMORY_LIMIT})
+    try:
+        start = time.perf_counter()
+        written = create_scored_table(
+            con,
+            workload.registry,
+            f"predict_{model}",
+            workload.input_table(model, rows),
+            ["id"],
+            f"scores_{model}_relation",
+        )
+        seconds = time.perf_counter() - start
+    finally:
+        con.close()
+    if written != rows:
+        raise SqlscoreError(f"relation path scored {written} of {rows} {model} rows")
+    return seconds
 
 
 def run_duckdb_sql_in_memory(workload: Workload, model: str, rows: int) -> float:
@@ -130,6 +170,8 @@ RUNNERS: dict[str, Callable[[Workload, str, int], float]] = {
     "duckdb_udf": run_duckdb_udf,
     "duckdb_sql": run_duckdb_sql,
     "duckdb_sql_in_memory": run_duckdb_sql_in_memory,
+    "relation": run_relation,
+    "auto": run_auto,
     "orbital": run_orbital,
     "python_batch": run_python_batch,
 }

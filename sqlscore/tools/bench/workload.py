@@ -35,6 +35,18 @@ BENCH_CUSTOMERS = 50_000
 BENCH_SEED = 42
 PLAIN_FEATURES = [f"x{k}" for k in range(10)]
 MODELS = ("plain_lr", "risk", "churn")
+#: Ensembles on the plain model's ten columns (``sqlscore bench --engines``): where the compiled SQL
+#: and onnxruntime trade places, so engine auto has something to choose.
+ENSEMBLES: MappingProxyType[str, tuple[str, MappingProxyType[str, Any]]] = MappingProxyType(
+    {
+        "gbt100": ("GradientBoostingClassifier", MappingProxyType({"n_estimators": 100, "random_state": 0})),
+        "rf50": (
+            "RandomForestClassifier",
+            MappingProxyType({"n_estimators": 50, "max_depth": 8, "random_state": 0, "n_jobs": 1}),
+        ),
+        "hgb100": ("HistGradientBoostingClassifier", MappingProxyType({"max_iter": 100, "random_state": 0})),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,9 @@ class Workload:
         return Registry(self.folder / "models_onnx")
 
     def input_table(self, model: str, rows: int) -> str:
-        """Models named ``churn_*`` (the 300-tree variant) score the churn rows."""
-        base = "churn" if model.startswith("churn") else model
+        """Models named ``churn_*`` (the 300-tree variant) score the churn rows, the ensembles the
+        plain model's."""
+        base = "churn" if model.startswith("churn") else "plain_lr" if model in ENSEMBLES else model
         return f"input_{base}_{rows}"
 
 
@@ -66,10 +79,10 @@ PLAIN_CLASSIFIER, PLAIN_PARAMS = "LogisticRegression", MappingProxyType({"max_it
 def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
     """The fitted sklearn estimator and its feature columns (deterministic: same model every call)."""
     with duckdb.connect(str(workload.source), read_only=True) as con:
-        if model == "plain_lr":
+        if model == "plain_lr" or model in ENSEMBLES:
             frame = con.sql("select * from plain_training").pl()
             features = PLAIN_FEATURES
-            estimator: Any = CLASSIFIERS[PLAIN_CLASSIFIER](**PLAIN_PARAMS)
+            estimator: Any = _plain_estimator(model)
         else:
             demo = CHURN if model == "churn" else RISK
             frame = load_training_frame(con, demo)
@@ -77,6 +90,25 @@ def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
             estimator = build_pipeline(demo, [c for c in features if c not in demo.categoricals])
     estimator.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
     return estimator, features
+
+
+def _plain_estimator(model: str) -> Any:
+    if model == "plain_lr":
+        return CLASSIFIERS[PLAIN_CLASSIFIER](**PLAIN_PARAMS)
+    from sklearn import ensemble
+
+    name, params = ENSEMBLES[model]
+    return getattr(ensemble, name)(**params)
+
+
+def ensure_ensembles(workload: Workload) -> None:
+    """Fit and register the ensembles (once per work folder); they score the plain model's rows."""
+    for model in ENSEMBLES:
+        if not workload.registry.versions(model):
+            estimator, features = fit_model(workload, model)
+            with duckdb.connect(str(workload.source), read_only=True) as con:
+                sample = con.sql(feature_query("plain_lr") + " limit 5000").pl().select(features)
+            export_model(estimator, sample, model, registry=workload.registry, alias="champion")
 
 
 def _plain_columns(seed_column: str) -> str:

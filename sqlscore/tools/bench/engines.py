@@ -1,0 +1,83 @@
+"""``sqlscore bench --engines``: every engine, the relation path and the default function of each
+model as ratios to raw onnxruntime, and registration time cold vs cached.
+
+The demo models and the plain logistic regression come from the main run; the three ensembles
+(:data:`~sqlscore.tools.bench.workload.ENSEMBLES`) are fitted and timed here, through the same
+worker processes and paths. The table says, per model, which engine ``auto`` chose (the choice
+cached beside the version) and whether the targets hold: the default function ≥ 1.0x raw
+onnxruntime, the relation path ≥ 0.95x, registration from cache ≤ 0.2 s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlscore.cli.output import emit_table
+from sqlscore.tools.bench.harness import as_records, run_benchmark
+from sqlscore.tools.bench.registration import measure_registration
+from sqlscore.tools.bench.workload import ENSEMBLES, MODELS, Workload, ensure_ensembles
+
+ENGINE_PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "relation", "auto")
+TARGETS = {"auto": 1.0, "relation": 0.95}
+CACHED_REGISTRATION_TARGET = 0.2
+
+
+def engine_report(
+    folder: Path, rows: int, repeat: int, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Time the ensembles, print the engines table and registration; return the new records."""
+    workload = Workload(folder)
+    ensure_ensembles(workload)
+    timed = as_records(
+        run_benchmark(folder, rows, models=tuple(ENSEMBLES), paths=ENGINE_PATHS, repeat=repeat)
+    )
+    ratios = {
+        (r["model"], r["path"]): r["ratio_to_onnxruntime"] for r in [*records, *timed] if r.get("model")
+    }
+    _print_engines(workload, (*MODELS, *ENSEMBLES), ratios, rows, repeat)
+    registration = measure_registration(folder, MODELS, repeat)
+    cold, cached = registration["cold"], registration["cached"]
+    met = _verdict(cached["register_seconds"] <= CACHED_REGISTRATION_TARGET)
+    print(
+        f"\nregistration of {cached['functions']} functions ({', '.join(MODELS)}) in a new process, "
+        f"median of {repeat}: cold {cold['register_seconds']:.3f} s, "
+        f"cached {cached['register_seconds']:.3f} s (target <= {CACHED_REGISTRATION_TARGET} s: {met}); "
+        f"import sqlscore before it {cached['import_seconds']:.3f} s"
+    )
+    return timed + [
+        {"model": "all", "path": f"register_{mode}", "rows": 0, "repeats": repeat, **figures}
+        for mode, figures in registration.items()
+    ]
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def _print_engines(
+    workload: Workload,
+    models: tuple[str, ...],
+    ratios: dict[tuple[str, str], float | None],
+    rows: int,
+    repeat: int,
+) -> None:
+    from sqlscore.functions.engine_choice import load_choice
+
+    print(
+        f"\nx raw onnxruntime at {rows:,} rows (median of {repeat}; higher is faster): each engine's "
+        "function, the relation path and the default function (engine auto)"
+    )
+    table = []
+    for model in models:
+        choice = load_choice(workload.registry, workload.registry.resolve(model), "score", "DOUBLE")
+        row: list[object] = [model, *(ratios.get((model, p)) for p in ENGINE_PATHS[1:])]
+        row.append(choice.engine if choice else "?")
+        row.append(
+            ", ".join(
+                f"{path} {_verdict((ratios.get((model, path)) or 0) >= target)}"
+                for path, target in TARGETS.items()
+            )
+        )
+        table.append(row)
+    emit_table(["model", "onnx function", "compiled SQL", "relation", "auto", "auto chose", "targets"], table)
