@@ -33,8 +33,21 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+def hide_pyspark() -> None:
+    """Keep Great Expectations from importing pyspark, which this gate never uses.
+
+    Where the Spark target's dependencies are installed, GX's compatibility layer imports
+    pyspark (and pyspark.ml, scipy.sparse) on ``import great_expectations``: a FutureWarning
+    about pandas in every run's output and time spent at every gate. A ``None`` entry in
+    ``sys.modules`` makes that import fail the way GX expects when pyspark is absent. This
+    child validates DuckDB tables only; a gate that validates on Spark must not call this.
+    """
+    sys.modules.setdefault("pyspark", None)  # type: ignore[arg-type]
+
+
 def main() -> int:
     die_with_parent()
+    hide_pyspark()
     request = json.loads(Path(sys.argv[1]).read_text())
     try:
         verdicts = validate_in_this_process(
