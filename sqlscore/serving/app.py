@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +31,7 @@ from sqlscore.functions.declarations import DECLARATIONS_FILE, udfs_path
 from sqlscore.registry import Registry
 from sqlscore.serving.config import ServeConfig
 from sqlscore.serving.errors import NotFound, NotReady, RequestError, Unauthorized
-from sqlscore.serving.lookup import BatchLookup, ServedTable, age_days
+from sqlscore.serving.lookup import BatchLookup, Found, ServedTable, age_days
 from sqlscore.serving.metrics import Metrics
 from sqlscore.serving.models import ModelHolder, ModelSet, ServedFunction, load_model_set
 from sqlscore.serving.openapi import openapi_builder
@@ -262,7 +263,8 @@ def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) ->
     """The /v1 endpoints (behind the bearer token when the service has one): predict and scores."""
     bearer = HTTPBearer(auto_error=False, description="required when the service was started with a token")
 
-    def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+    # async: FastAPI runs a plain def dependency in its thread pool, a hand-off on every request
+    async def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
         if config.token is None:
             return
         sent = credentials.credentials if credentials is not None else ""
@@ -283,12 +285,13 @@ def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) ->
         return JSONResponse({"function": function, "results": [{**r, **provenance} for r in results]})
 
     @v1.get("/scores/{published_table}/{key}", tags=["scores"])
-    def batch_score(published_table: str, key: str, request: Request) -> dict[str, Any]:
+    async def batch_score(published_table: str, key: str, request: Request) -> dict[str, Any]:
         """The entity's published (batch) score, from the serving file."""
-        return _entity_score(request, published_table, key, None, False, (holder, lookup, config))
+        found = await _find(lookup, published_table, key)
+        return _entity_score(request, found, key, None, False, (holder, config))
 
     @v1.post("/scores/{published_table}/{key}", tags=["scores"])
-    def batch_or_live_score(
+    async def batch_or_live_score(
         published_table: str,
         key: str,
         body: LiveRequest,
@@ -296,7 +299,8 @@ def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) ->
         live: bool = Query(False, description="score the features live even when a fresh batch score exists"),
     ) -> dict[str, Any]:
         """The batch score when fresh, else the live score of the features sent."""
-        return _entity_score(request, published_table, key, body, live, (holder, lookup, config))
+        found = await _find(lookup, published_table, key)
+        return _entity_score(request, found, key, body, live, (holder, config))
 
     return v1
 
@@ -348,21 +352,25 @@ def _add_operations(
         )
 
 
+async def _find(lookup: BatchLookup, name: str, key: str) -> Found:
+    """From memory on the event loop when this file already answered for the entity, else read
+    in a thread (one serving file for the whole read, even across a publish)."""
+    found = lookup.cached(name, key)
+    return found if found is not None else await run_in_threadpool(lookup.find, name, key)
+
+
 def _entity_score(
     request: Request,
-    name: str,
+    found: Found,
     key: str,
     body: LiveRequest | None,
     force_live: bool,
-    served_by: tuple[ModelHolder, BatchLookup, ServeConfig],
+    served_by: tuple[ModelHolder, ServeConfig],
 ) -> dict[str, Any]:
-    """The batch answer for ``key`` in published table ``name``, or the live one of ``body``'s
+    """The batch answer for ``key`` in the table ``found`` is in, or the live one of ``body``'s
     features when the batch has no fresh row (or ``force_live``)."""
-    holder, lookup, config = served_by
-    with lookup.reading() as view:  # one serving file for the request, even across a publish
-        table = view.table(name)
-        row = view.lookup(table, key)
-        run = view.catalog().run_id
+    holder, config = served_by
+    table, row, run = found.table, found.row, found.run_id
     stale = False
     if row is not None:
         age = age_days(row["as_of_date"])

@@ -84,8 +84,24 @@ class Catalog:
     refused: dict[str, str]
 
 
+#: batch rows kept in memory per worker and opened serving file (first in, first out): a file is
+#: never changed in place (a publish renames a new one over it), so a row read once stays right
+#: until the file is replaced, and the cache goes with the file
+CACHE_ENTRIES = 20_000
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a lookup found: the table, the entity's newest row (None: not in the batch), the run."""
+
+    table: ServedTable
+    row: dict[str, Any] | None
+    run_id: str | None
+
+
 class _Opened:
-    """One opened serving file: its connection, the file identity it was opened at, its users."""
+    """One opened serving file: its connection, the file identity it was opened at, its users,
+    its catalog and the rows read from it."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, identity: tuple[int, int, int, int]) -> None:
         self.con = con
@@ -93,6 +109,13 @@ class _Opened:
         self.users = 0
         self.catalog: Catalog | None = None
         self.catalog_lock = threading.Lock()
+        self.rows: dict[tuple[str, str], Found] = {}
+
+    def remember(self, key: tuple[str, str], found: Found) -> None:
+        with self.catalog_lock:
+            if len(self.rows) >= CACHE_ENTRIES:
+                del self.rows[next(iter(self.rows))]
+            self.rows[key] = found
 
 
 class BatchLookup:
@@ -152,6 +175,26 @@ class BatchLookup:
         with self.reading() as view:
             return view.catalog()
 
+    def cached(self, name: str, key: str) -> Found | None:
+        """The answer already read for (table, key) from the file in place now, else None.
+
+        Costs one ``stat`` and a dictionary read, so the endpoint answers a cached entity on the
+        event loop and only goes to a thread (and DuckDB) for the others.
+        """
+        with self._changed:
+            opened = self._opened
+            if opened is None or file_identity(self.path) != opened.identity:
+                return None
+            return opened.rows.get((name, key))
+
+    def find(self, name: str, key: str) -> Found:
+        """Table, row and run of (table, key) from one serving file, remembered for :meth:`cached`."""
+        with self.reading() as view:
+            table = view.table(name)
+            found = Found(table, view.lookup(table, key), view.catalog().run_id)
+            view.remember((name, key), found)
+            return found
+
     def close(self) -> None:
         with self._changed:
             if self._opened is not None and not self._opened.users:
@@ -177,6 +220,9 @@ class ServingView:
                 finally:
                     cursor.close()
             return opened.catalog
+
+    def remember(self, key: tuple[str, str], found: Found) -> None:
+        self._opened.remember(key, found)
 
     def table(self, name: str) -> ServedTable:
         catalog = self.catalog()

@@ -47,6 +47,7 @@ CONCURRENCY = (1, 8, 32)
 WORKERS = (1, 2)
 MODELS = ("churn", "risk")
 BATCH_ROWS = 1000
+LOOKUP_KEYS = 100
 #: issue 17's targets, all at concurrency 8 with 2 workers except the batch
 TARGET_RPS, TARGET_P99_MS, TARGET_NOOP_RATIO = 6000.0, 3.0, 0.6
 TARGET_LOOKUP_RPS, TARGET_BATCH_RATIO = 5000.0, 0.5
@@ -169,7 +170,8 @@ def feature_rows(warehouse: Path, registry: Registry, model: str, count: int) ->
 
 
 def lookup_shape(serving: Path, model: str) -> Shape:
-    """Batch lookups of up to 1,000 entities of the published table scored by ``model``."""
+    """Batch lookups of ``LOOKUP_KEYS`` entities of the published table scored by ``model``, each
+    read once before timing (:func:`warm`): what the service answers from memory."""
     lookup = BatchLookup(serving)
     try:
         tables = [t for t in lookup.catalog().tables.values() if t.model == model]
@@ -179,8 +181,8 @@ def lookup_shape(serving: Path, model: str) -> Shape:
         raise ConfigError(f"the serving file {serving} has no published table scored by {model}")
     table = min(tables, key=lambda t: len(t.name))  # the table itself, not its _history
     with duckdb.connect(str(serving), read_only=True) as con:
-        keys = [k for (k,) in con.execute(f'select "{table.key}" from "{table.name}" limit 1000').fetchall()]
-    return Shape(f"lookup {table.name}", f"/v1/scores/{table.name}/", keys=tuple(keys))
+        keys = con.execute(f'select "{table.key}" from "{table.name}" limit {LOOKUP_KEYS}').fetchall()
+    return Shape(f"lookup {table.name} (cached)", f"/v1/scores/{table.name}/", keys=tuple(k for (k,) in keys))
 
 
 def _free_port() -> int:
@@ -230,13 +232,14 @@ def stop_server(process: Any) -> None:
         process.wait(timeout=20)
 
 
-def warm(url: str, shapes: tuple[Shape, ...], token: str, times: int = 20) -> None:
-    """A few requests of each shape before timing (new connections: every worker gets some), so
-    that first-call costs (imports, the first onnxruntime run, the serving file's catalog) stay out."""
+def warm(url: str, shapes: tuple[Shape, ...], token: str, workers: int) -> None:
+    """Requests of each shape before timing (new connections, so every worker gets some): first-call
+    costs (imports, the first onnxruntime run, the serving file's catalog) stay out, and each lookup
+    key is read by every worker (about: the kernel picks the worker) so that lookups are cached."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for shape in shapes:
         data = json.dumps(shape.body).encode() if shape.body is not None else None
-        for n in range(times):
+        for n in range(20 + 3 * workers * len(shape.keys)):
             path = shape.path + (str(shape.keys[n % len(shape.keys)]) if shape.keys else "")
             request = urllib.request.Request(url + path, data=data, headers=headers)
             with urllib.request.urlopen(request, timeout=30) as answer:
@@ -314,7 +317,7 @@ def measure(
         for count in workers:
             url, process = start_server(registry, warehouse, serving, count, token)
             try:
-                warm(url, (*single, batch), token)
+                warm(url, (*single, batch), token, count)
                 for c in concurrency:
                     measured = [run_wrk(url, s, c, seconds, scripts[s.name], count) for s in single]
                     for figure in measured:

@@ -21,7 +21,7 @@ SHAPES = [
     "no-op /healthz",
     "predict_churn 1 row",
     "predict_risk 1 row",
-    "lookup customer_churn_scores",
+    "lookup customer_churn_scores (cached)",
     "predict_churn 1000 rows",
 ]
 
