@@ -16,6 +16,23 @@
     ]) }}
 {% endmacro %}
 
+{#- A query: the as-of dates a monitoring model computes this run, one column as_of_date: the
+    run's as-of date (so a date with no rows still gets its no_data row) and every date of
+    `dates_from` (a relation with as_of_date) the incremental table does not hold yet for the
+    model (all of them on the first build), only its rows of `kind` counted when given. The
+    other dates are kept as they are. -#}
+{% macro monitoring_dates_to_compute(dates_from, model_name, kind=none) %}
+    select {{ as_of_date() }} as as_of_date
+    union
+    select distinct as_of_date from {{ dates_from }}
+    {%- if is_incremental() %}
+    where as_of_date not in (
+        select as_of_date from {{ this }}
+        where model_name = '{{ model_name }}'{% if kind is not none %} and kind = '{{ kind }}'{% endif %}
+    )
+    {%- endif %}
+{%- endmacro %}
+
 {#- {warn: x, block: y} for a model and metric (psi or auc_drop): var('sqlscore_drift_thresholds')'s
     value, overridden by its `models.<model>.<metric>` entries when present. Checked here, once:
     both numbers, warn <= block. -#}

@@ -36,14 +36,7 @@ select * from (
     ),
 
     estimated_dates as (
-        select {{ as_of }} as as_of_date
-        union
-        select distinct as_of_date from labelled_counts
-        {%- if is_incremental() %}
-        where as_of_date not in (
-            select as_of_date from {{ this }} where model_name = '{{ model_name }}' and kind = 'estimated'
-        )
-        {%- endif %}
+        {{ monitoring_dates_to_compute('labelled_counts', model_name, 'estimated') }}
     ),
 
     -- dates with labels whose realised figures are missing or were computed on other labels
@@ -81,29 +74,26 @@ select * from (
     ),
 
     -- running sums down the scores (highest first) within each segment: expected positives
-    -- (p times the rows) and labelled positives at or above each score
+    -- (p times the rows) and labelled positives at or above each score; only the columns the
+    -- sums below read go through the window (it sorts and keeps every one of them)
     curve as (
         select
-            by_score.*,
-            -- NULL for a NULL score (greatest() would skip the NULL and give eps)
-            case when score is not null then least(greatest(score, {{ eps }}), 1 - {{ eps }}) end as clipped,
-            scored * score as expected_tp,
-            scored * (1 - score) as expected_fp,
-            labelled - positives as negatives,
-            sum(scored * score) over running as running_expected_tp,
-            sum(positives) over running as running_positives
+            segment_numbers.segment_number, by_score.score, by_score.tied, by_score.scored,
+            by_score.labelled, by_score.positives,
+            sum(by_score.scored * by_score.score) over running as running_expected_tp,
+            sum(by_score.positives) over running as running_positives
         from by_score
         join segment_numbers using ({{ segment_keys }})
         window running as (
             partition by segment_numbers.segment_number
-            order by score desc rows between unbounded preceding and current row
+            order by by_score.score desc rows between unbounded preceding and current row
         )
     ),
 
     -- every figure but calibration, estimated and realised alike, in one aggregate of the curve
-    segment_sums as (
+    numbered_sums as (
         select
-            {{ segment_keys }},
+            segment_number,
             sum(tied) as rows,
             sum(labelled) as rows_labelled,
             sum(positives) as positives,
@@ -121,8 +111,23 @@ select * from (
                 / nullif(sum(labelled) filter (where score is not null), 0) as log_loss,
             sum(positives * (score - 1) * (score - 1) + negatives * score * score)
                 / nullif(sum(labelled) filter (where score is not null), 0) as brier
-        from curve
+        from (
+            select
+                *,
+                -- NULL for a NULL score (greatest() would skip the NULL and give eps)
+                case when score is not null then least(greatest(score, {{ eps }}), 1 - {{ eps }}) end as clipped,
+                scored * score as expected_tp,
+                scored * (1 - score) as expected_fp,
+                labelled - positives as negatives
+            from curve
+        )
         group by all
+    ),
+
+    segment_sums as (
+        select segment_numbers.* exclude (segment_number), numbered_sums.* exclude (segment_number)
+        from numbered_sums
+        join segment_numbers using (segment_number)
     ),
 
     -- ---- estimated (CBPE) ----

@@ -15,12 +15,7 @@ select * from (
     with
 
     dates as (
-        select {{ as_of }} as as_of_date
-        union
-        select distinct as_of_date from {{ rows }}
-        {%- if is_incremental() %}
-        where as_of_date not in (select as_of_date from {{ this }} where model_name = '{{ model_name }}')
-        {%- endif %}
+        {{ monitoring_dates_to_compute(rows, model_name) }}
     ),
 
     -- one pass over the rows of those dates: per segment list (one per combination of segment
