@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
+import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -19,7 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -274,15 +275,14 @@ def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) ->
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
     @v1.post("/predict/{function}", response_model=PredictResponse, tags=["predict"])
-    async def predict(function: str, body: PredictRequest, request: Request) -> JSONResponse:
+    async def predict(function: str, body: PredictRequest, request: Request) -> Response:
         """Score rows with a function; see the per-function paths for each one's features."""
         served = _function(holder.current, function)
         _name_model(request, served.card.name, served.card.version)
         rows = check_row_count(function, body.rows, config.max_rows)
         # inline on the event loop: onnxruntime on a few rows takes less than a thread hand-off
-        results = served.score(feature_columns(function, served.card, rows))
-        provenance = _provenance(served)
-        return JSONResponse({"function": function, "results": [{**r, **provenance} for r in results]})
+        columns = feature_columns(function, served.card, rows)
+        return Response(_predict_body(function, served, columns), media_type="application/json")
 
     @v1.get("/scores/{published_table}/{key}", tags=["scores"])
     async def batch_score(published_table: str, key: str, request: Request) -> dict[str, Any]:
@@ -421,6 +421,20 @@ def _table_function(models: ModelSet, table: ServedTable) -> ServedFunction:
             "no single function scores it live"
         )
     return _function(models, f"predict_{table.model}")
+
+
+def _predict_body(function: str, served: ServedFunction, columns: list[Any]) -> bytes:
+    """The predict answer's JSON. One score per row is written by joining text around the
+    provenance encoded once: encoding a 1,000-row answer as 1,000 dictionaries (the same model
+    name, version and sha256 in each) took longer than scoring the rows."""
+    provenance = _provenance(served)
+    if served.multiclass:
+        results = [{**r, **provenance} for r in served.score(columns)]
+        return json.dumps({"function": function, "results": results}, separators=(",", ":")).encode()
+    tail = json.dumps(provenance, separators=(",", ":"))[1:]  # '"model_name":...}'
+    # repr of a finite float is valid JSON; non-finite scores are None (null) already
+    parts = ",".join(f'{{"score":{"null" if v is None else repr(v)},{tail}' for v in served.values(columns))
+    return f'{{"function":{json.dumps(function)},"results":[{parts}]}}'.encode()
 
 
 def _provenance(served: ServedFunction) -> dict[str, str]:

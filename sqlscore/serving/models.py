@@ -52,10 +52,14 @@ class ServedFunction:
     def multiclass(self) -> bool:
         return self.card.task == MULTICLASS
 
+    def values(self, columns: list[pa.Array]) -> list[float | None]:
+        """The score of each row (not multiclass), non-finite ones as None."""
+        return [_finite(v) for v in self.scorers["score"](*columns).to_pylist()]
+
     def score(self, columns: list[pa.Array]) -> list[dict[str, Any]]:
         """One result per row: ``score``, or ``label``, ``probabilities`` and ``score`` (multiclass)."""
         if not self.multiclass:
-            return [{"score": _finite(v)} for v in self.scorers["score"](*columns).to_pylist()]
+            return [{"score": v} for v in self.values(columns)]
         labels = self.scorers["label"](*columns).to_pylist()
         probabilities = self.scorers["probabilities"](*columns).to_pylist()
         classes = [str(c) for c in self.card.classes]
