@@ -28,6 +28,8 @@ from sqlscore.errors import FunctionError, SignatureError, SqlscoreError
 from sqlscore.functions.declarations import FunctionDeclaration
 from sqlscore.functions.onnx_engine import OnnxScorer, get_session
 from sqlscore.functions.sql_engine import (
+    cache_marker,
+    cached_macro_installed,
     compiled_function,
     drop_stored_macro,
     install_macro,
@@ -182,13 +184,17 @@ def _register_sql(
     returns: str,
     generated: Path | None,
 ) -> None:
-    compiled = compiled_function(registry, card, declaration.name, declaration.output, returns)
     if _holds_python_function(con, declaration.name):
         raise FunctionError(
             f"function {declaration.name} is registered with engine onnx in this process; "
             "DuckDB cannot hold both under one name, open a new process for engine sql"
         )
-    install_macro(con, compiled)
+    if generated is None and cached_macro_installed(
+        con, registry, card, declaration.name, declaration.output, returns
+    ):
+        return
+    compiled = compiled_function(registry, card, declaration.name, declaration.output, returns)
+    install_macro(con, compiled, cache_marker(registry, card, declaration.output, returns))
     if generated is not None:
         write_generated(compiled, generated)
 

@@ -11,6 +11,7 @@ exactly what runs: ``sqlscore run`` writes it under its dbt target folder
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import onnx
 
 from sqlscore.compiler import DIALECTS, CompiledFunction, compile_function
 from sqlscore.errors import FunctionError
-from sqlscore.functions.compile_cache import load_compiled, store_compiled
+from sqlscore.functions.compile_cache import cache_path, load_compiled, store_compiled
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.graph_check import compare_card_with_graph
 
@@ -74,15 +75,63 @@ def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(rows and rows[0][0])
 
 
-def install_macro(con: duckdb.DuckDBPyConnection, compiled: CompiledFunction) -> None:
-    """``CREATE OR REPLACE MACRO`` in the warehouse (a TEMP macro on a read-only connection)."""
+def install_macro(
+    con: duckdb.DuckDBPyConnection, compiled: CompiledFunction, marker: str | None = None
+) -> None:
+    """``CREATE OR REPLACE MACRO`` in the warehouse (a TEMP macro on a read-only connection);
+    ``marker`` becomes the stored macro's comment (see :func:`cached_macro_installed`)."""
     temporary = _read_only(con)
     try:
         con.execute(compiled.create_sql("duckdb", temporary=temporary))
+        if marker is not None and not temporary:
+            con.execute(f"comment on macro \"{compiled.name}\" is '{marker}'")
     except duckdb.Error as exc:
         raise FunctionError(
             f"function {compiled.name} ({compiled.model_ref}): DuckDB refused its SQL: {exc}"
         ) from exc
+
+
+def cache_marker(registry: Registry, card: ModelCard, output: str, returns: str) -> str | None:
+    """``sqlscore-cache:<sha256 of the cached file>``, or None when there is no cached file.
+
+    Stored as the comment of the macro installed from that file's (checked) expression, so the
+    next process that finds the same file and the same comment knows the warehouse already holds
+    exactly what installing the file would give: it skips parsing, checking and creating the
+    macro again (a large model's check and ``CREATE MACRO`` take most of a registration). Any
+    change to the file, a new compiler version or another artifact changes the marker, and the
+    file is checked and installed as ever; skipping never installs anything.
+    """
+    try:
+        data = cache_path(registry, card, output, returns).read_bytes()
+    except OSError:
+        return None
+    return f"sqlscore-cache:{hashlib.sha256(data).hexdigest()}"
+
+
+def cached_macro_installed(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    card: ModelCard,
+    function: str,
+    output: str,
+    returns: str,
+) -> bool:
+    """Whether the warehouse holds ``function`` installed from the cached file as it is now (the
+    artifact is checked all the same, as every registration checks it)."""
+    marker = cache_marker(registry, card, output, returns)
+    if marker is None or _read_only(con):
+        return False
+    rows = con.execute(
+        "select comment from duckdb_functions() where function_name = ? and function_type = 'macro' "
+        "and database_name = current_database() and not internal",
+        [function],
+    ).fetchall()
+    if len(rows) != 1 or rows[0][0] != marker:
+        return False
+    problems = compare_card_with_graph(card, registry.load_artifact(card))  # sha256 checked too
+    if problems:
+        raise FunctionError("; ".join(problems))
+    return True
 
 
 def drop_stored_macro(con: duckdb.DuckDBPyConnection, function: str) -> None:

@@ -4,6 +4,7 @@ model's expression."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -209,3 +210,40 @@ def test_a_read_only_registry_registers_without_a_cache(
                 folder.chmod(stat.S_IRWXU)
     assert len(scores["churn"]) > 3000  # type: ignore[arg-type]
     assert not any(registry.root.rglob("*.c*.json"))
+
+
+def test_a_macro_installed_from_the_same_cached_file_is_left_as_it_is(
+    demo_env: tuple[Path, Registry],
+) -> None:
+    """The stored macro's comment names the cached file it was installed from: the next
+    registration that finds that very file skips checking and creating it again; a changed file
+    is checked and installed as ever."""
+    import sqlscore
+
+    warehouse, registry = demo_env
+    udfs = _udfs(warehouse.parent)
+    sqlscore.connect(warehouse, registry=registry, udfs=udfs).close()
+    digest = hashlib.sha256(_cached(registry, "risk").read_bytes()).hexdigest()
+
+    def macro() -> tuple[str, str]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            row = con.execute(
+                "select comment, macro_definition from duckdb_functions() where function_name = 'predict_risk'"
+            ).fetchall()[0]
+        return row[0], row[1]
+
+    comment, honest = macro()
+    assert comment == f"sqlscore-cache:{digest}"
+    with duckdb.connect(str(warehouse)) as con:  # stands for "already installed": same comment, other body
+        args = ", ".join(registry.resolve("risk").feature_names)
+        con.execute(f"create or replace macro predict_risk({args}) as 0.5")
+        con.execute(f"comment on macro predict_risk is '{comment}'")
+    sqlscore.connect(warehouse, registry=registry, udfs=udfs).close()
+    assert macro() == (comment, "0.5")  # skipped
+    path = _cached(registry, "risk")
+    path.write_text(json.dumps(json.loads(path.read_text()), indent=1))  # same content, other bytes
+    sqlscore.connect(warehouse, registry=registry, udfs=udfs).close()
+    comment, definition = macro()
+    assert (
+        definition == honest and comment == f"sqlscore-cache:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    )
