@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sqlscore.errors import FunctionError
 from sqlscore.registry import ModelCard, Registry
@@ -82,6 +81,8 @@ def _numeric(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _string(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     array = _as_array(column)
     if array.null_count:
+        import pyarrow.compute as pc  # here, not at import: it costs a tenth of a second per process
+
         array = pc.fill_null(array, "")
     return array.to_numpy(zero_copy_only=False).reshape(-1, 1)
 
