@@ -87,7 +87,7 @@ def test_bench_serve_prints_figures_beside_the_limits(published_source: Path, tm
     assert served[4]["rows_per_s"] == pytest.approx(served[4]["requests_per_s"] * 1000, abs=100)
 
     limits = {r["model"]: r for r in records if r["path"] == "serve_in_process"}
-    assert set(limits) == {"churn", "risk"}
+    assert set(limits) == {"churn", "risk"} and {r["workers"] for r in limits.values()} == {1}
     assert all(r["p50_ms"] > 0 and r["rows_per_s"] > 0 and r["batch_rows"] == 1000 for r in limits.values())
     assert "in-process limit" in result.stdout and "targets (issue 17):" in result.stdout
     assert "not measured (they need 2 workers and concurrency 8)" in result.stdout
