@@ -7,7 +7,9 @@ Small private modules behind this namespace, one job each:
                     that a reload swaps atomically
 - :mod:`.rows`      JSON rows checked against a model card and turned into the Arrow columns the
                     SQL functions' scorer takes
-- :mod:`.lookup`    batch scores read from the serving file (published tables only)
+- :mod:`.lookup`    batch scores read from the serving file (published tables only), one file per
+                    request across a publish, rows read once kept in memory per file
+- :mod:`.reload`    the registry poller that swaps a new model set in after a promotion
 - :mod:`.metrics`   Prometheus text: requests, errors, latency, the versions served
 - :mod:`.openapi`   the OpenAPI schema of each function, generated from its model card
 - :mod:`.app`       the FastAPI application tying them together
