@@ -57,7 +57,15 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
     assert compiled["churn_gbt300"]["duckdb_sql_kb"] > 2 * compiled["churn"]["duckdb_sql_kb"]
     assert "SQL engine compile time and size" in result.stdout
     records = [r for r in records if r["model"] != "all" and r["path"] != "compile"]
-    paths = ("onnxruntime", "duckdb_udf", "duckdb_sql", "duckdb_sql_in_memory", "python_batch")
+    paths = (
+        "onnxruntime",
+        "duckdb_udf",
+        "duckdb_sql",
+        "duckdb_sql_in_memory",
+        "relation",
+        "auto",
+        "python_batch",
+    )
     if orbital_python() is not None:  # the optional extra, present after `make bench-orbital`
         paths += ("orbital",)
     assert {(r["model"], r["path"]) for r in records} == {
@@ -96,6 +104,68 @@ def test_bench_writes_side_by_side_records(tmp_path: Path) -> None:
                 f"select count(*), count(*) - count(score) from scores_{model}"
             ).fetchall()[0]
             assert count == 5000 and nulls == 0
+        for model in ("plain_lr", "churn"):  # the relation path's table: every row, its provenance
+            count, nulls, versions = con.execute(
+                f"select count(*), count(*) - count(score), count(distinct model_sha256) "
+                f"from scores_{model}_relation"
+            ).fetchall()[0]
+            assert (count, nulls, versions) == (5000, 0, 1)
+
+
+def test_bench_engines_prints_every_engine_and_registration(tmp_path: Path) -> None:
+    """--engines: the ensembles through every engine, the ratios table with auto's choice per
+    model, registration cold and cached (tiny rows: figures are checked for being measured)."""
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [
+            SQLSCORE,
+            "bench",
+            "--rows",
+            "2000",
+            "--customers",
+            "2000",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--json",
+            str(out),
+            "--repeat",
+            "1",
+            "--engines",
+            "--no-compile-report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = json.loads(out.read_text())
+    stdout = result.stdout
+    timed = {(r["model"], r["path"]) for r in records if r["model"] != "all"}
+    assert {
+        (m, p)
+        for m in ("gbt100", "rf50", "hgb100")
+        for p in ("onnxruntime", "duckdb_udf", "duckdb_sql", "relation", "auto")
+    } <= timed
+    assert {(m, p) for m in ("plain_lr", "risk", "churn") for p in ("relation", "auto")} <= timed
+    registration = {r["path"]: r for r in records if r["path"].startswith("register_")}
+    assert set(registration) == {"register_cold", "register_cached"}
+    for record in registration.values():
+        assert record["functions"] == 3 and record["register_seconds"] > 0 and record["import_seconds"] > 0
+        assert len(record["register_seconds_each"]) == 1
+    assert "registration of 3 functions" in stdout
+    assert f"cached {registration['register_cached']['register_seconds']:.3f} s" in stdout
+    table = stdout[stdout.index("x raw onnxruntime at 2,000 rows") :]
+    for model in ("plain_lr", "risk", "churn", "gbt100", "rf50", "hgb100"):
+        line = next(line for line in table.splitlines() if line.startswith(f"{model} "))
+        assert (" sql " in line or " onnx " in line) and "auto " in line and "relation " in line
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "work" / "bench.duckdb"), read_only=True) as con:
+        count, nulls, versions = con.execute(
+            "select count(*), count(*) - count(score), count(distinct model_sha256) from scores_rf50_relation"
+        ).fetchall()[0]
+    assert (count, nulls, versions) == (2000, 0, 1)
 
 
 def _check_monitoring_records(scoring: dict[str, Any], monitoring: dict[str, Any], stdout: str) -> None:
