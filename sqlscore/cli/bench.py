@@ -69,18 +69,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         action="store_true",
         help="with --dbt: skip the scoring paths and the compile report (only the models are trained)",
     )
-    bench.add_argument(
-        "--engines",
-        action="store_true",
-        help="also score a 100-tree GradientBoosting, a 50-tree depth-8 RandomForest and a 100-iteration "
-        "HistGradientBoosting (on the plain model's ten columns) through onnxruntime, each engine, the "
-        "relation path and the default (auto) function, and time registration cold vs cached",
-    )
-    bench.add_argument(
-        "--no-compile-report",
-        action="store_true",
-        help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
-    )
+    _add_report_flags(bench)
     _add_serve_arguments(bench)
     bench.set_defaults(handler=cmd_bench)
 
@@ -96,6 +85,22 @@ def _add_serve_arguments(bench: argparse.ArgumentParser) -> None:
     bench.add_argument("--serve-workers", default="1,2", help="with --serve: worker counts (default 1,2)")
     bench.add_argument(
         "--serve-concurrency", default="1,8,32", help="with --serve: wrk connections (default 1,8,32)"
+    )
+
+
+def _add_report_flags(bench: argparse.ArgumentParser) -> None:
+    """The flags that add or leave out whole reports: --engines, --no-compile-report."""
+    bench.add_argument(
+        "--engines",
+        action="store_true",
+        help="also score a 100-tree GradientBoosting, a 50-tree depth-8 RandomForest and a 100-iteration "
+        "HistGradientBoosting (on the plain model's ten columns) through onnxruntime, each engine, the "
+        "relation path and the default (auto) function, and time registration cold vs cached",
+    )
+    bench.add_argument(
+        "--no-compile-report",
+        action="store_true",
+        help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
     )
 
 
