@@ -29,7 +29,8 @@ class SqlscorePluginConfig(PluginConfig):
     registry: str | None = None
     #: the folder of functions.yml (default: SQLSCORE_UDFS, else ./udfs or the checkout's)
     udfs: str | None = None
-    #: the engine of functions whose declaration names none (``onnx`` or ``sql``)
+    #: the engine of functions whose declaration names none (``auto``, ``onnx`` or ``sql``; default:
+    #: functions.yml's, ``auto``)
     engine: str | None = None
     #: where SQL-engine functions write their SQL (``sqlscore run``: its dbt target folder)
     generated: str | None = None
