@@ -47,7 +47,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         type=int,
         default=0,
         metavar="K",
-        help="also score K x rows through the DuckDB paths (onnx function, SQL macro) and compare peak RSS",
+        help="also score K x rows through the DuckDB paths (onnx function, SQL macro, relation path, auto) "
+        "and compare peak RSS",
     )
     bench.add_argument(
         "--dbt",

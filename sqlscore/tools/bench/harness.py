@@ -108,7 +108,7 @@ def memory_scaling(
     rows: int,
     factor: int,
     models: tuple[str, ...] = MODELS,
-    paths: tuple[str, ...] = ("duckdb_udf", "duckdb_sql"),
+    paths: tuple[str, ...] = ("duckdb_udf", "duckdb_sql", "relation", "auto"),
 ) -> list[dict[str, object]]:
     """Peak RSS of the DuckDB paths at ``rows`` and ``factor * rows``: flat means ratio near 1."""
     prepare(folder, [rows, rows * factor])
