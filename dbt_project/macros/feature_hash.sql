@@ -3,6 +3,6 @@
 {% macro feature_hash(columns) %}
     md5(concat_ws('|'
     {%- for column in columns %},
-        coalesce(cast({{ column }} as varchar), '␀')
+        coalesce(cast({{ column }} as {{ sqlscore_type_string() }}), '␀')
     {%- endfor %}))
 {% endmacro %}

@@ -29,7 +29,7 @@
         {%- do _sqlscore_checked(registry_alias, '[a-z][a-z0-9_]{0,30}', 'alias') -%}
         {%- set rows = run_query(
             "select function_name, model_name, model_version, model_sha256, engine, "
-            ~ "array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error "
+            ~ sqlscore_array_join('feature_names', "','") ~ ", " ~ sqlscore_array_join('score_decile_edges', "','") ~ ", error "
             ~ "from main.ml_functions where function_name = '" ~ default_name ~ "_" ~ registry_alias
             ~ "' and error is null").rows -%}
         {%- if rows | length == 0 -%}
@@ -38,7 +38,7 @@
     {%- else -%}
     {%- set query -%}
         select function_name, model_name, model_version, model_sha256, engine,
-               array_to_string(feature_names, ','), array_to_string(score_decile_edges, ','), error
+               {{ sqlscore_array_join('feature_names', "','") }}, {{ sqlscore_array_join('score_decile_edges', "','") }}, error
         from main.ml_functions
         {%- if engine is none %}
         where function_name = '{{ default_name }}'
@@ -46,8 +46,8 @@
         {# the functions bound to another alias (predict_<model>_challenger) never stand in for
            the champion's, and their failure is not the champion's #}
         where ((model_name = '{{ model_name }}' and engine = '{{ engine }}' and output = 'score')
-               or (error is not null and starts_with(function_name, '{{ default_name }}')))
-          and not starts_with(function_name, '{{ default_name }}_challenger')
+               or (error is not null and {{ sqlscore_starts_with('function_name', "'" ~ default_name ~ "'") }}))
+          and not {{ sqlscore_starts_with('function_name', "'" ~ default_name ~ "_challenger'") }}
         order by error is not null, function_name = '{{ default_name }}' desc, function_name
         {%- endif %}
         limit 1
@@ -102,13 +102,13 @@
 {% macro model_provenance(model_name, engine=none, registry_alias=none) %}
     {%- set row = _sqlscore_function_row(model_name, engine, registry_alias) -%}
     {%- if row is none -%}
-        cast(null as varchar) as model_name,
+        cast(null as {{ sqlscore_type_string() }}) as model_name,
         cast(null as integer) as model_version,
-        cast(null as varchar) as model_sha256
+        cast(null as {{ sqlscore_type_string() }}) as model_sha256
     {%- else -%}
-        cast('{{ row[1] }}' as varchar) as model_name,
+        cast('{{ row[1] }}' as {{ sqlscore_type_string() }}) as model_name,
         cast({{ row[2] }} as integer) as model_version,
-        cast('{{ row[3] }}' as varchar) as model_sha256
+        cast('{{ row[3] }}' as {{ sqlscore_type_string() }}) as model_sha256
     {%- endif -%}
 {% endmacro %}
 

@@ -65,12 +65,12 @@
         {%- set registry_alias = registry_alias ~ '_lacks_columns' -%}
     {%- endif -%}
 {%- endif -%}
+{#- the history strategy differs per warehouse: delete+insert on DuckDB, a partition per as-of
+    date on Spark (macros/spark/scoring_strategy.sql) -#}
 {{ config(
-    unique_key=[key, 'as_of_date'],
-    incremental_strategy='delete+insert',
     full_refresh=sqlscore_full_refresh(),
-    post_hook="{{ remove_departed_keys('" ~ key ~ "', ref('" ~ features ~ "')) }}",
     meta={'sqlscore': meta},
+    **sqlscore_scoring_config(key, features)
 ) }}
 
 with
@@ -88,6 +88,7 @@ to_score as (
     where false
     {% elif is_incremental() %}
     where not {{ as_of_date_is_frozen() }}
+    {% if not sqlscore_rescores_whole_date() %}
       and not exists (
         select 1
         from {{ this }} as scored
@@ -96,6 +97,7 @@ to_score as (
           and scored.feature_hash = features.feature_hash
           and scored.model_version = {{ model_version(model_name, registry_alias) }}
     )
+    {% endif %}
     {% endif %}
 ),
 
@@ -119,9 +121,9 @@ final as (
         {{ expression }} as {{ adapter.quote(name) }},
         {%- endfor %}
         {{ model_provenance(model_name, engine=engine, registry_alias=registry_alias) }},
-        cast({{ run_id() }} as varchar) as run_id,
-        cast(current_timestamp as timestamp with time zone) as scored_at,
-        cast(feature_hash as varchar) as feature_hash
+        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id,
+        cast(current_timestamp as {{ sqlscore_type_timestamp_tz() }}) as scored_at,
+        cast(feature_hash as {{ sqlscore_type_string() }}) as feature_hash
     from scored
 )
 
@@ -133,7 +135,7 @@ select * from final
 {% macro model_feature_hash(model_name, registry_alias=none) %}
     {%- set row = _sqlscore_function_row(model_name, none, registry_alias) -%}
     {%- if row is none -%}
-        cast(null as varchar)
+        cast(null as {{ sqlscore_type_string() }})
     {%- else -%}
         {%- set columns = [] -%}
         {%- for feature in row[5].split(',') -%}

@@ -18,7 +18,7 @@
 {% macro snapshot_moves_forward() %}
     {%- if execute and load_relation(this) is not none -%}
         {%- set newest = run_query(
-            "select cast(cast(max(dbt_valid_from) as date) as varchar) from " ~ this
+            "select cast(cast(max(dbt_valid_from) as date) as " ~ sqlscore_type_string() ~ ") from " ~ this
             ~ " having max(dbt_valid_from) > cast(" ~ as_of_date() ~ " as timestamp)").rows -%}
         {%- if newest | length > 0 -%}
             {{ exceptions.raise_compiler_error(

@@ -14,14 +14,12 @@ usage as (
 aggregated as (
     select
         customer_id,
-        avg(minutes_used order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_minutes_3m,
-        avg(data_gb order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_data_gb_3m,
-        avg(sessions order by usage_month) filter (where usage_month > {{ as_of }} - interval 3 month) as avg_sessions_3m,
-        avg(minutes_used order by usage_month) filter (where usage_month > {{ as_of }} - interval 1 month) as minutes_last_month,
-        avg(minutes_used order by usage_month) filter (
-            where usage_month <= {{ as_of }} - interval 1 month
-              and usage_month > {{ as_of }} - interval 4 month
-        ) as minutes_prior_3m
+        {{ sqlscore_ordered_avg('minutes_used', 'usage_month', 'usage_month > ' ~ as_of ~ ' - interval 3 month') }} as avg_minutes_3m,
+        {{ sqlscore_ordered_avg('data_gb', 'usage_month', 'usage_month > ' ~ as_of ~ ' - interval 3 month') }} as avg_data_gb_3m,
+        {{ sqlscore_ordered_avg('sessions', 'usage_month', 'usage_month > ' ~ as_of ~ ' - interval 3 month') }} as avg_sessions_3m,
+        {{ sqlscore_ordered_avg('minutes_used', 'usage_month', 'usage_month > ' ~ as_of ~ ' - interval 1 month') }} as minutes_last_month,
+        {{ sqlscore_ordered_avg('minutes_used', 'usage_month',
+            'usage_month <= ' ~ as_of ~ ' - interval 1 month and usage_month > ' ~ as_of ~ ' - interval 4 month') }} as minutes_prior_3m
     from usage
     group by customer_id
 ),

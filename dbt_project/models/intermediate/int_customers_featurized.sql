@@ -15,7 +15,7 @@ versions as (
 -- the version of each customer's attributes valid at the as-of date (see snp_customers); for a
 -- date before the history began (a backfill earlier than the first run), the first version recorded
 customers as (
-    select * exclude (version_number) from versions
+    select {{ sqlscore_star_except(['version_number']) }} from versions
     where signup_date <= {{ as_of }}
       and (
           (dbt_valid_from <= cast({{ as_of }} as timestamp)
@@ -36,7 +36,7 @@ joined as (
     select
         customers.customer_id,
         {{ as_of }} as as_of_date,
-        cast(date_diff('month', customers.signup_date, {{ as_of }}) as double) as tenure_months,
+        cast({{ sqlscore_months_between('customers.signup_date', as_of) }} as double) as tenure_months,
         customers.plan,
         customers.region,
         customers.payment_method,

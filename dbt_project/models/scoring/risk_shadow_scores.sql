@@ -3,4 +3,4 @@
     reads it. -#}
 {{ score_incrementally('risk', key='application_id', features='int_loan_applications_featurized',
                        score_column='default_probability', registry_alias='challenger',
-                       extra_columns={'risk_band': 'cast(' ~ risk_band('score') ~ ' as varchar)'}) }}
+                       extra_columns={'risk_band': 'cast(' ~ risk_band('score') ~ ' as ' ~ sqlscore_type_string() ~ ')'}) }}
