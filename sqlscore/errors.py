@@ -21,7 +21,8 @@ message that names the model, version, function or column at fault::
     ├── PublishError                publishing or serving failed; consumers keep the last good data
     ├── RunLockedError              another run holds the warehouse's run lock; nothing was done
     ├── WarehouseError              the warehouse file cannot be opened (missing folder, lock, read-only)
-    └── DemoDataError               demo data generation
+    ├── DemoDataError               demo data generation
+    └── SparkError                  the Spark target: no Java, master unreachable, a failed Spark job
 """
 
 from __future__ import annotations
@@ -97,3 +98,8 @@ class WarehouseError(SqlscoreError):
 
 class DemoDataError(SqlscoreError):
     """The demo data could not be generated."""
+
+
+class SparkError(SqlscoreError):
+    """The Spark target could not do its job (Java, the master, a Spark job); the message says
+    which URL, model, version or table, and what to do."""

@@ -101,6 +101,22 @@ SERVE_MAX_AGE_DAYS = Setting(
 SERVE_TOKEN = Setting(
     "SQLSCORE_SERVE_TOKEN", None, "`sqlscore serve`: bearer token the /v1 endpoints require", "none"
 )
+SPARK_MASTER = Setting(
+    "SQLSCORE_SPARK_MASTER",
+    "local[2]",
+    "`--target spark`: the Spark master (`local[N]`, or a cluster's `spark://HOST:PORT`)",
+)
+SPARK_WAREHOUSE = Setting(
+    "SQLSCORE_SPARK_WAREHOUSE",
+    None,
+    "`--target spark`: the Spark warehouse folder (tables as Parquet, the metastore)",
+    "`build/spark/` beside the DuckDB warehouse",
+)
+SPARK_KEEP_VERSIONS = Setting(
+    "SQLSCORE_SPARK_KEEP_VERSIONS",
+    "3",
+    "`--target spark`: versions of each published table kept behind its `published` view",
+)
 
 #: Every setting, in the order the README's table lists them.
 SETTINGS: tuple[Setting, ...] = (
@@ -120,6 +136,9 @@ SETTINGS: tuple[Setting, ...] = (
     SERVE_MAX_BODY_BYTES,
     SERVE_MAX_AGE_DAYS,
     SERVE_TOKEN,
+    SPARK_MASTER,
+    SPARK_WAREHOUSE,
+    SPARK_KEEP_VERSIONS,
 )
 
 #: The checkout sqlscore is installed from (``pip install -e .``): its udfs/, expectations/
@@ -150,6 +169,13 @@ def serving_path(warehouse: Path, explicit: str | os.PathLike[str] | None = None
     """The serving file: explicit, else ``SQLSCORE_SERVING``, else ``<warehouse>_serving.duckdb``."""
     chosen = SERVING.read(explicit)
     return Path(chosen) if chosen else warehouse.with_name(f"{warehouse.stem}_serving.duckdb")
+
+
+def spark_warehouse_path(warehouse: Path, explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The Spark warehouse folder: explicit, else ``SQLSCORE_SPARK_WAREHOUSE``, else ``build/spark``
+    beside the DuckDB warehouse (the demo data and the DuckDB scores it is compared with live there)."""
+    chosen = SPARK_WAREHOUSE.read(explicit)
+    return Path(chosen) if chosen else warehouse.parent / "build" / "spark"
 
 
 def as_of_date(explicit: str | None = None) -> str:

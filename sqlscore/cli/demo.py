@@ -25,6 +25,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="N monthly snapshots ending 2026-10-31 with a documented drift (prices, a new plan, one "
         "region's churn), the history in schema demo_feed; without it, one as-of date",
     )
+    data.add_argument(
+        "--target",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="spark: also copy the raw tables into Spark (database raw, in $SQLSCORE_SPARK_WAREHOUSE)",
+    )
     data.set_defaults(handler=cmd_demo_data)
 
     replay = subparsers.add_parser(
@@ -64,7 +70,23 @@ def cmd_demo_data(args: argparse.Namespace, registry: Registry, warehouse: Path)
         print(f"{table:<28} {rows:>12,} rows")
     months = f", {args.months} months ending 2026-10-31" if args.months else ""
     print(f"demo data written to {warehouse} in {summary.seconds:.1f} s (seed {args.seed}{months})")
+    if args.target == "spark":
+        _copy_to_spark(warehouse, list(summary.rows))
     return 0
+
+
+def _copy_to_spark(warehouse: Path, tables: list[str]) -> None:
+    """The same rows as Spark tables (one generator; see :mod:`sqlscore.spark.demo_tables`)."""
+    from sqlscore.settings import SPARK_MASTER, spark_warehouse_path
+    from sqlscore.spark.demo_tables import copy_tables_to_spark
+    from sqlscore.spark.session import SparkTarget, start_session
+
+    target = SparkTarget(str(SPARK_MASTER.read()), spark_warehouse_path(warehouse.resolve()))
+    spark = start_session(target)
+    counts = copy_tables_to_spark(spark, warehouse, tables, target.warehouse_dir / "_staging")
+    for table, rows in counts.items():
+        print(f"{table:<28} {rows:>12,} rows in Spark")
+    print(f"Spark tables written to {target.warehouse_dir} (master {target.master})")
 
 
 def cmd_demo_replay(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:

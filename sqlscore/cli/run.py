@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlscore.cli.output import error
 from sqlscore.registry import Registry
+
+if TYPE_CHECKING:
+    from sqlscore.pipeline.steps import RunOutcome
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -32,6 +36,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="limit the run to these dbt models (dbt selector syntax, e.g. +customer_churn_scores); "
         "only the published tables selected are gated and published",
     )
+    run.add_argument(
+        "--target",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="the warehouse: duckdb (default) or spark (master $SQLSCORE_SPARK_MASTER, default local[2]; "
+        "tables in $SQLSCORE_SPARK_WAREHOUSE)",
+    )
     run.add_argument("--expectations", help="folder of the suites (default expectations/)")
     run.add_argument(
         "--docs", help="folder for the Great Expectations Data Docs (default: beside the warehouse)"
@@ -46,9 +57,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     from sqlscore.pipeline.steps import run_pipeline
-    from sqlscore.settings import ExitCode
 
     signal.signal(signal.SIGTERM, _interrupt)
+    if args.target == "spark":
+        return _report(_run_spark(args, registry, warehouse))
     outcome = run_pipeline(
         warehouse.resolve(),
         registry,
@@ -58,6 +70,34 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         backfill=args.backfill,
         select=args.select,
     )
+    return _report(outcome)
+
+
+def _run_spark(args: argparse.Namespace, registry: Registry, warehouse: Path) -> RunOutcome:
+    """``--target spark``: the same project, built and published in a Spark session."""
+    from sqlscore.pipeline.steps import RunOutcome
+    from sqlscore.settings import SPARK_KEEP_VERSIONS, SPARK_MASTER, ExitCode, spark_warehouse_path
+    from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
+    from sqlscore.spark.session import SparkTarget
+
+    if args.backfill:
+        return RunOutcome(
+            "-", ExitCode.ERROR, "failed", "--backfill is not supported with --target spark yet"
+        )
+    target = SparkTarget(str(SPARK_MASTER.read()), spark_warehouse_path(warehouse.resolve()))
+    request = SparkRunRequest(
+        target,
+        registry,
+        as_of=args.as_of,
+        select=args.select,
+        keep_versions=int(str(SPARK_KEEP_VERSIONS.read())),
+    )
+    return run_on_spark(request)
+
+
+def _report(outcome: RunOutcome) -> int:
+    from sqlscore.settings import ExitCode
+
     for table in outcome.quarantined:
         print(f"  quarantined candidate: {table}")
     if outcome.timings:

@@ -1,0 +1,86 @@
+"""One Spark session per test process, on a copy of the published DuckDB site.
+
+A JVM starts in ~15 s and a Spark session is global to its process (its warehouse folder and
+metastore are fixed when it starts), so every Spark test of a pytest worker shares this one:
+session-scoped. The data are the raw tables of the site ``tests/gate``'s ``published_source``
+built (one ``sqlscore run`` on DuckDB, shared with the gate tests), copied into Spark by the same
+code as ``sqlscore demo-data --target spark``; its DuckDB tables are what Spark is compared with.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import sqlscore
+from sqlscore.registry import Registry
+from sqlscore.spark.demo_tables import copy_tables_to_spark
+from sqlscore.spark.session import SparkTarget, start_session
+from sqlscore.tools.demo.data import RAW_TABLES
+from tests.gate.conftest import published_source  # noqa: F401 (the fixture, shared with the gate tests)
+
+
+@dataclass(frozen=True)
+class SparkSite:
+    """The DuckDB site (warehouse, registry) and the Spark session holding the same raw tables."""
+
+    root: Path
+    warehouse: Path
+    registry: Registry
+    target: SparkTarget
+    spark: Any
+
+
+@pytest.fixture(scope="session")
+def spark_site(published_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSite]:  # noqa: F811
+    root = tmp_path_factory.mktemp("spark_site")
+    shutil.copy(published_source / "warehouse.duckdb", root / "warehouse.duckdb")
+    shutil.copytree(published_source / "models_onnx", root / "models_onnx")
+    target = SparkTarget("local[2]", root / "spark")
+    spark = start_session(target)
+    tables = [f"raw.{table}" for table in RAW_TABLES]
+    copy_tables_to_spark(spark, root / "warehouse.duckdb", tables, root / "spark" / "_staging")
+    yield SparkSite(root, root / "warehouse.duckdb", Registry(root / "models_onnx"), target, spark)
+    spark.stop()
+
+
+#: published table -> (model, key, score column, features model)
+TABLES = {
+    "customer_churn_scores": ("churn", "customer_id", "churn_probability", "int_customers_featurized"),
+    "loan_application_risk_scores": (
+        "risk",
+        "application_id",
+        "default_probability",
+        "int_loan_applications_featurized",
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def duckdb_reference(spark_site: SparkSite) -> dict[str, pd.DataFrame]:
+    """Per published table: key, DuckDB's published score, and DuckDB's onnx and sql scores."""
+    scratch = spark_site.root / "reference.duckdb"
+    shutil.copy(spark_site.warehouse, scratch)
+    con = sqlscore.connect(scratch, registry=spark_site.registry, engine="onnx")
+    try:
+        engines = dict(con.execute("select function_name, engine from main.ml_functions").fetchall())
+        assert engines["predict_churn"] == "onnx" and engines["predict_churn_sql"] == "sql"
+        frames = {}
+        for table, (model, key, score, features) in TABLES.items():
+            args = ", ".join(f"f.{name}" for name in spark_site.registry.resolve(model).feature_names)
+            frames[table] = con.execute(
+                f"select f.{key}, p.{score} as duckdb_published, predict_{model}({args}) as duckdb_onnx, "
+                f"predict_{model}_sql({args}) as duckdb_sql "
+                f"from intermediate.{features} f join published.{table} p using ({key})"
+            ).df()
+            published_rows = con.execute(f"select count(*) from published.{table}").fetchone()
+            assert published_rows is not None and published_rows[0] == len(frames[table]) > 100
+    finally:
+        con.close()
+    return frames
