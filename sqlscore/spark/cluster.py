@@ -1,0 +1,134 @@
+"""A Spark standalone cluster on 127.0.0.1 from pyspark's own launcher, for tests and benchmarks.
+
+pyspark's wheel carries ``bin/spark-class`` and every jar a master and a worker need
+(``SPARK_HOME`` = the pyspark package folder); no Spark download. :class:`LocalCluster` starts
+one master and N workers as child processes on loopback ports, waits until the master's
+``/json/`` lists every worker ALIVE, and stops them all (by their process ids) on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from sqlscore.errors import SparkError
+from sqlscore.spark.session import java_executable
+
+
+def spark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalCluster:
+    """A standalone master and ``workers`` workers (``cores`` each) on 127.0.0.1."""
+
+    folder: Path
+    workers: int = 2
+    cores: int = 1
+    memory: str = "1g"
+    startup_seconds: float = 90.0
+    master_port: int = field(default_factory=free_port)
+    ui_port: int = field(default_factory=free_port)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"spark://127.0.0.1:{self.master_port}"
+
+    def _launch(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        java = java_executable()
+        env = {
+            **os.environ,
+            "SPARK_HOME": str(spark_home()),
+            "JAVA_HOME": str(Path(java).resolve().parents[1]),
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "SPARK_LOG_DIR": str(self.folder / "logs"),
+            "SPARK_WORKER_DIR": str(self.folder / f"work-{name}"),
+        }
+        log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen(
+            [str(spark_home() / "bin" / "spark-class"), *args], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def start(self) -> LocalCluster:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._launch(
+            "master",
+            "org.apache.spark.deploy.master.Master",
+            "--host", "127.0.0.1", "--port", str(self.master_port), "--webui-port", str(self.ui_port),
+        )  # fmt: skip
+        for index in range(self.workers):
+            self._launch(
+                f"worker{index + 1}",
+                "org.apache.spark.deploy.worker.Worker", self.url,
+                "--host", "127.0.0.1", "--cores", str(self.cores), "--memory", self.memory,
+                "--webui-port", str(free_port()), "--work-dir", str(self.folder / f"work-worker{index + 1}"),
+            )  # fmt: skip
+        self.wait_for_workers(self.workers)
+        return self
+
+    def state(self) -> dict[str, object]:
+        """The master's JSON (workers, applications), from its web UI's ``/json/``."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=5) as answer:
+            return dict(json.load(answer))
+
+    def alive_workers(self) -> list[dict[str, object]]:
+        workers = self.state().get("workers")
+        listed = workers if isinstance(workers, list) else []
+        return [w for w in listed if isinstance(w, dict) and w.get("state") == "ALIVE"]
+
+    def wait_for_workers(self, count: int) -> None:
+        deadline = time.monotonic() + self.startup_seconds
+        while time.monotonic() < deadline:
+            try:
+                if len(self.alive_workers()) >= count:
+                    return
+            except OSError:
+                pass  # the master's web UI is not up yet
+            if any(p.poll() is not None for p in self.processes):
+                break
+            time.sleep(0.5)
+        self.stop()
+        raise SparkError(
+            f"the standalone cluster at {self.url} did not register {count} workers within "
+            f"{self.startup_seconds:.0f} s; see the logs in {self.folder}"
+        )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        self.processes.clear()
+
+    def __enter__(self) -> LocalCluster:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
