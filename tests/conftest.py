@@ -30,6 +30,14 @@ FUNCTIONAL_FIXTURES = frozenset(
 )
 FUNCTIONAL_FOLDERS = frozenset({"dbt", "bench"})
 
+# pytest-xdist's workers run under `python -c`, whose __main__ has no file: pyspark's Spark Connect
+# modules take such a process for a doctest run and end it (sys.exit(0), pyspark.sql.connect.utils)
+# when grpc is absent, and Great Expectations imports them wherever pyspark is installed (the
+# Spark target's dependency), so a gate test killed its worker. Nothing here uses Spark Connect
+# (the Spark target runs classic pyspark); without the module GX leaves Connect out, as it does
+# when pyspark is absent.
+sys.modules.setdefault("pyspark.sql.connect", None)  # type: ignore[arg-type]
+
 TEST_CUSTOMERS = 4000
 TEST_SEED = 7
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
