@@ -9,7 +9,11 @@ settled by a short probe: the same synthetic rows (drawn from the version's inpu
 trees take realistic paths) scored by the compiled macro and by the onnxruntime function in a
 private in-memory DuckDB, alternated, best of each, once on one row (the statement's fixed cost:
 binding a 100-tree macro is a sizeable part of a second) and once on ``PROBE_ROWS`` rows; the
-engine with the lower cost projected to ``REFERENCE_ROWS`` rows wins.
+engine with the lower cost projected to ``REFERENCE_ROWS`` rows wins, provided the two engines
+gave the same answers on the probe rows to ``AGREEMENT``: the compiled SQL of a float32 tree
+ensemble can differ from onnxruntime by a few float32 ulps (about 1e-8), and ``sqlscore serve``
+scores live rows with onnxruntime, so a batch score from such SQL would not be the number the
+service computes for the same features. Where they differ, auto keeps onnxruntime and says so.
 
 The result is kept beside the compile cache (``<version>/compiled/engine.<output>.<type>.c<N>.json``),
 keyed by the artifact's sha256, the compiler version, the DuckDB and onnxruntime versions and the
@@ -22,6 +26,7 @@ of the two; anything else is probed again. Being wrong costs speed, never correc
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import threading
@@ -43,6 +48,9 @@ PROBE_ROWS = 32_768
 PROBE_ROUNDS = 3
 #: The relation size the choice is made for: scoring runs score tables, not single rows.
 REFERENCE_ROWS = 1_000_000
+#: Largest difference from onnxruntime on the probe rows with which the compiled SQL may be chosen
+#: (the batch and the live service must give the same number: issue 17's 1e-9).
+AGREEMENT = 1e-9
 CACHE_FOLDER = "compiled"
 
 
@@ -63,6 +71,7 @@ def _environment() -> dict[str, Any]:
 
     return {
         "compiler_version": COMPILER_VERSION,
+        "agreement": AGREEMENT,  # choices made before the agreement check are probed again
         "duckdb": duckdb.__version__,
         "onnxruntime": onnxruntime.__version__,
         "cpus": os.cpu_count(),
@@ -135,13 +144,21 @@ def _decide(registry: Registry, card: ModelCard, function: str, output: str, ret
         compiled = compiled_function(registry, card, function, output, returns)
     except CompileError as exc:
         return EngineChoice("onnx", f"the SQL compiler refuses this model: {exc}")
-    seconds = probe(registry, card, compiled.create_sql("duckdb", temporary=True), compiled.name, output)
+    seconds, difference = probe(
+        registry, card, compiled.create_sql("duckdb", temporary=True), compiled.name, output
+    )
     cost = {engine: projected(one, many) for engine, (one, many) in seconds.items()}
     sql_s, onnx_s = cost["sql"], cost["onnx"]
     basis = (
         f"projected to {REFERENCE_ROWS:,} rows from probes of 1 and {PROBE_ROWS:,} rows: "
         f"{sql_s:.3f} s compiled SQL, {onnx_s:.3f} s onnxruntime"
     )
+    if difference > AGREEMENT:
+        return EngineChoice(
+            "onnx",
+            f"the compiled SQL differs from onnxruntime by up to {difference:.1e} on the probe rows "
+            f"(more than {AGREEMENT:.0e}; the service scores with onnxruntime) ({basis})",
+        )
     if sql_s <= onnx_s:
         return EngineChoice("sql", f"compiled SQL {onnx_s / sql_s:.2f}x the onnxruntime function ({basis})")
     return EngineChoice("onnx", f"onnxruntime function {sql_s / onnx_s:.2f}x the compiled SQL ({basis})")
@@ -155,9 +172,9 @@ def projected(one: float, many: float) -> float:
 
 def probe(
     registry: Registry, card: ModelCard, macro_sql: str, macro: str, output: str
-) -> dict[str, tuple[float, float]]:
+) -> tuple[dict[str, tuple[float, float]], float]:
     """Per engine, best-of-``PROBE_ROUNDS`` seconds to score 1 row and ``PROBE_ROWS`` rows into a
-    temp table, the engines alternated."""
+    temp table, the engines alternated; and the engines' largest difference on those rows."""
     from sqlscore.functions.onnx_engine import OnnxScorer, get_session
     from sqlscore.functions.registration import holder_for, signature_of, udf_types
 
@@ -188,9 +205,32 @@ def probe(
                         f'create or replace temp table probe_scores as select "{name}"({args}) from {table}'
                     )
                     best[engine][k] = min(best[engine][k], time.perf_counter() - start)
-        return {engine: (one, many) for engine, (one, many) in best.items()}
+        pairs = con.execute(f'select "{macro}"({args}), probe_onnx({args}) from probe_rows').fetchall()
+        return {engine: (one, many) for engine, (one, many) in best.items()}, largest_difference(pairs)
     finally:
         con.close()
+
+
+def largest_difference(pairs: list[tuple[Any, Any]]) -> float:
+    """The largest absolute difference between two engines' answers, row by row: numbers and
+    lists of numbers compared value by value, anything else (labels) equal or not (infinite);
+    a NULL on one side only is infinite."""
+    worst = 0.0
+    for ours, theirs in pairs:
+        left = ours if isinstance(ours, list) else [ours]
+        right = theirs if isinstance(theirs, list) else [theirs]
+        if len(left) != len(right):
+            return float("inf")
+        for a, b in zip(left, right, strict=True):
+            if not isinstance(a, float) or not isinstance(b, float):
+                if a != b:  # labels, or a NULL on one side
+                    return float("inf")
+            elif math.isnan(a) or math.isnan(b):
+                if not (math.isnan(a) and math.isnan(b)):
+                    return float("inf")
+            else:
+                worst = max(worst, abs(a - b))
+    return worst
 
 
 def probe_rows(registry: Registry, card: ModelCard) -> pa.Table:
