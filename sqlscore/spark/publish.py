@@ -2,10 +2,10 @@
 
 Consumers read ``published.<table>``, a view. A publish first writes the whole candidate into a
 new table ``published.<table>__v<stamp>`` (a reader still sees the previous version meanwhile),
-then moves the view to it in one metastore statement (``CREATE OR REPLACE VIEW``): a reader sees
-the old complete version or the new complete one, never a partial or missing table. The newest
-``keep`` versions stay (a rollback is one ``CREATE OR REPLACE VIEW``); older ones are dropped,
-never the one the view reads.
+then moves the view to it in one metastore update (``ALTER VIEW ... AS``, see :func:`move_view`):
+a reader sees the old complete version or the new complete one, never a partial or missing
+table. The newest ``keep`` versions stay (a rollback is one ``ALTER VIEW``); older ones are
+dropped, never the one the view reads.
 """
 
 from __future__ import annotations
@@ -59,10 +59,7 @@ def publish_table(spark: SparkSession, table: str, keep: int) -> str:
             f"create table {PUBLISHED_DATABASE}.{version} using parquet "
             f"as select * from {CANDIDATE_DATABASE}.{table}"
         )
-        spark.sql(
-            f"create or replace view {PUBLISHED_DATABASE}.{table} as "
-            f"select * from {PUBLISHED_DATABASE}.{version}"
-        )
+        move_view(spark, table, version)
     except Exception as exc:
         spark.sql(f"drop table if exists {PUBLISHED_DATABASE}.{version}")
         raise PublishError(
@@ -71,6 +68,20 @@ def publish_table(spark: SparkSession, table: str, keep: int) -> str:
         ) from exc
     prune(spark, table, keep)
     return version
+
+
+def move_view(spark: SparkSession, table: str, version: str) -> None:
+    """Point ``published.<table>`` at ``version`` in one metastore update.
+
+    ``ALTER VIEW ... AS`` alters the view's definition in place. ``CREATE OR REPLACE VIEW`` would
+    not do: Spark drops the old view and then creates the new one, and a reader between the two
+    finds no table (the concurrent-reader test saw it).
+    """
+    query = f"select * from {PUBLISHED_DATABASE}.{version}"
+    if spark.catalog.tableExists(f"{PUBLISHED_DATABASE}.{table}"):
+        spark.sql(f"alter view {PUBLISHED_DATABASE}.{table} as {query}")
+    else:
+        spark.sql(f"create view {PUBLISHED_DATABASE}.{table} as {query}")
 
 
 def prune(spark: SparkSession, table: str, keep: int) -> list[str]:
