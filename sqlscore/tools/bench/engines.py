@@ -33,7 +33,9 @@ def engine_report(
         run_benchmark(folder, rows, models=tuple(ENSEMBLES), paths=ENGINE_PATHS, repeat=repeat)
     )
     ratios = {
-        (r["model"], r["path"]): r["ratio_to_onnxruntime"] for r in [*records, *timed] if r.get("model")
+        (r["model"], r["path"]): r["ratio_to_onnxruntime"]
+        for r in [*records, *timed]
+        if "ratio_to_onnxruntime" in r  # not the compile report's or --dbt's records
     }
     _print_engines(workload, (*MODELS, *ENSEMBLES), ratios, rows, repeat)
     registration = measure_registration(folder, MODELS, repeat)
