@@ -11,7 +11,6 @@ from sqlscore.names import check_model_name
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.store import missing_profile_message
 from sqlscore.settings import ExitCode
-from sqlscore.warehouse.ml_functions import bound_functions
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -155,6 +154,9 @@ def cmd_list(args: argparse.Namespace, registry: Registry, warehouse: Path) -> i
 
 
 def cmd_show(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    # imported here: it pulls in DuckDB and onnxruntime, which `sqlscore --help` must not load
+    from sqlscore.warehouse.ml_functions import bound_functions
+
     card = registry.resolve(args.ref)
     aliases = sorted(a for a, v in registry.aliases(card.name).items() if v == card.version)
     if args.json:
