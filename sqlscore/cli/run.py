@@ -91,6 +91,7 @@ def _run_spark(args: argparse.Namespace, registry: Registry, warehouse: Path) ->
         as_of=args.as_of,
         select=args.select,
         keep_versions=int(str(SPARK_KEEP_VERSIONS.read())),
+        expectations=Path(args.expectations) if args.expectations else None,
     )
     return run_on_spark(request)
 

@@ -20,7 +20,7 @@ from sqlscore.compiler.dialects import create_statement
 from sqlscore.errors import SqlscoreError
 from sqlscore.functions.declarations import FunctionDeclaration, load_declarations
 from sqlscore.functions.registration import signature_of
-from sqlscore.registry import ModelCard, Registry
+from sqlscore.registry import CHAMPION, ModelCard, Registry
 from sqlscore.spark.onnx_udf import onnx_udf, shipped_name
 
 if TYPE_CHECKING:
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 #: The catalog table dbt's predict() macros read (``main.ml_functions``, as on DuckDB).
 CATALOG_DATABASE = "main"
 FUNCTIONS_TABLE = "ml_functions"
+#: The registry as a table (``main.ml_models``, the columns of DuckDB's that the gate's suites read).
+MODELS_TABLE = "ml_models"
+_MODELS_SCHEMA = (
+    "model_name string, model_version int, aliases array<string>, is_champion boolean, sha256 string, "
+    "card string, refreshed_at timestamp"
+)
 
 _CATALOG_SCHEMA = (
     "function_name string, model_name string, model_version int, model_sha256 string, engine string, "
@@ -114,7 +120,27 @@ def register_functions(
         else:
             bindings.bound[declaration.name] = (declaration, card, chosen, reason)
     write_function_catalog(spark, bindings)
+    write_model_catalog(spark, registry)
     return bindings
+
+
+def write_model_catalog(spark: SparkSession, registry: Registry) -> None:
+    """``main.ml_models`` in Spark: every readable version with its card (JSON text).
+
+    The gate's distribution checks read the reference saved at export from the card, joined to
+    ``main.ml_functions``, exactly as on DuckDB (:mod:`sqlscore.warehouse.ml_models`).
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    scanned = registry.scan()
+    rows = [
+        (card.name, int(card.version), held, CHAMPION in held, card.sha256, card.to_json(), now)
+        for name, cards in scanned.cards.items()
+        for card in cards
+        for held in [sorted(a for a, v in scanned.aliases[name].items() if v == card.version)]
+    ]
+    spark.sql(f"create database if not exists {CATALOG_DATABASE}")
+    frame = spark.createDataFrame(rows, schema=_MODELS_SCHEMA)
+    frame.write.mode("overwrite").format("parquet").saveAsTable(f"{CATALOG_DATABASE}.{MODELS_TABLE}")
 
 
 def write_function_catalog(spark: SparkSession, bindings: SparkBindings) -> None:

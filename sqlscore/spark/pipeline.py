@@ -2,9 +2,13 @@
 
 The steps of the DuckDB run, on Spark: the session starts (Java and the master checked first,
 each failure an error naming what to fix), every declared function is registered in it, dbt
-builds the same project with ``--target spark``, and only a build without error moves each
-``published.<table>`` to a new version (:mod:`.publish`). Any failure before the publish leaves
-every published view as it was. The gate is not run on Spark yet (:data:`UNAUDITED`).
+builds the same project with ``--target spark``, the gate runs the suites of ``expectations/``
+against every ``candidate.<table>`` with Great Expectations' Spark engine
+(:mod:`sqlscore.gate.gx_spark`), and only a build without error whose candidates all passed
+moves each ``published.<table>`` to a new version (:mod:`.publish`). A failed expectation is exit
+1 (blocked), a gate that cannot run exit 2; either way, and on any failure before the publish,
+every published view stays as it was. Each run that got a session appends its row (status,
+failed expectations, message) to ``ops.sqlscore_runs`` in Spark (:mod:`.run_record`).
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlscore.errors import SqlscoreError
+from sqlscore.gate.gx_run import TableVerdict, expectations_path
 from sqlscore.pipeline.lock import run_lock
-from sqlscore.pipeline.steps import RunOutcome, parse_as_of, say
+from sqlscore.pipeline.steps import RunOutcome, parse_as_of, say, verdict_lines
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode
 from sqlscore.spark.dbt_build import SparkDbtInvocation, run_dbt_on_spark
@@ -42,6 +48,8 @@ class SparkRunRequest:
     engine: str | None = None
     #: versions of each published table kept (the newest; the view reads one of them)
     keep_versions: int = 3
+    #: the folder of the suites (None: SQLSCORE_EXPECTATIONS, else the project's expectations/)
+    expectations: Path | None = None
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
@@ -64,12 +72,30 @@ def _declared(node: dict[str, Any]) -> dict[str, Any]:
 def run_on_spark(request: SparkRunRequest) -> RunOutcome:
     """The whole run; never raises a :class:`SqlscoreError` (it becomes exit 2)."""
     run_id = request.run_id
+    started_at = datetime.now(UTC)
     try:
         request.target.warehouse_dir.mkdir(parents=True, exist_ok=True)
         with run_lock(request.target.warehouse_dir / "spark"):
-            return _steps(request, run_id)
+            outcome = _steps(request, run_id)
     except SqlscoreError as exc:
-        return RunOutcome(run_id, ExitCode.ERROR, "failed", str(exc))
+        outcome = RunOutcome(run_id, ExitCode.ERROR, "failed", str(exc))
+    _record(outcome, request.as_of, started_at)
+    return outcome
+
+
+def _record(outcome: RunOutcome, as_of: str | None, started_at: datetime) -> None:
+    """The run's row in ``ops.sqlscore_runs``, when a session started (else nothing to write to)."""
+    from pyspark.sql import SparkSession
+
+    from sqlscore.spark.run_record import record_run
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        return
+    try:
+        record_run(spark, outcome, as_of, started_at)
+    except Exception as exc:  # noqa: BLE001 - the record never changes the run's outcome
+        say(f"warning: the run record could not be written to Spark ({type(exc).__name__}: {exc})")
 
 
 def _steps(request: SparkRunRequest, run_id: str) -> RunOutcome:
@@ -102,18 +128,50 @@ def _steps(request: SparkRunRequest, run_id: str) -> RunOutcome:
             timings=timings,
         )
     tables = published_models(target.warehouse_dir / "dbt_target" / "manifest.json", build.built)
-    say(f"2/3 gate: warning: {UNAUDITED}")
-    return _publish(spark, tables, request.keep_versions, run_id, timings)
+    verdicts = _gate(spark, tables, request.expectations, timings)
+    if not all(verdict.success for verdict in verdicts):
+        return _block(run_id, verdicts, timings)
+    return _publish(spark, tables, request.keep_versions, run_id, timings, verdicts)
 
 
-#: Said by every Spark run until the gate runs there (issue 18, point 3): the suites of
-#: expectations/ hold DuckDB SQL (information_schema, JSON operators on ml_models.card) that has no
-#: Spark translation yet.
-UNAUDITED = "the gate does not run on Spark yet: the Spark candidates are published unaudited"
+def _gate(
+    spark: SparkSession, tables: list[str], expectations: Path | None, timings: dict[str, float]
+) -> list[TableVerdict]:
+    """The suites against the candidates on Spark; a gate that cannot run raises (exit 2)."""
+    from sqlscore.gate.gx_spark import validate_on_spark
+
+    say(f"2/3 gate: Great Expectations on Spark ({', '.join(tables) or 'no table'})")
+    started = time.perf_counter()
+    verdicts = validate_on_spark(spark, tables, expectations_path(expectations)) if tables else []
+    timings["gate"] = time.perf_counter() - started
+    for line in verdict_lines(verdicts):
+        print(line, flush=True)
+    return verdicts
+
+
+def _block(run_id: str, verdicts: list[TableVerdict], timings: dict[str, float]) -> RunOutcome:
+    """Exit 1: the published views are not touched; the candidates stay for inspection."""
+    failed = [v for v in verdicts if not v.success]
+    reasons = [f"{v.table}: {len(v.failures)} of {v.evaluated} expectations failed" for v in failed]
+    message = "; ".join(reasons) + " on Spark; consumers keep the last good version"
+    return RunOutcome(
+        run_id,
+        ExitCode.BLOCKED,
+        "blocked",
+        message,
+        verdicts,
+        quarantined=[f"candidate.{v.table}" for v in failed],
+        timings=timings,
+    )
 
 
 def _publish(
-    spark: SparkSession, tables: list[str], keep: int, run_id: str, timings: dict[str, float]
+    spark: SparkSession,
+    tables: list[str],
+    keep: int,
+    run_id: str,
+    timings: dict[str, float],
+    verdicts: list[TableVerdict],
 ) -> RunOutcome:
     say("3/3 publish: published.<table> views moved to the new versions")
     started = time.perf_counter()
@@ -127,7 +185,8 @@ def _publish(
         run_id,
         ExitCode.OK,
         "published",
-        f"published {', '.join(tables) or 'nothing'} on Spark ({UNAUDITED})",
+        f"published {', '.join(tables) or 'nothing'} on Spark (gate passed)",
+        verdicts,
         rows_published=rows,
         timings=timings,
     )
