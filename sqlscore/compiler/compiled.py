@@ -13,23 +13,10 @@ from sqlscore.compiler.graph import evaluate, parameter
 from sqlscore.compiler.rewrites import simplify_binary_logistic
 from sqlscore.compiler.types import DOUBLE, INT64, STRING
 from sqlscore.compiler.values import Col, Symbolic
+from sqlscore.compiler.version import COMPILER_VERSION
 from sqlscore.errors import CompileError
 from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 from sqlscore.registry.card import ModelCard
-
-#: Which compiler wrote a statement: :meth:`CompiledFunction.create_sql` puts it in the header
-#: comment of every statement it writes (``sqlscore compile``'s output, the generated review
-#: copies), so a reader can tell which compiler produced the SQL in front of them, and the SQL
-#: cached with a model version is keyed on it (:mod:`sqlscore.functions.compile_cache`): a new
-#: compiler version compiles every model again. Bump it whenever the SQL generated for the same
-#: model changes:
-#: tests/compiler/test_compiler_version.py fails until it is bumped.
-#: 2: a binary logistic regression as one sigmoid (and, unbumped under 1, tree splits whose
-#: missing values go true written as the false branch's test); 3: Relu as a plain greatest()
-#: (changed unbumped under 2); 4: Relu as CASE WHEN x < 0 (greatest() turned a NULL input into 0);
-#: 5: PostgreSQL's sigmoid clamp keeps NULL (a scalar subquery: its greatest() skipped the NULL);
-#: 6: softmax and argmax name each class's score once (a DuckDB lambda; written in place elsewhere).
-COMPILER_VERSION = 6
 
 
 @dataclass(frozen=True)

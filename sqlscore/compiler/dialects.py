@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from sqlglot import exp
 
 from sqlscore.compiler.sql import resolve_clamps, resolve_lets, resolve_raises
-
-DIALECTS = ("duckdb", "postgres", "spark")
+from sqlscore.compiler.version import DIALECTS
 
 _PARAMETER_TYPES = {
     "duckdb": {"DOUBLE": "DOUBLE", "VARCHAR": "VARCHAR", "BIGINT": "BIGINT", "DOUBLE[]": "DOUBLE[]"},

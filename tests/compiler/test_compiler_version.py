@@ -5,7 +5,7 @@ logistic LinearClassifier, float32 tree ensembles with missing-value routing,
 a small network with every activation) are compiled for every dialect; the
 SHA-256 of that SQL is recorded here per compiler version. When a change to
 the compiler (or to sqlglot) changes the SQL, this test fails until
-``COMPILER_VERSION`` in ``sqlscore/compiler/compiled.py`` is bumped and the
+``COMPILER_VERSION`` in ``sqlscore/compiler/version.py`` is bumped and the
 new fingerprint recorded under it, so the version in the header of generated
 SQL keeps telling compilers apart.
 """
