@@ -23,13 +23,19 @@ import json
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from sqlscore.compiler import COMPILER_VERSION, DIALECTS, CompiledFunction
+from sqlscore.compiler.version import COMPILER_VERSION, DIALECTS
+from sqlscore.errors import CompileError
+from sqlscore.names import check_identifier, check_model_name, check_sha256, check_version
 from sqlscore.registry import ModelCard, Registry
+
+if TYPE_CHECKING:
+    from sqlscore.compiler import CompiledFunction
 
 #: The folder of cached SQL inside a version's folder.
 CACHE_FOLDER = "compiled"
@@ -66,8 +72,8 @@ def cache_path(registry: Registry, card: ModelCard, output: str, return_type: st
 
 def load_compiled(
     registry: Registry, card: ModelCard, function: str, output: str, return_type: str
-) -> CompiledFunction | None:
-    """The cached SQL of this function as a :class:`CompiledFunction`, or None (compile it)."""
+) -> CachedFunction | None:
+    """The cached SQL of this function as a :class:`CachedFunction`, or None (compile it)."""
     path = cache_path(registry, card, output, return_type)
     try:
         document = json.loads(path.read_text())
@@ -87,14 +93,82 @@ def load_compiled(
         or not is_plain_expression(expressions["duckdb"], [name for name, _ in parameters])
     ):
         return None
-    return CompiledFunction.from_written(
-        name=function,
-        model_ref=card.ref,
-        sha256=card.sha256,
-        parameters=parameters,
-        return_type=return_type,
-        written=dict(expressions),
+    return CachedFunction(function, card.ref, card.sha256, parameters, return_type, dict(expressions))
+
+
+@dataclass(frozen=True)
+class CachedFunction:
+    """A function read back from the cache: what :class:`~sqlscore.compiler.CompiledFunction`
+    offers the engines (name, parameters, the expression and the statement per dialect), without
+    the compiler. Importing the compiler (sqlglot, onnx) cost more than the whole of a cached
+    registration is allowed; the DuckDB statement is written here, the same text the compiler
+    writes (tests/functions/test_compile_cache.py compares them), the other dialects' by the
+    compiler's own writer, imported only when they are asked for (review copies, Spark).
+    """
+
+    name: str
+    model_ref: str
+    sha256: str
+    parameters: tuple[tuple[str, str], ...]
+    return_type: str
+    written: dict[str, str]
+
+    def expression_sql(self, dialect: str = "duckdb") -> str:
+        return self.written[dialect]
+
+    def create_sql(self, dialect: str = "duckdb", *, temporary: bool = False) -> str:
+        if dialect != "duckdb":
+            from sqlscore.compiler import CompiledFunction
+
+            compiled = CompiledFunction.from_written(
+                name=self.name,
+                model_ref=self.model_ref,
+                sha256=self.sha256,
+                parameters=self.parameters,
+                return_type=self.return_type,
+                written=self.written,
+            )
+            return compiled.create_sql(dialect, temporary=temporary)
+        return duckdb_macro_sql(
+            self.name,
+            self.model_ref,
+            self.sha256,
+            self.parameters,
+            self.written["duckdb"],
+            temporary=temporary,
+        )
+
+
+def duckdb_macro_sql(
+    function: str,
+    model_ref: str,
+    sha256: str,
+    parameters: tuple[tuple[str, str], ...],
+    body: str,
+    *,
+    temporary: bool = False,
+) -> str:
+    """The header comment and ``CREATE OR REPLACE [TEMP] MACRO``, from checked names only (a newline
+    in the ``--`` comment would turn the rest of it into SQL)."""
+    name, _, version = model_ref.partition(":")
+    check_identifier(function, "function name")
+    check_model_name(name)
+    check_version(version)
+    check_sha256(sha256)
+    for parameter, sql_type in parameters:
+        check_identifier(parameter, f"parameter of {function}")
+        if sql_type not in _DUCKDB_TYPES:
+            raise CompileError(f"function {function} ({model_ref}): parameter type {sql_type!r}")
+    params = ", ".join(f'"{parameter}" {sql_type}' for parameter, sql_type in parameters)
+    scope = "TEMP " if temporary else ""
+    return (
+        f"-- {function}: model {name}:{version} (sha256 {sha256}), "
+        f"compiled by sqlscore (compiler v{COMPILER_VERSION}); generated, do not edit\n"
+        f'CREATE OR REPLACE {scope}MACRO "{function}"({params}) AS\n{body}'
     )
+
+
+_DUCKDB_TYPES = frozenset({"DOUBLE", "VARCHAR", "BIGINT", "DOUBLE[]"})
 
 
 def store_compiled(

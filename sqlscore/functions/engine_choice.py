@@ -33,15 +33,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
-from sqlscore.compiler import COMPILER_VERSION
+from sqlscore.compiler.version import COMPILER_VERSION
 from sqlscore.errors import CompileError
 from sqlscore.registry import ModelCard, Registry
+
+if TYPE_CHECKING:  # the probe's libraries: a cached choice is read without them
+    import numpy as np
+    import pyarrow as pa
 
 #: Rows the probe scores through each engine, and how many alternated rounds it times.
 PROBE_ROWS = 32_768
@@ -66,16 +68,24 @@ _CHOICES: dict[tuple[str, str, str], EngineChoice] = {}
 _LOCK = threading.Lock()
 
 
-def _environment() -> dict[str, Any]:
-    import onnxruntime
+_ENVIRONMENT: dict[str, Any] | None = None
 
-    return {
-        "compiler_version": COMPILER_VERSION,
-        "agreement": AGREEMENT,  # choices made before the agreement check are probed again
-        "duckdb": duckdb.__version__,
-        "onnxruntime": onnxruntime.__version__,
-        "cpus": os.cpu_count(),
-    }
+
+def _environment() -> dict[str, Any]:
+    """What a choice was measured on. onnxruntime's version is read from its installed metadata:
+    importing onnxruntime to ask it would cost a cached registration of SQL functions 0.2 s."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        from importlib.metadata import version
+
+        _ENVIRONMENT = {
+            "compiler_version": COMPILER_VERSION,
+            "agreement": AGREEMENT,  # choices made before the agreement check are probed again
+            "duckdb": duckdb.__version__,
+            "onnxruntime": version("onnxruntime"),
+            "cpus": os.cpu_count(),
+        }
+    return _ENVIRONMENT
 
 
 def choice_path(registry: Registry, card: ModelCard, output: str, return_type: str) -> Path:
@@ -238,6 +248,9 @@ def probe_rows(registry: Registry, card: ModelCard) -> pa.Table:
     (unknown ranges: -5..5, unknown categories: the empty string), with NULLs: one feature NULL in
     about one row in 17, every feature in about one in 85, so the engines' NULL conventions are
     compared too."""
+    import numpy as np
+    import pyarrow as pa
+
     rng = np.random.default_rng(20261126)
     features = ((registry.input_profile(card) or {}).get("features")) or {}
     columns: dict[str, pa.Array] = {}
@@ -261,6 +274,7 @@ def probe_rows(registry: Registry, card: ModelCard) -> pa.Table:
 
 def pc_if_else(missing: np.ndarray, values: pa.Array) -> pa.Array:
     """``values`` with NULL where ``missing``."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     return pc.if_else(pa.array(missing), pa.scalar(None, values.type), values)

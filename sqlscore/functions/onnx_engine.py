@@ -21,9 +21,9 @@ import onnxruntime as ort
 import pyarrow as pa
 
 from sqlscore.errors import FunctionError
+from sqlscore.functions.artifact_check import checked_artifact
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.card import REGRESSION
-from sqlscore.registry.graph_check import compare_card_with_graph
 
 _SESSIONS: dict[tuple[str, str], ort.InferenceSession] = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -49,10 +49,7 @@ def get_session(registry: Registry, card: ModelCard) -> ort.InferenceSession:
     rewritten (which ``verify`` would flag) can never reuse a stale session.
     """
     key = (card.ref, card.sha256)
-    artifact = registry.load_artifact(card)  # sha256 checked here
-    problems = compare_card_with_graph(card, artifact)
-    if problems:
-        raise FunctionError("; ".join(problems))
+    artifact = checked_artifact(registry, card)
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
         if session is None:

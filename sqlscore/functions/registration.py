@@ -18,26 +18,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from duckdb import sqltypes
 
 from sqlscore.errors import FunctionError, SignatureError, SqlscoreError
 from sqlscore.functions.declarations import FunctionDeclaration
-from sqlscore.functions.onnx_engine import OnnxScorer, get_session
-from sqlscore.functions.sql_engine import (
-    cache_marker,
-    cached_macro_installed,
-    compiled_function,
-    drop_stored_macro,
-    install_macro,
-    write_generated,
-)
 from sqlscore.names import check_identifier
 from sqlscore.registry import ModelCard, Registry
 from sqlscore.registry.card import BINARY, MULTICLASS
+
+if TYPE_CHECKING:  # the engines are imported when a function needs one (a cached registration of
+    # SQL functions loads neither onnxruntime nor the compiler: see engine_choice and sql_engine)
+    import pyarrow as pa
 
 _SQL_TYPES = {"DOUBLE": sqltypes.DOUBLE, "VARCHAR": sqltypes.VARCHAR}
 
@@ -189,6 +183,14 @@ def _register_sql(
             f"function {declaration.name} is registered with engine onnx in this process; "
             "DuckDB cannot hold both under one name, open a new process for engine sql"
         )
+    from sqlscore.functions.sql_engine import (
+        cache_marker,
+        cached_macro_installed,
+        compiled_function,
+        install_macro,
+        write_generated,
+    )
+
     if generated is None and cached_macro_installed(
         con, registry, card, declaration.name, declaration.output, returns
     ):
@@ -217,6 +219,9 @@ def _register_onnx(
     declaration: FunctionDeclaration,
     signature: tuple[tuple[str, ...], str],
 ) -> None:
+    from sqlscore.functions.onnx_engine import OnnxScorer, get_session
+    from sqlscore.functions.sql_engine import drop_stored_macro
+
     drop_stored_macro(con, declaration.name)
     session = get_session(registry, card)  # sha256 and card-vs-graph verified while loading
     scorer = OnnxScorer(declaration.name, card, session, declaration.output)

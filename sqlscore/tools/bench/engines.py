@@ -42,10 +42,13 @@ def engine_report(
     cold, cached = registration["cold"], registration["cached"]
     met = _verdict(cached["register_seconds"] <= CACHED_REGISTRATION_TARGET)
     print(
-        f"\nregistration of {cached['functions']} functions ({', '.join(MODELS)}) in a new process, "
-        f"median of {repeat}: cold {cold['register_seconds']:.3f} s, "
+        f"\nregistration of {cached['functions']} functions ({', '.join(MODELS)}; engines "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(cached['engines'].items()))}) in a new process, "
+        f"import sqlscore + sqlscore.connect, median of {repeat}: cold {cold['register_seconds']:.3f} s, "
         f"cached {cached['register_seconds']:.3f} s (target <= {CACHED_REGISTRATION_TARGET} s: {met}); "
-        f"import sqlscore before it {cached['import_seconds']:.3f} s"
+        f"importing DuckDB, onnxruntime, numpy and pyarrow before it {cached['runtime_seconds']:.3f} s; "
+        f"compiler/sqlglot/onnx/skl2onnx/sklearn imported when cached: "
+        f"{', '.join(cached['heavy_modules']) or 'none'}"
     )
     return timed + [
         {"model": "all", "path": f"register_{mode}", "rows": 0, "repeats": repeat, **figures}
