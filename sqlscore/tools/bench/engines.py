@@ -46,7 +46,7 @@ def engine_report(
         f"{', '.join(f'{k} {v}' for k, v in sorted(cached['engines'].items()))}) in a new process, "
         f"import sqlscore + sqlscore.connect, median of {repeat}: cold {cold['register_seconds']:.3f} s, "
         f"cached {cached['register_seconds']:.3f} s (target <= {CACHED_REGISTRATION_TARGET} s: {met}); "
-        f"importing DuckDB, onnxruntime, numpy and pyarrow before it {cached['runtime_seconds']:.3f} s; "
+        f"importing DuckDB, onnxruntime, numpy and pyarrow before it {cached['import_seconds']:.3f} s; "
         f"compiler/sqlglot/onnx/skl2onnx/sklearn imported when cached: "
         f"{', '.join(cached['heavy_modules']) or 'none'}"
     )

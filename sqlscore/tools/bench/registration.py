@@ -3,7 +3,7 @@
 Every ``sqlscore sql``, dbt invocation and serving worker registers the functions in a process of
 its own, so that is what is timed: a fresh interpreter first imports the libraries the functions
 run on (DuckDB, and onnxruntime, numpy and pyarrow, which the demo's onnxruntime functions need
-to score at all: timed apart as ``runtime_seconds``), then ``import sqlscore`` and
+to score at all: timed apart as ``import_seconds``), then ``import sqlscore`` and
 ``sqlscore.connect`` on a copy of the benchmark's registry holding the demo models and the plain
 model, timed together as ``register_seconds`` (sqlscore's own imports count: the compiler's
 sqlglot and onnx are what a cached registration must not load). ``cold`` starts from a copy
@@ -12,7 +12,7 @@ model); ``cached`` is the next process on the same copy. The processes may write
 bytecode cache (as any installed package has one), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 
 Usage (internal): ``python -m sqlscore.tools.bench.registration FOLDER cold|cached`` prints
-``{"runtime_seconds": ..., "register_seconds": ..., "functions": N, "heavy_modules": [...]}`` on
+``{"import_seconds": ..., "register_seconds": ..., "functions": N, "heavy_modules": [...]}`` on
 its last line (``heavy_modules``: the compiler, sqlglot, onnx, skl2onnx or sklearn if imported).
 """
 
@@ -65,7 +65,7 @@ def measure_registration(folder: Path, models: tuple[str, ...], repeat: int) -> 
             runs[mode].append(json.loads(result.stdout.strip().splitlines()[-1]))
     return {
         mode: {
-            "runtime_seconds": round(median(r["runtime_seconds"] for r in each), 3),
+            "import_seconds": round(median(r["import_seconds"] for r in each), 3),
             "register_seconds": round(median(r["register_seconds"] for r in each), 3),
             "register_seconds_each": [round(r["register_seconds"], 3) for r in each],
             "functions": each[0]["functions"],
@@ -104,7 +104,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "runtime_seconds": runtimes,
+                "import_seconds": runtimes,
                 "register_seconds": registered,
                 "functions": len(report.registered),
                 "engines": engines,
