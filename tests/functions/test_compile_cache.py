@@ -247,3 +247,63 @@ def test_a_macro_installed_from_the_same_cached_file_is_left_as_it_is(
     assert (
         definition == honest and comment == f"sqlscore-cache:{hashlib.sha256(path.read_bytes()).hexdigest()}"
     )
+
+
+#: In a new process: register from the cache into the site's warehouse (macros installed from the
+#: same files: left as they are) and into a new in-memory warehouse (installed from the files),
+#: score one row through each, and list the modules a cached registration must not need.
+REGISTER_FROM_CACHE = textwrap.dedent(
+    """
+    import json, sys
+    import sqlscore
+    warehouse, registry, udfs = sys.argv[1:4]
+    card = sqlscore.Registry(registry).resolve("risk")
+    args = ", ".join("NULL" for _ in card.features)
+    scores = []
+    for database in (warehouse, ":memory:"):
+        con = sqlscore.connect(database, registry=registry, udfs=udfs)
+        scores.append(con.execute(f"select predict_risk({args})").fetchall()[0][0])
+        con.close()
+    heavy = ("sqlscore.compiler.compiled", "sqlglot", "onnx", "skl2onnx", "sklearn")
+    print(json.dumps({"scores": scores, "heavy": [m for m in heavy if m in sys.modules]}))
+    """
+)
+
+
+def test_a_registration_from_the_cache_loads_no_compiler(site: tuple[Path, Registry, Path]) -> None:
+    """What makes a cached registration fast: neither the compiler (sqlglot) nor onnx nor the
+    exporter's converters are imported, whether the warehouse already holds the macros or not."""
+    warehouse, registry, udfs = site
+    result = subprocess.run(
+        [sys.executable, "-c", REGISTER_FROM_CACHE, str(warehouse), str(registry.root), str(udfs)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["heavy"] == []
+    assert answer["scores"][0] == answer["scores"][1] and isinstance(answer["scores"][0], float)
+
+
+def test_the_cached_statement_is_the_one_the_compiler_writes(site: tuple[Path, Registry, Path]) -> None:
+    """The cache's DuckDB statement is written without the compiler: it must be the compiler's text."""
+    import onnx
+
+    from sqlscore.compiler import compile_function
+    from sqlscore.functions.compile_cache import load_compiled
+
+    _, registry, _ = site
+    for model in ("churn", "risk"):
+        card = registry.resolve(model)
+        cached = load_compiled(registry, card, f"predict_{model}", "score", "DOUBLE")
+        assert cached is not None
+        compiled = compile_function(
+            onnx.load_from_string(registry.load_artifact(card)), card, f"predict_{model}", "score", "DOUBLE"
+        )
+        for dialect in DIALECTS:
+            for temporary in (False, True):
+                assert cached.create_sql(dialect, temporary=temporary) == compiled.create_sql(
+                    dialect, temporary=temporary
+                )
