@@ -12,10 +12,14 @@ Small private modules behind this namespace, one job each:
 - :mod:`.reload`    the registry poller that swaps a new model set in after a promotion
 - :mod:`.metrics`   Prometheus text: requests, errors, latency, the versions served
 - :mod:`.openapi`   the OpenAPI schema of each function, generated from its model card
-- :mod:`.app`       the FastAPI application tying them together
+- :mod:`.feeds`     plain JSON rows straight into onnxruntime's inputs (the reference path above
+                    for everything else)
+- :mod:`.body`      request bodies parsed as JSON, fast, with Python's json as the judge
+- :mod:`.front`     POST /v1/predict answered as plain ASGI before FastAPI's router
+- :mod:`.app`       the FastAPI application tying them together, and the service behind the front
 """
 
-from sqlscore.serving.app import create_app, create_app_from_settings
+from sqlscore.serving.app import create_app, create_app_from_settings, create_service
 from sqlscore.serving.config import ServeConfig
 
-__all__ = ["ServeConfig", "create_app", "create_app_from_settings"]
+__all__ = ["ServeConfig", "create_app", "create_app_from_settings", "create_service"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hmac
-import json
 import os
 import time
 from collections.abc import AsyncIterator
@@ -30,15 +29,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sqlscore.errors import SqlscoreError
 from sqlscore.functions.declarations import DECLARATIONS_FILE, udfs_path
 from sqlscore.registry import Registry
+from sqlscore.serving.body import over_limit
 from sqlscore.serving.config import ServeConfig
-from sqlscore.serving.errors import NotFound, NotReady, RequestError, Unauthorized
+from sqlscore.serving.errors import NotFound, RequestError, Unauthorized
+from sqlscore.serving.front import TOKEN_REQUIRED, PredictFront, predict_body
 from sqlscore.serving.lookup import BatchLookup, Found, ServedTable, age_days
 from sqlscore.serving.metrics import Metrics
 from sqlscore.serving.models import ModelHolder, ModelSet, ServedFunction, load_model_set
 from sqlscore.serving.openapi import openapi_builder
 from sqlscore.serving.reload import Reloader, registry_fingerprint
 from sqlscore.serving.rows import check_row_count, feature_columns
-from sqlscore.settings import SERVE_MAX_BODY_BYTES
 
 
 class PredictRequest(BaseModel):
@@ -173,10 +173,7 @@ class _LimitBody:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, what: str) -> None:
-        text = (
-            f"{what} over the limit of {self.limit} bytes ({SERVE_MAX_BODY_BYTES.env}); "
-            "send fewer rows per request"
-        )
+        text = over_limit(what, self.limit)
         await JSONResponse({"error": text}, status_code=413)({"type": "http"}, _no_receive, send)
 
 
@@ -190,7 +187,11 @@ def _name_model(request: Request, model: str, version: str) -> None:
 
 
 def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
-    """The service over ``config``'s registry and serving file (``models`` to serve a given set)."""
+    """The service over ``config``'s registry and serving file (``models`` to serve a given set).
+
+    Every route is FastAPI's; what ``sqlscore serve`` runs is :func:`create_service`, this app
+    behind the predict front.
+    """
 
     def load() -> ModelSet:
         return load_model_set(Registry(config.registry), config.udfs)
@@ -221,6 +222,7 @@ def create_app(config: ServeConfig, models: ModelSet | None = None) -> FastAPI:
     app.state.lookup = lookup
     app.state.config = config
     app.state.reloader = reloader
+    app.state.metrics = metrics
     app.add_middleware(_LimitBody, limit=config.max_body_bytes)
     app.add_middleware(_Measure, metrics=metrics)  # added last: the outermost, it also times the 413s
     app.openapi = openapi_builder(app, lambda: holder.current, config.max_rows)  # type: ignore[method-assign]
@@ -270,19 +272,19 @@ def _v1_router(holder: ModelHolder, lookup: BatchLookup, config: ServeConfig) ->
             return
         sent = credentials.credentials if credentials is not None else ""
         if not hmac.compare_digest(sent.encode(), config.token.encode()):
-            raise Unauthorized("this service requires a bearer token: send 'Authorization: Bearer <token>'")
+            raise Unauthorized(TOKEN_REQUIRED)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)])
 
     @v1.post("/predict/{function}", response_model=PredictResponse, tags=["predict"])
     async def predict(function: str, body: PredictRequest, request: Request) -> Response:
         """Score rows with a function; see the per-function paths for each one's features."""
+        # the schema's route; served, PredictFront answers these requests before the router
         served = _function(holder.current, function)
         _name_model(request, served.card.name, served.card.version)
         rows = check_row_count(function, body.rows, config.max_rows)
         # inline on the event loop: onnxruntime on a few rows takes less than a thread hand-off
-        columns = feature_columns(function, served.card, rows)
-        return Response(_predict_body(function, served, columns), media_type="application/json")
+        return Response(predict_body(function, served, rows), media_type="application/json")
 
     @v1.get("/scores/{published_table}/{key}", tags=["scores"])
     async def batch_score(published_table: str, key: str, request: Request) -> dict[str, Any]:
@@ -399,18 +401,21 @@ def _entity_score(
     }
 
 
-def create_app_from_settings() -> FastAPI:
+def create_service(config: ServeConfig, models: ModelSet | None = None) -> PredictFront:
+    """What ``sqlscore serve`` runs: :func:`create_app` behind :class:`.front.PredictFront`, which
+    answers predict requests before FastAPI sees them (same answers, a fraction of the cost) and
+    hands everything else, lifespan included, to the app (``service.app``)."""
+    app = create_app(config, models)
+    return PredictFront(app, app.state.holder, config, app.state.metrics)
+
+
+def create_app_from_settings() -> PredictFront:
     """The uvicorn factory every worker calls: the configuration the CLI exported, rebuilt."""
-    return create_app(ServeConfig.from_settings())
+    return create_service(ServeConfig.from_settings())
 
 
 def _function(models: ModelSet, name: str) -> ServedFunction:
-    served = models.get(name)
-    if served is not None:
-        return served
-    if name in models.failed:
-        raise NotReady(models.failed[name])
-    raise NotFound(f"no function {name!r}; served: {', '.join(sorted(models.functions)) or 'none'}")
+    return models.require(name)
 
 
 def _table_function(models: ModelSet, table: ServedTable) -> ServedFunction:
@@ -423,26 +428,8 @@ def _table_function(models: ModelSet, table: ServedTable) -> ServedFunction:
     return _function(models, f"predict_{table.model}")
 
 
-def _predict_body(function: str, served: ServedFunction, columns: list[Any]) -> bytes:
-    """The predict answer's JSON. One score per row is written by joining text around the
-    provenance encoded once: encoding a 1,000-row answer as 1,000 dictionaries (the same model
-    name, version and sha256 in each) took longer than scoring the rows."""
-    provenance = _provenance(served)
-    if served.multiclass:
-        results = [{**r, **provenance} for r in served.score(columns)]
-        return json.dumps({"function": function, "results": results}, separators=(",", ":")).encode()
-    tail = json.dumps(provenance, separators=(",", ":"))[1:]  # '"model_name":...}'
-    # repr of a finite float is valid JSON; non-finite scores are None (null) already
-    parts = ",".join(f'{{"score":{"null" if v is None else repr(v)},{tail}' for v in served.values(columns))
-    return f'{{"function":{json.dumps(function)},"results":[{parts}]}}'.encode()
-
-
 def _provenance(served: ServedFunction) -> dict[str, str]:
-    return {
-        "model_name": served.card.name,
-        "model_version": served.card.version,
-        "model_sha256": served.card.sha256,
-    }
+    return served.provenance
 
 
 def _iso(value: Any) -> Any:
