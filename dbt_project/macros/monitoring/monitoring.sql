@@ -10,11 +10,45 @@
 {% macro sqlscore_monitored_models() %}
     {{ return([
         {'model': 'churn', 'scores': 'churn_scores', 'rows': 'churn_scores_labelled',
-         'features': 'int_customers_featurized', 'key': 'customer_id'},
+         'features': 'int_customers_featurized', 'key': 'customer_id', 'segments': ['region', 'plan']},
         {'model': 'risk', 'scores': 'risk_scores', 'rows': 'risk_scores_labelled',
-         'features': 'int_loan_applications_featurized', 'key': 'application_id'},
+         'features': 'int_loan_applications_featurized', 'key': 'application_id',
+         'segments': ['purpose', 'home_ownership']},
     ]) }}
 {% endmacro %}
+
+{#- The segment columns of a monitored model (its entry's `segments`): its view builds its rows'
+    segment lists from them, and the monitoring models know from their number how long every
+    list is. -#}
+{% macro monitored_segment_columns(model_name) %}
+    {%- for monitored in sqlscore_monitored_models() if monitored['model'] == model_name -%}
+        {{ return(monitored['segments']) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("sqlscore: no monitored model " ~ (model_name | tojson)) }}
+{% endmacro %}
+
+{#- SQL select items: each entry of a row's segment list as a column of its own (segment_1, the
+    whole population, then one per segment column). Grouping on these few plain structs costs a
+    fraction of grouping on the list itself (hashing and comparing a nested list per row), and
+    `segment_fan_out` makes the list again from the groups. -#}
+{% macro segment_slots(monitored, alias) %}
+    {%- for k in range(1, (monitored['segments'] | length) + 2) -%}
+        {{ alias }}.segments[{{ k }}] as segment_{{ k }}{% if not loop.last %}, {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- SQL: the columns `segment_slots` made, as a list of select items (`alias`.segment_1, ...). -#}
+{% macro segment_columns(monitored, alias=none) %}
+    {%- for k in range(1, (monitored['segments'] | length) + 2) -%}
+        {% if alias %}{{ alias }}.{% endif %}segment_{{ k }}{% if not loop.last %}, {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- SQL: a cross join giving each group one row per segment it belongs to (column s, a struct of
+    segment_by and segment) from the columns `segment_slots` made, on the few grouped rows. -#}
+{% macro segment_fan_out(monitored, alias) %}
+    cross join unnest([{{ segment_columns(monitored, alias) }}]) as t(s)
+{%- endmacro %}
 
 {#- A query: the as-of dates a monitoring model computes this run, one column as_of_date: the
     run's as-of date (so a date with no rows still gets its no_data row) and every date of
@@ -31,6 +65,42 @@
         where model_name = '{{ model_name }}'{% if kind is not none %} and kind = '{{ kind }}'{% endif %}
     )
     {%- endif %}
+{%- endmacro %}
+
+{#- A query: the dates with labels whose realised figures model_performance must (re)compute:
+    labelled rows in `counts` (a relation with model_version, as_of_date, rows, rows_labelled)
+    whose counts differ from the table's realised row of the date (none yet, or computed before
+    late labels arrived). -#}
+{% macro monitoring_realised_dates(counts, model_name) %}
+    select distinct as_of_date from (
+        select model_version, as_of_date, rows, rows_labelled from {{ counts }} where rows_labelled > 0
+        {%- if is_incremental() %}
+        except
+        select model_version, as_of_date, rows, rows_labelled from {{ this }}
+        where model_name = '{{ model_name }}' and kind = 'realised' and segment_by = 'all'
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- A query of one column, as_of_date: the `dates` given (checked 'YYYY-MM-DD' texts), no row for
+    none. -#}
+{% macro monitoring_date_values(dates) %}
+    {%- if dates | length == 0 -%}
+    select cast(null as date) as as_of_date where false
+    {%- else -%}
+    select cast(as_of_date as date) as as_of_date
+    from (values {% for day in dates | unique %}('{{ day }}'){% if not loop.last %}, {% endif %}{% endfor %}) as listed(as_of_date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: `column` is one of `dates` (checked 'YYYY-MM-DD' texts) as a literal list, which DuckDB
+    pushes into the scan of the table the column comes from; false for none. -#}
+{% macro monitoring_date_filter(column, dates) %}
+    {%- if dates | length == 0 -%}
+    false
+    {%- else -%}
+    {{ column }} in ({% for day in dates | unique %}date '{{ day }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- {warn: x, block: y} for a model and metric (psi or auc_drop): var('sqlscore_drift_thresholds')'s

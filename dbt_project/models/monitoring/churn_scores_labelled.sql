@@ -47,7 +47,7 @@ final as (
         scores.churn_probability as score,
         scores.churn_decile as score_decile,
         labels.churned as label,
-        cast({{ monitoring_segments(['region', 'plan']) }}
+        cast({{ monitoring_segments(monitored_segment_columns('churn')) }}
              as struct(segment_by varchar, segment varchar)[]) as segments
     from scores
     left join attributes using (customer_id, as_of_date)

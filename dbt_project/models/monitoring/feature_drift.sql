@@ -4,6 +4,9 @@
     intermediate models), so a run computes that date and keeps every earlier one. The model
     version is the one that scored each row; a feature the version's reference does not hold
     is named by status 'no_reference'. -#}
+{#- Built after prediction_drift and before model_performance: the three monitoring models run one at a time,
+    each with every DuckDB thread, so a run's memory peak is the largest one's, not their sum. -#}
+-- depends_on: {{ ref('prediction_drift') }}
 {{ config(unique_key=['model_name', 'as_of_date']) }}
 {%- set as_of = as_of_date() %}
 
@@ -78,11 +81,18 @@ where false
 select * from (
     with
 
+    -- each value cast once, here: a number to double, a category to text ('' as NULL); each
+    -- entry of the row's segment list a plain column (grouping on the list itself costs more
+    -- than every bin below)
     scored as (
         select
-            r.model_name, r.model_version, r.segments,
-            {%- for feature in features %}
-            f.{{ adapter.quote(feature) }}{% if not loop.last %},{% endif %}
+            r.model_name, r.model_version, {{ segment_slots(monitored, 'r') }},
+            {%- for feature, kind in features.items() %}
+            {%- if kind == 'number' %}
+            cast(f.{{ adapter.quote(feature) }} as double) as {{ adapter.quote(feature) }}
+            {%- else %}
+            nullif(cast(f.{{ adapter.quote(feature) }} as varchar), '') as {{ adapter.quote(feature) }}
+            {%- endif %}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from {{ features_model }} as f
         join {{ rows }} as r
@@ -95,13 +105,13 @@ select * from (
     -- query below: every value is listed)
     binned_rows as (
         select
-            model_name, model_version, segments,
+            model_name, model_version, {{ segment_columns(monitored) }},
             {%- for feature, kind in features.items() %}
             {%- set column = 'scored.' ~ adapter.quote(feature) %}
             {%- if kind == 'number' %}
-            {{ number_bin_index('cast(' ~ column ~ ' as double)', 'scored.model_version', edges.get(feature, {})) }}
+            {{ number_bin_index(column, 'scored.model_version', edges.get(feature, {})) }}
             {%- else %}
-            {%- set value = 'nullif(cast(' ~ column ~ ' as varchar), \'\')' %}
+            {%- set value = column %}
             case when {{ value }} is null then null
                  {%- for category in categories[feature] %}
                  when {{ value }} = '{{ category | replace("'", "''") }}' then {{ loop.index }}
@@ -117,7 +127,7 @@ select * from (
     -- to their segments afterwards, on these few counts rather than on the rows
     aggregated as (
         select
-            model_name, model_version, segments, count(*) as rows,
+            model_name, model_version, {{ segment_columns(monitored) }}, count(*) as rows,
             {%- for feature, kind in features.items() %}
             {%- set column = adapter.quote('f__' ~ feature) %}
             {%- if kind == 'number' %}
@@ -148,7 +158,7 @@ select * from (
             substr(long.feature_column, 4) as feature,
             cast(sum(long.rows) as bigint) as rows, cast(sum(long.facts.present) as bigint) as present
         from long
-        cross join unnest(long.segments) as t(s)
+        {{ segment_fan_out(monitored, 'long') }}
         group by all
     ),
 
@@ -164,7 +174,9 @@ select * from (
 
     list_counts as (
         select
-            long.model_name, long.model_version, long.segments, substr(long.feature_column, 4) as feature,
+            long.model_name, long.model_version,
+            {{ segment_columns(monitored, 'long') }},
+            substr(long.feature_column, 4) as feature,
             unnest(long.facts.keys) as bin_key, unnest(long.facts.counts) as n
         from long
     ),
@@ -186,7 +198,7 @@ select * from (
             list_counts.model_name, list_counts.model_version, {{ as_of }} as as_of_date, s.segment_by,
             s.segment, list_counts.feature, list_counts.bin_key, cast(sum(list_counts.n) as bigint) as n
         from list_counts_present as list_counts
-        cross join unnest(list_counts.segments) as t(s)
+        {{ segment_fan_out(monitored, 'list_counts') }}
         group by all
     ),
 

@@ -15,8 +15,12 @@
     one group (its rows, labelled rows and positives), and one running sum down the scores
     gives both AUCs; every other figure is a sum over those groups. The same trapezoid serves
     both: realised is the estimated one with the labels' counts in place of p and 1 - p, so ties
-    are exact (integer counts) and no rank is ever materialised.
+    are exact (integer counts) and no rank is ever materialised. The dates to compute are read
+    first, in a query of their own, so the main query reads the view once, for those dates only.
     Incremental on (model_name, as_of_date, kind). -#}
+{#- Built after feature_drift, itself after prediction_drift: the three monitoring models run one at a time,
+    each with every DuckDB thread, so a run's memory peak is the largest one's, not their sum. -#}
+-- depends_on: {{ ref('feature_drift') }}
 {{ config(unique_key=['model_name', 'as_of_date', 'kind']) }}
 {%- set as_of = as_of_date() %}
 {%- set eps = '2.220446049250313e-16' %}
@@ -25,30 +29,35 @@
 {% for monitored in sqlscore_monitored_models() %}
 {%- set model_name = monitored['model'] -%}
 {%- set rows = ref(monitored['rows']) -%}
+{#- the dates this run computes, read before the query: the query below then reads the view
+    once, for those dates only (a filter DuckDB pushes into the scoring table's scan), and
+    streams it; read twice in one query (the label counts of every date, and the rows), the view
+    was kept whole in memory for its second reader -#}
+{%- set dates = {'estimated': [], 'realised': []} -%}
+{%- if execute -%}
+    {%- set found = run_query(
+        "with labelled_counts as (select model_version, as_of_date, count(*) as rows, count(label) as rows_labelled "
+        ~ "from " ~ rows ~ " group by all), "
+        ~ "estimated_dates as (" ~ monitoring_dates_to_compute('labelled_counts', model_name, 'estimated') ~ "), "
+        ~ "realised_dates as (" ~ monitoring_realised_dates('labelled_counts', model_name) ~ ") "
+        ~ "select 'estimated', cast(as_of_date as varchar) from estimated_dates "
+        ~ "union all select 'realised', cast(as_of_date as varchar) from realised_dates order by all").rows -%}
+    {%- for kind, day in found -%}
+        {%- do _sqlscore_checked(day, '[0-9]{4}-[0-9]{2}-[0-9]{2}', 'as-of date') -%}
+        {%- do dates[kind].append(day) -%}
+    {%- endfor -%}
+{%- endif %}
 {% if not loop.first %}union all{% endif %}
 select * from (
     with
 
-    labelled_counts as (
-        select model_version, as_of_date, count(*) as rows, count(label) as rows_labelled
-        from {{ rows }}
-        group by all
-    ),
-
     estimated_dates as (
-        {{ monitoring_dates_to_compute('labelled_counts', model_name, 'estimated') }}
+        {{ monitoring_date_values(dates['estimated']) }}
     ),
 
     -- dates with labels whose realised figures are missing or were computed on other labels
     realised_dates as (
-        select distinct as_of_date from (
-            select model_version, as_of_date, rows, rows_labelled from labelled_counts where rows_labelled > 0
-            {%- if is_incremental() %}
-            except
-            select model_version, as_of_date, rows, rows_labelled from {{ this }}
-            where model_name = '{{ model_name }}' and kind = 'realised' and segment_by = 'all'
-            {%- endif %}
-        )
+        {{ monitoring_date_values(dates['realised']) }}
     ),
 
     -- the one pass: per segment and distinct score (and its decile, a function of the score),
@@ -62,7 +71,7 @@ select * from (
             cast(coalesce(sum(cast(r.label as integer)), 0) as bigint) as positives
         from {{ rows }} as r
         cross join unnest(r.segments) as t(s)
-        where r.as_of_date in (select as_of_date from estimated_dates union select as_of_date from realised_dates)
+        where {{ monitoring_date_filter('r.as_of_date', dates['estimated'] + dates['realised']) }}
         group by all
     ),
 
@@ -78,8 +87,8 @@ select * from (
     -- sums below read go through the window (it sorts and keeps every one of them)
     curve as (
         select
-            segment_numbers.segment_number, by_score.score, by_score.tied, by_score.scored,
-            by_score.labelled, by_score.positives,
+            segment_numbers.segment_number, by_score.score, by_score.score_decile, by_score.tied,
+            by_score.scored, by_score.labelled, by_score.positives,
             sum(by_score.scored * by_score.score) over running as running_expected_tp,
             sum(by_score.positives) over running as running_positives
         from by_score
@@ -159,6 +168,8 @@ select * from (
         select * from segment_sums where as_of_date in (select as_of_date from realised_dates)
     ),
 
+    -- from the curve's rows rather than by_score's, so the groups stream into the running sums
+    -- once instead of being kept for a second reader
     calibration as (
         select
             {{ segment_keys }},
@@ -166,14 +177,16 @@ select * from (
                  order by score_decile) as calibration
         from (
             select
-                {{ segment_keys }}, score_decile,
+                segment_number, score_decile,
                 sum(labelled) as rows,
                 sum(labelled * score) / nullif(sum(labelled) filter (where score is not null), 0) as predicted,
                 sum(positives) / sum(labelled) as observed
-            from by_score
-            where labelled > 0 and as_of_date in (select as_of_date from realised_dates)
+            from curve
+            where labelled > 0
             group by all
         )
+        join segment_numbers using (segment_number)
+        where as_of_date in (select as_of_date from realised_dates)
         group by all
     ),
 

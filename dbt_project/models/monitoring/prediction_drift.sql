@@ -14,20 +14,22 @@
 select * from (
     with
 
+    -- the scored dates come from the scoring table, so the view is read once, below
     dates as (
-        {{ monitoring_dates_to_compute(rows, model_name) }}
+        {{ monitoring_dates_to_compute(ref(monitored['scores']), model_name) }}
     ),
 
-    -- one pass over the rows of those dates: per segment list (one per combination of segment
-    -- values) and decile; the lists fan out to their segments on these few sums
+    -- one pass over the rows of those dates: per combination of segment values (each entry of
+    -- the segment list a plain column) and decile; they fan out to their segments on these few
+    -- sums
     by_list as (
         select
-            model_name, model_version, as_of_date, segments, score_decile,
+            r.model_name, r.model_version, r.as_of_date, {{ segment_slots(monitored, 'r') }}, r.score_decile,
             count(*) as rows,
-            count(*) filter (where score is not null and not isnan(score)) as present,
-            sum(score) filter (where score is not null and not isnan(score)) as score_sum
-        from {{ rows }}
-        where as_of_date in (select as_of_date from dates)
+            count(*) filter (where r.score is not null and not isnan(r.score)) as present,
+            sum(r.score) filter (where r.score is not null and not isnan(r.score)) as score_sum
+        from {{ rows }} as r
+        where r.as_of_date in (select as_of_date from dates)
         group by all
     ),
 
@@ -35,7 +37,7 @@ select * from (
         select b.model_name, b.model_version, b.as_of_date, s.segment_by, s.segment, b.score_decile,
                b.rows, b.present, b.score_sum
         from by_list as b
-        cross join unnest(b.segments) as t(s)
+        {{ segment_fan_out(monitored, 'b') }}
     ),
 
     scored_groups as (

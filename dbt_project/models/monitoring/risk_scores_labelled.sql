@@ -25,7 +25,7 @@ final as (
         scores.default_probability as score,
         scores.risk_decile as score_decile,
         applications.defaulted as label,
-        cast({{ monitoring_segments(['purpose', 'home_ownership']) }}
+        cast({{ monitoring_segments(monitored_segment_columns('risk')) }}
              as struct(segment_by varchar, segment varchar)[]) as segments
     from scores
     left join applications using (application_id)
