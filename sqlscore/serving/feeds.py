@@ -43,38 +43,50 @@ class RowFeed:
 
     numbers: tuple[str, ...]
     strings: tuple[str, ...]
-    keys: frozenset[str]
 
     @classmethod
     def of(cls, card: ModelCard) -> RowFeed:
         return cls(
             tuple(f.name for f in card.features if f.sql_type == "DOUBLE"),
             tuple(f.name for f in card.features if f.sql_type != "DOUBLE"),
-            frozenset(card.feature_names),
         )
 
     def feeds(self, rows: list[Any]) -> dict[str, np.ndarray] | None:
         """onnxruntime's input arrays ((rows, 1) each), or None when a value needs the reference path."""
-        keys = self.keys
-        for row in rows:
-            if type(row) is not dict or row.keys() != keys:
-                return None
+        columns = self._columns(rows)
+        if columns is None:
+            return None
+        numbers, strings = columns
         feeds: dict[str, np.ndarray] = {}
-        if self.numbers:
-            matrix = _numbers([[row[name] for row in rows] for name in self.numbers])
+        if numbers:
+            matrix = _numbers(numbers)
             if matrix is None:
                 return None
-            for index, name in enumerate(self.numbers):
-                feeds[name] = matrix[index].reshape(-1, 1)  # a row of a C-ordered matrix: contiguous
-        for name in self.strings:
-            values = [row[name] for row in rows]
-            kinds = set(map(type, values))
+            feeds.update(zip(self.numbers, matrix[:, :, None], strict=True))  # (rows, 1) views, contiguous
+        if strings:
+            kinds = set(map(type, chain.from_iterable(strings)))
             if not kinds <= _PLAIN_STRINGS:
                 return None
             if _NONE in kinds:
-                values = ["" if v is None else v for v in values]
-            feeds[name] = np.array(values, dtype=object).reshape(-1, 1)
+                strings = [["" if v is None else v for v in column] for column in strings]
+            feeds.update(zip(self.strings, np.array(strings, dtype=object)[:, :, None], strict=True))
         return feeds
+
+    def _columns(self, rows: list[Any]) -> tuple[list[list[Any]], list[list[Any]]] | None:
+        """The values feature by feature, or None unless every row is an object of exactly the
+        card's features (as many keys as features, each feature found: no more, no fewer)."""
+        try:
+            if set(map(len, rows)) != {len(self.numbers) + len(self.strings)}:
+                return None
+            if len(rows) == 1:  # the usual request: one comprehension, not one per feature
+                row = rows[0]
+                return [[row[name]] for name in self.numbers], [[row[name]] for name in self.strings]
+            return (
+                [[row[name] for row in rows] for name in self.numbers],
+                [[row[name] for row in rows] for name in self.strings],
+            )
+        except (KeyError, TypeError):  # a missing feature; a row that is not an object
+            return None
 
 
 def _numbers(columns: list[list[Any]]) -> np.ndarray | None:
@@ -126,8 +138,8 @@ class FastScorer:
             raise FunctionError(
                 f"{self.function} ({self.card.ref}) failed on {len(rows)} rows: {type(exc).__name__}: {exc}"
             ) from exc
-        scores = np.asarray(result[:, 1] if self.positive_class else result, dtype=np.float64).ravel()
-        values: list[float] = scores.tolist()
-        if np.isfinite(scores).all():
+        # tolist gives Python floats: a float32 output widened exactly, as float64 conversion does
+        values: list[float] = (result[:, 1] if self.positive_class else result.ravel()).tolist()
+        if all(map(math.isfinite, values)):
             return cast("list[float | None]", values)  # no None among them; list is invariant
         return [v if math.isfinite(v) else None for v in values]

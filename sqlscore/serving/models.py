@@ -65,6 +65,11 @@ class ServedFunction:
         }
 
     @cached_property
+    def result_head(self) -> bytes:
+        """``{"function":...,"results":[``: the start of every answer, encoded once."""
+        return f'{{"function":{json.dumps(self.name)},"results":['.encode()
+
+    @cached_property
     def result_tail(self) -> str:
         """``"model_name":...,"model_sha256":...}``: the end of every result, encoded once (a
         1,000-row answer encoded as 1,000 dictionaries took longer than scoring the rows)."""
