@@ -10,8 +10,8 @@ translates wrongly or cannot know:
 - ``information_schema.columns`` (Spark's session catalog has none) reads the temporary view
   :data:`COLUMNS_VIEW`, built from each candidate's schema with DuckDB's type names
   (:func:`contract_type`), so the suites' type contract is checked against the same names;
-- ``list[i]`` (1-based in DuckDB) becomes ``element_at(list, i)`` (1-based in Spark; sqlglot
-  shifts literal indexes only, and a column index would read the next element);
+- ``list[i]`` (1-based in DuckDB) becomes ``element_at(list, i)`` (1-based in Spark, an int index;
+  sqlglot shifts literal indexes only, and a column index would read the next element);
 - ``range(a, b) t(i)`` stays Spark's own ``range`` table function (same bounds);
 - ``quantile_cont(x, q)`` becomes ``percentile(x, q)`` (both interpolate linearly);
 - ``from_json(x, '["DOUBLE"]')``'s DuckDB structure becomes Spark's DDL ``array<double>``.
@@ -88,6 +88,8 @@ def _rewrite(node: exp.Expression, query: str) -> exp.Expression:
         index = node.expressions[0]
         if isinstance(index, exp.Literal) and not index.is_string:  # sqlglot made it 0-based
             index = exp.Literal.number(int(index.this) + 1)
+        else:  # element_at takes an int; a range() column is a bigint
+            index = exp.Cast(this=index, to=exp.DataType.build("int"))
         return exp.Anonymous(this="element_at", expressions=[node.this, index])
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
         series = node.this

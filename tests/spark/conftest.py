@@ -84,3 +84,12 @@ def duckdb_reference(spark_site: SparkSite) -> dict[str, pd.DataFrame]:
     finally:
         con.close()
     return frames
+
+
+@pytest.fixture(scope="session")
+def onnx_run(spark_site: SparkSite) -> Any:
+    """One full ``sqlscore run --target spark`` (engine onnx) per test process, shared by the tests
+    that need published views (parity, the gate's blocks): a run is the costliest step here."""
+    from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
+
+    return run_on_spark(SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx"))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version, versions
@@ -49,10 +50,13 @@ def assert_same_rows(
 
 
 def test_onnx_engine_on_spark_publishes_duckdb_scores_to_1e_9(
-    spark_site: SparkSite, duckdb_reference: dict[str, pd.DataFrame]
+    spark_site: SparkSite, duckdb_reference: dict[str, pd.DataFrame], onnx_run: RunOutcome
 ) -> None:
-    outcome = run_on_spark(SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx"))
+    outcome = onnx_run
     assert outcome.exit_code == ExitCode.OK, outcome.message
+    # the gate ran every suite on Spark and passed them before anything was published
+    assert {v.table for v in outcome.verdicts} == set(TABLES) and all(v.success for v in outcome.verdicts)
+    assert all(v.evaluated >= 11 for v in outcome.verdicts)
     engines = dict(spark_site.spark.sql("select function_name, engine from main.ml_functions").collect())
     assert engines["predict_churn"] == "onnx" and engines["predict_risk"] == "onnx"
     assert_same_rows(spark_site, duckdb_reference, "duckdb_onnx", 1e-9)
@@ -61,7 +65,7 @@ def test_onnx_engine_on_spark_publishes_duckdb_scores_to_1e_9(
 
 
 def test_sql_engine_on_spark_publishes_duckdb_scores_to_1e_6(
-    spark_site: SparkSite, duckdb_reference: dict[str, pd.DataFrame]
+    spark_site: SparkSite, duckdb_reference: dict[str, pd.DataFrame], onnx_run: RunOutcome
 ) -> None:
     """The compiler's Spark dialect, executed: a temporary SQL function Spark inlines."""
     outcome = run_on_spark(SparkRunRequest(spark_site.target, spark_site.registry, engine="sql"))
