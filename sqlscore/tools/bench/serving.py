@@ -8,10 +8,11 @@ exact counts and percentiles, so nothing is scraped from wrk's human output.
 
 The server is ``sqlscore serve`` as deployed, everything of issue 17 switched on: bearer token,
 metrics, row validation, body limit, the hot-reload poller. For each worker count it is started
-once, and each figure is measured right after the no-op endpoint (``/healthz``) at the same
-concurrency: the no-op figure is the ceiling of this server, machine and moment, and the ratio
-to it is what stays comparable on a shared machine. The in-process limit is the service's own
-scorer (the SQL functions' ``OnnxScorer``) on Arrow columns built once, timed in this process.
+once, and the single-row figures are measured in rounds of one second interleaved with the no-op
+endpoint (``/healthz``) at the same concurrency: the no-op figure is the ceiling of this server,
+machine and moment, and the ratio to it is what stays comparable on a shared machine. The
+in-process limit is the SQL functions' scorer (``OnnxScorer``, the service's reference path) on
+Arrow columns built once, timed in this process.
 """
 
 from __future__ import annotations
@@ -145,6 +146,41 @@ def run_wrk(url: str, shape: Shape, concurrency: int, seconds: int, script: Path
         round(float(found.group(5)) / 1000, 3),
         round(float(found.group(6)) / 1000, 3),
         failed + status,
+        round(rps * shape.rows, 1) if shape.rows else None,
+    )
+
+
+def interleaved(
+    url: str, shapes: list[Shape], concurrency: int, seconds: int, scripts: dict[str, Path], workers: int
+) -> list[Figure]:
+    """Each shape (the no-op first) for one second in turn, ``seconds`` rounds, so that load from
+    other processes, which comes and goes on a shared machine, falls on the no-op endpoint and on
+    the figures compared with it alike (one 3-second run after another, the ratio to the no-op
+    swung from 0.4 to 1.8 between runs here)."""
+    rounds = [
+        [run_wrk(url, shape, concurrency, 1, scripts[shape.name], workers) for shape in shapes]
+        for _ in range(seconds)
+    ]
+    return [combine(shape, [r[index] for r in rounds]) for index, shape in enumerate(shapes)]
+
+
+def combine(shape: Shape, parts: list[Figure]) -> Figure:
+    """One figure of a shape's rounds: requests and seconds summed; p50 and p99 the median of the
+    rounds' (wrk gives percentiles, not its histogram, so they cannot be merged exactly)."""
+    requests = sum(p.requests for p in parts)
+    elapsed = sum(p.seconds for p in parts)
+    rps = requests / elapsed
+    first = parts[0]
+    return Figure(
+        first.workers,
+        first.endpoint,
+        first.concurrency,
+        requests,
+        round(elapsed, 2),
+        round(rps, 1),
+        statistics.median(p.p50_ms for p in parts),
+        statistics.median(p.p99_ms for p in parts),
+        sum(p.errors for p in parts),
         round(rps * shape.rows, 1) if shape.rows else None,
     )
 
@@ -321,7 +357,7 @@ def measure(
             try:
                 warm(url, (*single, batch), token, count)
                 for c in concurrency:
-                    measured = [run_wrk(url, s, c, seconds, scripts[s.name], count) for s in single]
+                    measured = interleaved(url, single, c, seconds, scripts, count)
                     for figure in measured:
                         figure.ratio_to_noop = round(figure.requests_per_s / measured[0].requests_per_s, 3)
                     figures += measured
@@ -382,7 +418,8 @@ def target_lines(figures: list[Figure], limits: list[dict[str, Any]]) -> list[st
 def report(figures: list[Figure], limits: list[dict[str, Any]], seconds: int) -> None:
     print(
         f"sqlscore serve on loopback (bearer token, metrics, validation, body limit, reload poller on); "
-        f"wrk, {seconds} s per figure, each after the no-op endpoint at the same concurrency"
+        f"wrk, {seconds} rounds of 1 s per single-row figure, interleaved with the no-op endpoint at the "
+        f"same concurrency (p50/p99: median of the rounds'); {seconds} s per {BATCH_ROWS}-row figure"
     )
     emit_table(
         ["workers", "endpoint", "concurrency", "req/s", "p50 ms", "p99 ms", "x no-op", "rows/s", "errors"],

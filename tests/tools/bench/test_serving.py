@@ -95,3 +95,18 @@ def test_bench_serve_prints_figures_beside_the_limits(published_source: Path, tm
         "1000-row requests, 1 worker(s), c=1:" in result.stdout
         and "x in-process onnxruntime" in result.stdout
     )
+
+
+def test_rounds_combine_into_one_figure() -> None:
+    """Interleaved rounds: counts and seconds add up, percentiles are the rounds' median."""
+    from sqlscore.tools.bench.serving import Figure, Shape, combine
+
+    shape = Shape("predict_churn 1000 rows", "/v1/predict/predict_churn", rows=1000)
+    parts = [
+        Figure(2, shape.name, 8, requests, 1.0, float(requests), p50, p99, errors)
+        for requests, p50, p99, errors in ((100, 1.0, 9.0, 0), (300, 2.0, 3.0, 1), (200, 5.0, 4.0, 0))
+    ]
+    figure = combine(shape, parts)
+    assert (figure.requests, figure.seconds, figure.requests_per_s, figure.errors) == (600, 3.0, 200.0, 1)
+    assert (figure.p50_ms, figure.p99_ms, figure.rows_per_s) == (2.0, 4.0, 200_000.0)
+    assert (figure.workers, figure.endpoint, figure.concurrency) == (2, shape.name, 8)
