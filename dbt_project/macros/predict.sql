@@ -137,3 +137,32 @@
     {%- endfor %}
     end
 {% endmacro %}
+
+{#- The relation path (sqlscore/functions/relation.py): the rows of `source_sql` streamed through
+    onnxruntime in record batches of 262,144 rows, instead of the function's one Python call per
+    2,048 rows, written to a Parquet file this run's statement reads. Returns the relation to
+    select `keep` and `score` from, or none for predict()'s per-row call: when the function
+    model_name's predict() would call is not onnxruntime (compiled SQL is already a plain
+    expression), on another warehouse than DuckDB, or when the rows number fewer than
+    var('sqlscore_relation_min_rows') (default 100,000; -1: never). Same function, same version,
+    same scores (onnxruntime either way); provenance comes from ml_functions as for predict(). -#}
+{% macro sqlscore_relation_scores(model_name, source_sql, keep, engine=none, registry_alias=none) %}
+    {%- set minimum = var('sqlscore_relation_min_rows', 100000) | int -%}
+    {%- if not execute or target.type != 'duckdb' or minimum < 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set row = _sqlscore_function_row(model_name, engine, registry_alias) -%}
+    {%- if row is none or row[4] != 'onnx' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for column in keep -%}
+        {%- do _sqlscore_checked(column, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'column') -%}
+    {%- endfor -%}
+    {%- set path = run_query(
+        "select sqlscore_score_relation('" ~ row[0] ~ "', '" ~ (source_sql | replace("'", "''"))
+        ~ "', '" ~ (keep | join(',')) ~ "', " ~ minimum ~ ")").rows[0][0] -%}
+    {%- if path is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("read_parquet('" ~ (path | replace("'", "''")) ~ "')") }}
+{% endmacro %}

@@ -73,8 +73,7 @@
     **sqlscore_scoring_config(key, features)
 ) }}
 
-with
-
+{%- set rows_to_score -%}
 features as (
     select
         *,
@@ -99,15 +98,29 @@ to_score as (
     )
     {% endif %}
     {% endif %}
-),
+)
+{%- endset -%}
+{#- a large relation on an onnxruntime function goes through the relation path (predict.sql) -#}
+{%- set relation = none if unbound else sqlscore_relation_scores(
+        model_name, 'with ' ~ rows_to_score ~ ' select * from to_score',
+        [key, 'as_of_date', 'feature_hash'], engine=engine, registry_alias=registry_alias) %}
+
+with
+
+{{ rows_to_score }},
 
 scored as (
     select
         {{ key_column }},
         as_of_date,
         feature_hash,
+        {% if relation is none -%}
         {{ predict(model_name, engine=engine, relation_alias='to_score', registry_alias=registry_alias) }} as score
     from to_score
+        {%- else -%}
+        score
+    from {{ relation }}
+        {%- endif %}
 ),
 
 final as (

@@ -104,7 +104,7 @@ def _duckdb_type(sql: str) -> sqltypes.DuckDBPyType:
     return _SQL_TYPES[sql]
 
 
-def _database_key(con: duckdb.DuckDBPyConnection) -> str:
+def database_key(con: duckdb.DuckDBPyConnection) -> str:
     rows = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()
@@ -167,7 +167,7 @@ def register_one(
 
 def _holds_python_function(con: duckdb.DuckDBPyConnection, function: str) -> bool:
     with _HOLDERS_LOCK:
-        return (_database_key(con), function) in _HOLDERS and _exists(con, function)
+        return (database_key(con), function) in _HOLDERS and _exists(con, function)
 
 
 def _register_sql(
@@ -225,7 +225,7 @@ def _register_onnx(
     drop_stored_macro(con, declaration.name)
     session = get_session(registry, card)  # sha256 and card-vs-graph verified while loading
     scorer = OnnxScorer(declaration.name, card, session, declaration.output)
-    key = (_database_key(con), declaration.name)
+    key = (database_key(con), declaration.name)
     with _HOLDERS_LOCK:
         holder = _HOLDERS.get(key)
         if holder is not None and _exists(con, declaration.name):

@@ -19,10 +19,17 @@ sha256 checked against the registry's artifact) and the same converters as the f
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
+import shutil
+import tempfile
+import threading
+import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -68,9 +75,11 @@ def score_relation(
     *,
     score_column: str = "score",
     batch_rows: int = BATCH_ROWS,
-) -> pa.RecordBatchReader:
+    min_rows: int = 0,
+) -> pa.RecordBatchReader | None:
     """The rows of ``source`` (a table or view name, or a parenthesised query), their ``keep``
-    columns, ``score_column`` and the provenance columns, as a stream DuckDB can scan.
+    columns and ``score_column``, as a stream DuckDB can scan; None when ``source`` has fewer
+    than ``min_rows`` rows (only that many are read to know it).
 
     Reads through a new cursor of ``con``: the caller's connection stays free for the statement
     that consumes the stream (``create table ... as select * from reader``).
@@ -87,7 +96,26 @@ def score_relation(
     schema = pa.schema(
         [*(batches.schema.field(c) for c in keep), pa.field(score_column, scorer.arrow_type())]
     )
-    return pa.RecordBatchReader.from_batches(schema, _scored(batches, cursor, scorer, features, keep, schema))
+    first = _first_rows(batches, min_rows)
+    if first is None:
+        cursor.close()
+        return None
+    read = itertools.chain(first, batches)
+    return pa.RecordBatchReader.from_batches(schema, _scored(read, cursor, scorer, features, keep, schema))
+
+
+def _first_rows(batches: pa.RecordBatchReader, min_rows: int) -> list[pa.RecordBatch] | None:
+    """The batches read until ``min_rows`` rows were seen; None when the relation ends before."""
+    first: list[pa.RecordBatch] = []
+    seen = 0
+    while seen < min_rows:
+        try:
+            batch = batches.read_next_batch()
+        except StopIteration:
+            return None
+        first.append(batch)
+        seen += batch.num_rows
+    return first
 
 
 def create_scored_table(
@@ -109,6 +137,7 @@ def create_scored_table(
     stream = score_relation(  # noqa: F841 - scanned by DuckDB below, by name
         con, registry, function, source, keep, score_column=score_column, batch_rows=batch_rows
     )
+    assert stream is not None  # no min_rows
     con.register("sqlscore_scored_stream", stream)
     try:
         con.execute(
@@ -149,3 +178,54 @@ def _scored(
                 yield in_flight.popleft().result()
     finally:
         cursor.close()
+
+
+def score_to_parquet(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    function: str,
+    source_sql: str,
+    keep: Sequence[str],
+    *,
+    batch_rows: int = BATCH_ROWS,
+    min_rows: int = 0,
+) -> Path | None:
+    """The relation path for a statement that cannot scan a Python stream (dbt's model SQL runs on
+    dbt's cursor, in dbt's transaction): the rows of the query ``source_sql`` (committed data,
+    read through a cursor of its own), their ``keep`` columns and ``score``, streamed batch by
+    batch into a Parquet file the statement then reads with ``read_parquet``. The file is this
+    process's (a private temporary folder, removed at exit; the function's previous file is
+    removed when the next one is written). None, and nothing scored, when the query has fewer
+    than ``min_rows`` rows: the caller scores them through the function."""
+    import pyarrow.parquet as pq
+
+    check_identifier(function, "function scored through the relation path")
+    stream = score_relation(
+        con, registry, function, f"({source_sql})", keep, batch_rows=batch_rows, min_rows=min_rows
+    )
+    if stream is None:
+        return None
+    path = _scratch() / f"{function}.{uuid.uuid4().hex}.parquet"
+    with pq.ParquetWriter(path, stream.schema, compression="none") as writer:
+        for batch in stream:
+            writer.write_batch(batch)
+    with _SCRATCH_LOCK:
+        previous = _WRITTEN.get(function)
+        _WRITTEN[function] = path
+    if previous is not None:
+        previous.unlink(missing_ok=True)
+    return path
+
+
+_SCRATCH: list[Path] = []
+_WRITTEN: dict[str, Path] = {}
+_SCRATCH_LOCK = threading.Lock()
+
+
+def _scratch() -> Path:
+    with _SCRATCH_LOCK:
+        if not _SCRATCH:
+            folder = Path(tempfile.mkdtemp(prefix="sqlscore-relation-"))
+            atexit.register(shutil.rmtree, folder, True)
+            _SCRATCH.append(folder)
+        return _SCRATCH[0]

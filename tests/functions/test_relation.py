@@ -76,3 +76,40 @@ def test_relation_path_names_a_function_that_is_not_registered(demo_env: tuple[P
         ]
     finally:
         con.close()
+
+
+def test_a_dbt_scoring_model_through_the_relation_path_equals_the_function_path(
+    run_dbt,
+    scored_env,
+    dbt_project: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """churn_scores scored again through the relation path (every relation big enough: min rows 1) holds
+    the rows the function path wrote, row for row: same keys, dates, feature hashes, provenance,
+    deciles and scores to 1e-9; risk (compiled SQL: no Python call to save) stays on its macro."""
+    import duckdb
+
+    warehouse, _ = scored_env  # after `dbt build --select +scoring`: the demo is below 100,000 rows
+    columns = (
+        "customer_id, as_of_date, churn_probability, churn_decile, model_name, model_version, "
+        "model_sha256, feature_hash"
+    )
+
+    def rows() -> list[tuple[object, ...]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(f"select {columns} from scoring.churn_scores order by 1, 2").fetchall()
+
+    def compiled(model: str) -> str:
+        return next((dbt_project / "target" / "compiled").rglob(f"{model}.sql")).read_text()
+
+    through_function = rows()
+    assert len(through_function) > 3000
+    with duckdb.connect(str(warehouse)) as con:  # every row to score again, as new
+        con.execute("delete from scoring.churn_scores")
+    run_dbt("run", "--select", "churn_scores", "risk_scores", "--vars", "{sqlscore_relation_min_rows: 1}")
+    assert "read_parquet(" in compiled("churn_scores") and "predict_churn(" not in compiled("churn_scores")
+    assert "read_parquet(" not in compiled("risk_scores")
+    through_relation = rows()
+    assert len(through_relation) == len(through_function)
+    for ours, theirs in zip(through_relation, through_function, strict=True):
+        assert ours[:2] == theirs[:2] and ours[3:] == theirs[3:]
+        assert abs(ours[2] - theirs[2]) <= 1e-9  # type: ignore[operator]
