@@ -24,20 +24,6 @@ versions as (
     from {{ ref('snp_customers') }}
 ),
 
--- the attributes valid at each scored as-of date (as int_customers_featurized reads them; the
--- first version recorded for a date before the history began)
-attributes as (
-    select scores.customer_id, scores.as_of_date, versions.region, versions.plan
-    from scores
-    join versions
-        on versions.customer_id = scores.customer_id
-       and (
-           (versions.dbt_valid_from <= cast(scores.as_of_date as timestamp)
-            and (versions.dbt_valid_to is null or versions.dbt_valid_to > cast(scores.as_of_date as timestamp)))
-           or (versions.version_number = 1 and versions.dbt_valid_from > cast(scores.as_of_date as timestamp))
-       )
-),
-
 final as (
     select
         scores.model_name,
@@ -50,7 +36,16 @@ final as (
         cast({{ monitoring_segments(monitored_segment_columns('churn')) }}
              as struct(segment_by varchar, segment varchar)[]) as segments
     from scores
-    left join attributes using (customer_id, as_of_date)
+    -- the attributes valid at the scored as-of date (as int_customers_featurized reads them; the
+    -- first version recorded for a date before the history began), joined to the score itself
+    -- (a score is one customer and date) rather than through a second copy of the scores
+    left join versions
+        on versions.customer_id = scores.customer_id
+       and (
+           (versions.dbt_valid_from <= cast(scores.as_of_date as timestamp)
+            and (versions.dbt_valid_to is null or versions.dbt_valid_to > cast(scores.as_of_date as timestamp)))
+           or (versions.version_number = 1 and versions.dbt_valid_from > cast(scores.as_of_date as timestamp))
+       )
     left join labels
         on labels.customer_id = scores.customer_id
        and labels.label_month = cast(date_trunc('month', scores.as_of_date) + interval 1 month as date)
