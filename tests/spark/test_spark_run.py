@@ -67,8 +67,12 @@ def test_onnx_engine_on_spark_publishes_duckdb_scores_to_1e_9(
 def test_sql_engine_on_spark_publishes_duckdb_scores_to_1e_6(
     spark_site: SparkSite, duckdb_reference: dict[str, pd.DataFrame], onnx_run: RunOutcome
 ) -> None:
-    """The compiler's Spark dialect, executed: a temporary SQL function Spark inlines."""
-    outcome = run_on_spark(SparkRunRequest(spark_site.target, spark_site.registry, engine="sql"))
+    """The compiler's Spark dialect, executed: a temporary SQL function Spark inlines. The features
+    are the onnx run's (the same rows): only the scoring models and the marts are built again."""
+    select = ["churn_scores", "risk_scores", *TABLES]
+    outcome = run_on_spark(
+        SparkRunRequest(spark_site.target, spark_site.registry, engine="sql", select=select)
+    )
     assert outcome.exit_code == ExitCode.OK, outcome.message
     functions = {row[0] for row in spark_site.spark.sql("show user functions").collect()}
     assert {"predict_churn_sql", "predict_risk_sql"} <= {name.split(".")[-1] for name in functions}
