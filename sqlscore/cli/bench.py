@@ -48,7 +48,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         default=0,
         metavar="K",
         help="also score K x rows through the DuckDB paths (onnx function, SQL macro, relation path, auto) "
-        "and compare peak RSS",
+        "and compare peak RSS (with --engines: the ensembles too, against the 1.3x target)",
     )
     bench.add_argument(
         "--dbt",
@@ -157,7 +157,11 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
                 ["model", "trees", "compile s", "DuckDB SQL KB", "PostgreSQL SQL KB"],
                 [[f.model, f.trees, f.compile_seconds, f.duckdb_sql_kb, f.postgres_sql_kb] for f in figures],
             )
-        if args.memory_scale > 1:
+        if args.memory_scale > 1 and args.engines and not args.dbt_only:
+            from sqlscore.tools.bench.engines import engine_memory_report
+
+            records += engine_memory_report(folder, args.rows, args.memory_scale)
+        elif args.memory_scale > 1:
             records += _memory_scaling(folder, args.rows, args.memory_scale)
         if args.dbt:
             records += _scheduled_run(folder, args.dbt)

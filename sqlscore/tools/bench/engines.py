@@ -86,3 +86,43 @@ def _print_engines(
         )
         table.append(row)
     emit_table(["model", "onnx function", "compiled SQL", "relation", "auto", "auto chose", "targets"], table)
+
+
+#: Peak RSS at K x rows may be at most this multiple of its peak at rows, for every path.
+MEMORY_RATIO_TARGET = 1.3
+MEMORY_PATHS = ("duckdb_udf", "duckdb_sql", "relation", "auto")
+
+
+def engine_memory_report(folder: Path, rows: int, scale: int) -> list[dict[str, Any]]:
+    """Peak RSS of every DuckDB path (onnx function, compiled SQL, relation path, auto) at ``rows``
+    and ``scale`` x ``rows``, for the demo models, the plain model and the ensembles: each run in a
+    worker process of its own, peak RSS its VmHWM; the SQL paths under DuckDB's ``memory_limit``
+    (:data:`~sqlscore.tools.bench.scoring_paths.DUCKDB_MEMORY_LIMIT`). Raw onnxruntime holds the
+    whole batch in memory by design and is not a streaming path: it is left out."""
+    import os
+
+    from sqlscore.tools.bench.harness import memory_scaling
+    from sqlscore.tools.bench.scoring_paths import DUCKDB_MEMORY_LIMIT
+
+    ensure_ensembles(Workload(folder))
+    scaling = memory_scaling(folder, rows, scale, models=(*MODELS, *ENSEMBLES), paths=MEMORY_PATHS)
+    print(
+        f"\npeak RSS at {rows * scale:,} rows against {rows:,} rows, each path in its own process "
+        f"(DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}; target <= {MEMORY_RATIO_TARGET}x; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+    emit_table(
+        ["model", "path", "peak RSS MB", f"at {rows:,}", "ratio", "target"],
+        [
+            [
+                s["model"],
+                str(s["path"]).removesuffix("_memory"),
+                s["peak_rss_mb"],
+                s["peak_rss_mb_at_base_rows"],
+                s["rss_ratio"],
+                _verdict(float(s["rss_ratio"]) <= MEMORY_RATIO_TARGET),  # type: ignore[arg-type]
+            ]
+            for s in scaling
+        ],
+    )
+    return scaling
