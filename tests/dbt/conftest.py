@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sqlscore.registry import Registry
 from tests.conftest import built_once
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
+WITH_VARS = Path(__file__).with_name("dbt_with_vars.py")
+#: the vars ``sqlscore run`` passes to a build on a manifest parsed without them
+#: (``sqlscore.pipeline.dbt.DbtInvocation.common_args``): the project reads them only in SQL
+RUN_PARAMETERS = frozenset({"as_of_date", "run_id", "backfill"})
 
 
 def dbt_env(warehouse: Path, registry: Registry, cwd: Path | None = None) -> dict[str, str]:
@@ -68,9 +73,19 @@ def dbt(
     profiles_dir: Path = REPO,
     target: str = "duckdb",
 ) -> subprocess.CompletedProcess[str]:
-    """dbt ARGS on a warehouse, by default on the production target (as sqlscore run)."""
+    """dbt ARGS on a warehouse, by default on the production target (as sqlscore run).
+
+    The dbt command line itself, except with ``--vars`` holding only the run's own parameters:
+    then :mod:`tests.dbt.dbt_with_vars` parses without them first, as ``sqlscore run`` does,
+    instead of dbt parsing the whole project again for every new set of vars.
+    """
+    where = ["--project-dir", str(project), "--profiles-dir", str(profiles_dir), "--target", target]
+    if _only_run_parameters(args):
+        command = [sys.executable, str(WITH_VARS), str(project), str(profiles_dir), target, *args]
+    else:
+        command = [DBT, *args, *where]
     result = subprocess.run(
-        [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(profiles_dir), "--target", target],
+        command,
         env=dbt_env(warehouse, registry, cwd=project.parent),
         capture_output=True,
         text=True,
@@ -80,6 +95,19 @@ def dbt(
     if expect_ok:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result
+
+
+def _only_run_parameters(args: tuple[str, ...]) -> bool:
+    """Whether ARGS pass --vars, all of them ones ``sqlscore run`` hands to a build on a manifest
+    parsed without them (:data:`RUN_PARAMETERS`). Other vars can change a node's config, which
+    dbt renders when it parses (``rebuild_scores`` does), so they get dbt's own full parse."""
+    if "--vars" not in args:
+        return False
+    try:
+        given = yaml.safe_load(args[args.index("--vars") + 1])
+    except (IndexError, yaml.YAMLError):
+        return False
+    return isinstance(given, dict) and set(given) <= RUN_PARAMETERS
 
 
 @pytest.fixture(scope="session")
