@@ -162,3 +162,4 @@ def test_the_fast_feed_gives_the_reference_numbers(published_source: Path) -> No
         refused = [{**rows[8], numbers[0]: 2**53}, {**rows[8], numbers[0]: math.inf}, {**rows[8], numbers[0]: True}]
         for row in refused:  # left to the reference path, which decides and names the feature
             assert served.fast.values([rows[8], row]) is None
+            assert served.fast.values([*rows[12:32], row]) is None  # over 16 rows: checked in numpy
