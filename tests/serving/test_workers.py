@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,14 @@ def two_workers(published_source: Path, tmp_path_factory: pytest.TempPathFactory
     running = start_server(
         published_source, tmp_path_factory.mktemp("workers") / "serve.log", "--workers", "2"
     )
+    # start_server returns when the first worker answers; under load the second can take seconds
+    # more to start, while the test's requests (each a few ms) would all be done: wait (bounded)
+    # until each has answered once, so the test sees how requests are shared, not start-up
+    started: set[str] = set()
+    deadline = time.monotonic() + 60
+    while len(started) < 2 and time.monotonic() < deadline:
+        started.add(running.exchange("GET", "/healthz")[2]["x-sqlscore-pid"])
+        time.sleep(0.02)
     yield running
     stop_server(running)
 
