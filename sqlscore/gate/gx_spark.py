@@ -17,14 +17,31 @@ from __future__ import annotations
 
 import builtins
 import gc
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from great_expectations.datasource.fluent import SparkDatasource
-from great_expectations.execution_engine import SparkDFExecutionEngine
 
-from sqlscore.errors import GateError
-from sqlscore.gate.gx_run import Failure, TableVerdict, _verdict, load_suite
-from sqlscore.gate.spark_sql import COLUMNS_VIEW, register_columns_view, spark_suite
+def hide_spark_connect() -> None:
+    """Keep Great Expectations from importing Spark Connect, which the gate never uses.
+
+    GX imports ``pyspark.sql.connect`` when it is importable. Without grpc (not installed here),
+    pyspark takes a process whose ``__main__`` has no file (``python -c``, a notebook kernel, a
+    pytest-xdist worker) for a doctest run and ends it with ``sys.exit(0)``: a run driven that way
+    would stop at the gate looking successful. The session here is classic Spark; a ``None`` entry
+    makes GX see Connect as absent. (The DuckDB gate hides all of pyspark:
+    :func:`sqlscore.gate.child.hide_pyspark`; this gate needs ``pyspark.sql``.)
+    """
+    sys.modules.setdefault("pyspark.sql.connect", None)  # type: ignore[arg-type]
+
+
+hide_spark_connect()
+
+from great_expectations.datasource.fluent import SparkDatasource  # noqa: E402
+from great_expectations.execution_engine import SparkDFExecutionEngine  # noqa: E402
+
+from sqlscore.errors import GateError  # noqa: E402
+from sqlscore.gate.gx_run import Failure, TableVerdict, _verdict, load_suite  # noqa: E402
+from sqlscore.gate.spark_sql import COLUMNS_VIEW, register_columns_view, spark_suite  # noqa: E402
 
 if TYPE_CHECKING:
     from pathlib import Path
