@@ -72,6 +72,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     _add_report_flags(bench)
     _add_serve_arguments(bench)
+    bench.add_argument(
+        "--spark",
+        action="store_true",
+        help="instead: --rows of the churn model's features scored on Spark with each engine, on a "
+        "standalone cluster of 1 then 2 one-core workers, beside DuckDB (tools/bench/spark.py; needs Java "
+        "and the demo warehouse)",
+    )
     bench.set_defaults(handler=cmd_bench)
 
 
@@ -128,6 +135,8 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         raise ConfigError(f"--repeat must be at least 1, got {args.repeat}")
     if args.serve:
         return _serve_bench(args, registry, warehouse)
+    if args.spark:
+        return _spark_bench(args, registry, warehouse)
     if (args.monitoring or args.dbt_only) and not args.dbt:
         raise ConfigError("--monitoring and --dbt-only need --dbt CUSTOMERS")
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
@@ -170,6 +179,19 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
+    return ExitCode.OK
+
+
+def _spark_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
+    """``--spark``: rows/s per engine on DuckDB and on Spark with 1 and 2 workers, and the speed-up."""
+    from sqlscore.tools.bench.spark import as_records, report, run_spark_bench
+
+    workdir = Path(args.workdir) if args.workdir else None
+    figures = run_spark_bench(warehouse.resolve(), registry, args.rows, args.repeat, workdir)
+    print(f"\n{args.rows:,} rows of predict_churn (best of {args.repeat}; rows/s):")
+    emit_table(["engine", "DuckDB", "Spark 1 worker", "Spark 2 workers", "speed-up 2/1"], report(figures))
+    if args.json:
+        Path(args.json).write_text(json.dumps(as_records(figures), indent=2) + "\n")
     return ExitCode.OK
 
 
