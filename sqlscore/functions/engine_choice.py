@@ -54,6 +54,13 @@ REFERENCE_ROWS = 1_000_000
 #: (the batch and the live service must give the same number: issue 17's 1e-9).
 AGREEMENT = 1e-9
 CACHE_FOLDER = "compiled"
+#: Tree nodes beyond which auto keeps onnxruntime without compiling or probing. The compiled SQL
+#: evaluates every node of every tree for every row, onnxruntime only one path per tree: issue
+#: 19's benchmark measured the 100-tree churn model (about 1,500 nodes) at 2.3x raw onnxruntime
+#: as SQL and the 300-tree one (about 4,500 nodes) at only 1.1x, so past four times that the SQL
+#: cannot win, while compiling and probing such a forest (a 40-tree unpruned random forest is
+#: about 32,000 nodes) costs every first registration a minute or more.
+SQL_TREE_NODE_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,14 @@ def choose_engine(
 def _decide(registry: Registry, card: ModelCard, function: str, output: str, returns: str) -> EngineChoice:
     from sqlscore.functions.sql_engine import compiled_function
 
+    nodes = tree_nodes(registry.load_artifact(card))
+    if nodes > SQL_TREE_NODE_LIMIT:
+        return EngineChoice(
+            "onnx",
+            f"{nodes:,} tree nodes, beyond the {SQL_TREE_NODE_LIMIT:,} past which compiled SQL "
+            "(every node of every tree, for every row) cannot beat onnxruntime: neither compiled "
+            "nor probed",
+        )
     try:
         compiled = compiled_function(registry, card, function, output, returns)
     except CompileError as exc:
@@ -172,6 +187,23 @@ def _decide(registry: Registry, card: ModelCard, function: str, output: str, ret
     if sql_s <= onnx_s:
         return EngineChoice("sql", f"compiled SQL {onnx_s / sql_s:.2f}x the onnxruntime function ({basis})")
     return EngineChoice("onnx", f"onnxruntime function {sql_s / onnx_s:.2f}x the compiled SQL ({basis})")
+
+
+def tree_nodes(artifact: bytes) -> int:
+    """Nodes of every tree ensemble in the graph (branches and leaves), read from the ONNX
+    attributes that list one entry per node (``nodes_modes`` of ai.onnx.ml's TreeEnsemble
+    classifier and regressor, ``nodes_featureids`` of opset 5's TreeEnsemble with its leaves)."""
+    import onnx
+
+    total = 0
+    for node in onnx.load_model_from_string(artifact).graph.node:
+        if node.domain != "ai.onnx.ml" or not node.op_type.startswith("TreeEnsemble"):
+            continue
+        lengths = {a.name: len(a.ints) or len(a.strings) or len(a.floats) for a in node.attribute}
+        total += lengths.get("nodes_modes") or (
+            lengths.get("nodes_featureids", 0) + lengths.get("leaf_targetids", 0)
+        )
+    return total
 
 
 def projected(one: float, many: float) -> float:

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.svm import SVC
 
 import sqlscore
 from sqlscore import export_model
-from sqlscore.functions.engine_choice import AGREEMENT, choice_path, largest_difference, load_choice
+from sqlscore.functions.compile_cache import cache_path
+from sqlscore.functions.engine_choice import (
+    AGREEMENT,
+    SQL_TREE_NODE_LIMIT,
+    choice_path,
+    largest_difference,
+    load_choice,
+    tree_nodes,
+)
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import feature_sql
 
@@ -130,6 +139,32 @@ def test_a_refused_model_gets_onnxruntime_with_the_reason_and_a_named_engine_win
     assert reason and "SQL compiler refuses" in reason and "SVMClassifier" in reason
     assert bound["predict_churn_onnx"] == ("onnx", "onnx", None)
     assert bound["predict_churn_sql"] == ("sql", "sql", None)
+
+
+def test_a_forest_past_the_node_limit_gets_onnxruntime_without_compiling(tmp_path: Path) -> None:
+    """An unpruned 40-tree forest (about 32,000 nodes) is onnxruntime's without a compile or a
+    probe (which cost such a forest minutes); the reason gives the count, nothing is cached as
+    compiled SQL, and the function still scores like the model."""
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
+    labels = (frame["a"].to_numpy() + rng.normal(size=2000) > 0).astype(int)
+    forest = RandomForestClassifier(n_estimators=40, random_state=0).fit(frame.to_pandas(), labels)
+    nodes = sum(tree.tree_.node_count for tree in forest.estimators_)
+    assert nodes > SQL_TREE_NODE_LIMIT
+    registry = Registry(tmp_path / "models_onnx")
+    card = export_model(forest, frame, "forest", registry=registry)
+    assert tree_nodes(registry.load_artifact(card)) == nodes  # every branch and leaf, as sklearn counts
+    con = sqlscore.connect(tmp_path / "w.duckdb", registry=registry, udfs=tmp_path / "udfs")
+    try:
+        engine, requested, reason = _bound(con)["predict_forest"]
+        score = con.execute("select predict_forest(0.5, -0.2)").fetchall()[0][0]
+    finally:
+        con.close()
+    assert (engine, requested) == ("onnx", "auto")
+    assert reason and f"{nodes:,} tree nodes" in reason and "neither compiled nor probed" in reason
+    assert not cache_path(registry, card, "score", "DOUBLE").exists()  # no compiled SQL stored
+    expected = forest.predict_proba(pl.DataFrame({"a": [0.5], "b": [-0.2]}).to_pandas())[0, 1]
+    assert abs(score - expected) <= 1e-5  # float32 thresholds
 
 
 def test_models_show_prints_the_engine_and_why(run_cli: object, demo_env: tuple[Path, Registry]) -> None:
