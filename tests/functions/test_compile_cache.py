@@ -307,3 +307,42 @@ def test_the_cached_statement_is_the_one_the_compiler_writes(site: tuple[Path, R
                 assert cached.create_sql(dialect, temporary=temporary) == compiled.create_sql(
                     dialect, temporary=temporary
                 )
+
+
+def test_catalog_tables_are_rewritten_only_when_their_rows_change(demo_env: tuple[Path, Registry]) -> None:
+    """A registration leaves ml_models, ml_input_profiles and ml_reference_bins as they are when
+    they hold its very rows (their comment names the rows' sha256, their row counts match), and
+    writes them again when they do not: rows removed, or a comment that is not theirs."""
+    import sqlscore
+
+    warehouse, registry = demo_env
+    tables = ("ml_models", "ml_input_profiles", "ml_reference_bins")
+
+    def state() -> dict[str, tuple[str, int]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {
+                table: (
+                    con.execute(
+                        "select comment from duckdb_tables() where table_name = ? and schema_name = 'main'",
+                        [table],
+                    ).fetchall()[0][0],
+                    con.execute(f"select count(*) from {table}").fetchall()[0][0],
+                )
+                for table in tables
+            }
+
+    def refreshed() -> object:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute("select max(refreshed_at) from ml_models").fetchall()[0][0]
+
+    sqlscore.connect(warehouse, registry=registry).close()
+    written, first = state(), refreshed()
+    assert all(comment.startswith("sqlscore-rows:") and rows > 0 for comment, rows in written.values())
+    sqlscore.connect(warehouse, registry=registry).close()
+    assert state() == written and refreshed() == first  # not written again
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from ml_reference_bins where bin = 1")
+        con.execute("delete from ml_models")
+        con.execute("comment on table ml_input_profiles is 'sqlscore-rows:0'")
+    sqlscore.connect(warehouse, registry=registry).close()
+    assert state() == written
