@@ -72,6 +72,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     _add_report_flags(bench)
     _add_serve_arguments(bench)
+    bench.set_defaults(handler=cmd_bench)
+
+
+def _add_serve_arguments(bench: argparse.ArgumentParser) -> None:
     bench.add_argument(
         "--spark",
         action="store_true",
@@ -79,10 +83,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         "standalone cluster of 1 then 2 one-core workers, beside DuckDB (tools/bench/spark.py; needs Java "
         "and the demo warehouse)",
     )
-    bench.set_defaults(handler=cmd_bench)
-
-
-def _add_serve_arguments(bench: argparse.ArgumentParser) -> None:
     bench.add_argument(
         "--serve",
         action="store_true",
