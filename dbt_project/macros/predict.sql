@@ -139,7 +139,7 @@
 {% endmacro %}
 
 {#- The relation path (sqlscore/functions/relation.py): the rows of `source_sql` streamed through
-    onnxruntime in record batches of 262,144 rows, instead of the function's one Python call per
+    onnxruntime in record batches of 65,536 rows, instead of the function's one Python call per
     2,048 rows, written to a Parquet file this run's statement reads. Returns the relation to
     select `keep` and `score` from, or none for predict()'s per-row call: when the function
     model_name's predict() would call is not onnxruntime (compiled SQL is already a plain
