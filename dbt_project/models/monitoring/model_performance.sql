@@ -34,7 +34,9 @@
     streams it; read twice in one query (the label counts of every date, and the rows), the view
     was kept whole in memory for its second reader -#}
 {%- set dates = {'estimated': [], 'realised': []} -%}
-{%- if execute -%}
+{#- (a compile with the labelled view not built yet, `dbt docs generate` or `dbt compile` on a new
+    warehouse, has no dates to read) -#}
+{%- if execute and load_relation(rows) is not none -%}
     {%- set found = run_query(
         "with labelled_counts as (select model_version, as_of_date, count(*) as rows, count(label) as rows_labelled "
         ~ "from " ~ rows ~ " group by all), "
