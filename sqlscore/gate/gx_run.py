@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,35 +85,50 @@ def _observed(result: Any) -> Any:
     return details
 
 
-def _explain_unexpected_rows(
-    warehouse: Path, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]]
+def explain_unexpected_rows(
+    verdicts: list[TableVerdict],
+    suites: dict[str, dict[str, Any]],
+    first_rows: Callable[[str, str], list[dict[str, Any]]],
 ) -> None:
     """Replace the bare count of a failed SQL expectation by the rows its query returned.
 
     GX reports only how many rows an ``unexpected_rows_expectation`` query returned
     (its rows come back only in the COMPLETE result format, which would also pull
     whole unexpected-value lists of column checks into Python). The queries of the
-    suites return the figures themselves (PSI, means, shares), so they are rerun
-    here, in DuckDB, limited to five rows.
+    suites return the figures themselves (PSI, means, shares), so they are rerun by the
+    warehouse that holds the candidates: ``first_rows(query, table)`` returns the first five
+    rows of ``query`` with ``{batch}`` standing for that candidate table (DuckDB here, Spark in
+    :mod:`sqlscore.gate.gx_spark`).
     """
+    for verdict in verdicts:
+        queries = {
+            (e.get("description") or e["kwargs"].get("description")): e["kwargs"]["unexpected_rows_query"]
+            for e in suites[verdict.table]["expectations"]
+            if e["type"] == "unexpected_rows_expectation"
+        }
+        for index, failure in enumerate(verdict.failures):
+            query = queries.get(failure.description)
+            if failure.expectation != "unexpected_rows_expectation" or query is None:
+                continue
+            if isinstance(failure.observed, str) and failure.observed.startswith("exception"):
+                continue
+            rows = first_rows(query, verdict.table)
+            verdict.failures[index] = Failure(failure.expectation, failure.description, rows)
+
+
+def _explain_in_duckdb(
+    warehouse: Path, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]]
+) -> None:
+    """:func:`explain_unexpected_rows` with the queries run in the warehouse, read-only."""
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for verdict in verdicts:
-            queries = {
-                (e.get("description") or e["kwargs"].get("description")): e["kwargs"]["unexpected_rows_query"]
-                for e in suites[verdict.table]["expectations"]
-                if e["type"] == "unexpected_rows_expectation"
-            }
-            for index, failure in enumerate(verdict.failures):
-                query = queries.get(failure.description)
-                if failure.expectation != "unexpected_rows_expectation" or query is None:
-                    continue
-                if isinstance(failure.observed, str) and failure.observed.startswith("exception"):
-                    continue
-                relation = con.sql(query.replace("{batch}", f"candidate.{verdict.table}")).limit(5)
-                rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
-                verdict.failures[index] = Failure(failure.expectation, failure.description, rows)
+
+        def first_rows(query: str, table: str) -> list[dict[str, Any]]:
+            relation = con.sql(query.replace("{batch}", f"candidate.{table}")).limit(5)
+            return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+
+        explain_unexpected_rows(verdicts, suites, first_rows)
 
 
 def validate_in_this_process(
@@ -158,7 +174,7 @@ def validate_in_this_process(
         del context, datasource
         close_connections()
         gc.collect()
-    _explain_unexpected_rows(warehouse, verdicts, suites)
+    _explain_in_duckdb(warehouse, verdicts, suites)
     return verdicts
 
 

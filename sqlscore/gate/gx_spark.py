@@ -40,7 +40,7 @@ from great_expectations.datasource.fluent import SparkDatasource  # noqa: E402
 from great_expectations.execution_engine import SparkDFExecutionEngine  # noqa: E402
 
 from sqlscore.errors import GateError  # noqa: E402
-from sqlscore.gate.gx_run import Failure, TableVerdict, _verdict, load_suite  # noqa: E402
+from sqlscore.gate.gx_run import TableVerdict, _verdict, explain_unexpected_rows, load_suite  # noqa: E402
 from sqlscore.gate.spark_sql import COLUMNS_VIEW, register_columns_view, spark_suite  # noqa: E402
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def validate_on_spark(spark: SparkSession, tables: list[str], folder: Path) -> l
         raise GateError(f"the gate on Spark could not validate {', '.join(tables)}: {exc}") from exc
     finally:
         _release(spark, frames)
-    explain_unexpected_rows(spark, verdicts, suites)
+    explain_in_spark(spark, verdicts, suites)
     return verdicts
 
 
@@ -126,27 +126,13 @@ def _release(spark: SparkSession, frames: dict[str, DataFrame]) -> None:
     gc.collect()
 
 
-def explain_unexpected_rows(
+def explain_in_spark(
     spark: SparkSession, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]]
 ) -> None:
-    """A failed SQL expectation's observed value: the first five rows its query returned.
+    """:func:`~sqlscore.gate.gx_run.explain_unexpected_rows` with the queries run in Spark."""
 
-    GX reports only how many rows the query returned; the suites' queries return the figures
-    themselves (PSI, means, shares), so they run again here, in Spark (as on DuckDB, in
-    :mod:`sqlscore.gate.gx_run`).
-    """
-    for verdict in verdicts:
-        queries = {
-            (e.get("description") or e["kwargs"].get("description")): e["kwargs"]["unexpected_rows_query"]
-            for e in suites[verdict.table]["expectations"]
-            if e["type"] == "unexpected_rows_expectation"
-        }
-        for index, failure in enumerate(verdict.failures):
-            query = queries.get(failure.description)
-            if failure.expectation != "unexpected_rows_expectation" or query is None:
-                continue
-            if isinstance(failure.observed, str) and failure.observed.startswith("exception"):
-                continue
-            frame = spark.sql(query.replace("{batch}", f"{CANDIDATE_DATABASE}.{verdict.table}")).limit(5)
-            rows = [row.asDict() for row in frame.collect()]
-            verdict.failures[index] = Failure(failure.expectation, failure.description, rows)
+    def first_rows(query: str, table: str) -> list[dict[str, Any]]:
+        frame = spark.sql(query.replace("{batch}", f"{CANDIDATE_DATABASE}.{table}")).limit(5)
+        return [row.asDict() for row in frame.collect()]
+
+    explain_unexpected_rows(verdicts, suites, first_rows)
