@@ -11,8 +11,6 @@ version a function call runs before it runs it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import duckdb
 
 from sqlscore.functions.declarations import FunctionDeclaration
 from sqlscore.registry import ModelCard
+from sqlscore.warehouse.row_marker import holds_rows, mark_rows, rows_marker
 
 FUNCTIONS_TABLE = "ml_functions"
 
@@ -142,28 +141,16 @@ def _write_references(
     comment naming the sha256 of the rows written, and a registration whose rows hash the same
     (and whose tables hold as many rows) leaves them as they are.
     """
-    marker = "sqlscore-rows:" + hashlib.sha256(
-        json.dumps([profile_rows, bin_rows], default=str).encode()
-    ).hexdigest()
-    held = con.execute(
-        "select table_name, comment, estimated_size from duckdb_tables() "
-        "where database_name = current_database() and schema_name = 'main' and table_name in (?, ?)",
-        [PROFILES_TABLE, REFERENCE_BINS_TABLE],
-    ).fetchall()
-    if len(held) == 2 and all(comment == marker for _, comment, _ in held):
-        counts = con.execute(
-            f"select (select count(*) from {PROFILES_TABLE}), (select count(*) from {REFERENCE_BINS_TABLE})"
-        ).fetchall()
-        if counts[0] == (len(profile_rows), len(bin_rows)):
-            return
+    marker = rows_marker([profile_rows, bin_rows])
+    if holds_rows(con, marker, {PROFILES_TABLE: len(profile_rows), REFERENCE_BINS_TABLE: len(bin_rows)}):
+        return
     con.execute(_PROFILES_DDL)
     if profile_rows:
         con.executemany(f"insert into {PROFILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", profile_rows)
     con.execute(_REFERENCE_BINS_DDL)
     if bin_rows:
         con.executemany(f"insert into {REFERENCE_BINS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", bin_rows)
-    for table in (PROFILES_TABLE, REFERENCE_BINS_TABLE):
-        con.execute(f"comment on table {table} is '{marker}'")
+    mark_rows(con, marker, [PROFILES_TABLE, REFERENCE_BINS_TABLE])
 
 
 def _profile_rows(

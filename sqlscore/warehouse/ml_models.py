@@ -8,7 +8,6 @@ for writing; the files stay the source of truth.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import duckdb
 
 from sqlscore.registry import CHAMPION, Registry
 from sqlscore.warehouse.database import open_warehouse
+from sqlscore.warehouse.row_marker import holds_rows, mark_rows, rows_marker
 
 CATALOG_TABLE = "ml_models"
 
@@ -77,8 +77,8 @@ def refresh_catalog(con: duckdb.DuckDBPyConnection, registry: Registry) -> int:
                     card.to_json(),
                 )
             )
-    marker = "sqlscore-rows:" + hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
-    if _holds(con, marker, len(rows)):
+    marker = rows_marker(rows)
+    if holds_rows(con, marker, {CATALOG_TABLE: len(rows)}):
         return len(rows)
     con.execute("begin transaction")
     try:
@@ -89,28 +89,12 @@ def refresh_catalog(con: duckdb.DuckDBPyConnection, registry: Registry) -> int:
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                 rows,
             )
-        con.execute(f"comment on table {CATALOG_TABLE} is '{marker}'")
+        mark_rows(con, marker, [CATALOG_TABLE])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return len(rows)
-
-
-def _holds(con: duckdb.DuckDBPyConnection, marker: str, count: int) -> bool:
-    """Whether ``ml_models`` already holds these very rows: its comment names their sha256 and it
-    has as many. Every process that opens the warehouse refreshed the table, a rewrite and a commit
-    in each new process's registration (tens of ms) for rows that rarely change; ``refreshed_at``
-    is then the time they were last written."""
-    held = con.execute(
-        "select comment from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'main' and table_name = ?",
-        [CATALOG_TABLE],
-    ).fetchall()
-    if len(held) != 1 or held[0][0] != marker:
-        return False
-    rows = con.execute(f"select count(*) from {CATALOG_TABLE}").fetchall()
-    return bool(rows[0][0] == count)
 
 
 def refresh_catalog_file(warehouse: Path, registry: Registry) -> int:
