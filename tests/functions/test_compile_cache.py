@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -50,8 +51,13 @@ REGISTER_AND_SCORE = textwrap.dedent(
 
 
 def _register(warehouse: Path, registry: Registry, udfs: Path) -> dict[str, dict[str, object]]:
+    return _in_a_new_process(REGISTER_AND_SCORE, warehouse, registry, udfs)
+
+
+def _in_a_new_process(script: str, warehouse: Path, registry: Registry, udfs: Path) -> dict[str, Any]:
+    """The JSON last printed by ``script`` run in a fresh Python on the site's three paths."""
     result = subprocess.run(
-        [sys.executable, "-c", REGISTER_AND_SCORE, str(warehouse), str(registry.root), str(udfs)],
+        [sys.executable, "-c", script, str(warehouse), str(registry.root), str(udfs)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -274,15 +280,7 @@ def test_a_registration_from_the_cache_loads_no_compiler(site: tuple[Path, Regis
     """What makes a cached registration fast: neither the compiler (sqlglot) nor onnx nor the
     exporter's converters are imported, whether the warehouse already holds the macros or not."""
     warehouse, registry, udfs = site
-    result = subprocess.run(
-        [sys.executable, "-c", REGISTER_FROM_CACHE, str(warehouse), str(registry.root), str(udfs)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    answer = _in_a_new_process(REGISTER_FROM_CACHE, warehouse, registry, udfs)
     assert answer["heavy"] == []
     assert answer["scores"][0] == answer["scores"][1] and isinstance(answer["scores"][0], float)
 
