@@ -121,7 +121,9 @@ def test_a_model_file_altered_on_an_executor_fails_the_run_naming_model_and_vers
                 spark_site.target,
                 spark_site.registry,
                 engine="onnx",
-                select=["churn_scores", "customer_churn_scores"],
+                # its inputs built here too: under pytest-xdist this test may run first on its
+                # worker's session, before any other test has built the intermediate models
+                select=["+churn_scores", "customer_churn_scores"],
             )
         )
     finally:

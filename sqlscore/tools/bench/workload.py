@@ -6,6 +6,10 @@ a demo warehouse (50,000 customers unless ``sqlscore bench --customers`` says
 otherwise), and a plain logistic regression on ten numeric columns. Inputs are
 the demo feature rows repeated up to the requested row count (with a fresh id),
 so every path scores the same rows.
+
+The timed workers import this module for the workload's tables and feeds only; scikit-learn, the
+exporter and the demo's training code are imported where a model is fitted or the data built, so
+a worker's start-up and peak RSS are its scoring path's own.
 """
 
 from __future__ import annotations
@@ -18,18 +22,9 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from sqlscore.export import export_model
 from sqlscore.registry import Registry
 from sqlscore.settings import DEFAULT_AS_OF
 from sqlscore.tools.demo.data import generate
-from sqlscore.tools.demo.train import (
-    CHURN,
-    CLASSIFIERS,
-    RISK,
-    build_pipeline,
-    feature_sql,
-    load_training_frame,
-)
 
 BENCH_CUSTOMERS = 50_000
 BENCH_SEED = 42
@@ -78,6 +73,8 @@ PLAIN_CLASSIFIER, PLAIN_PARAMS = "LogisticRegression", MappingProxyType({"max_it
 
 def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
     """The fitted sklearn estimator and its feature columns (deterministic: same model every call)."""
+    from sqlscore.tools.demo.train import CHURN, RISK, build_pipeline, load_training_frame
+
     with duckdb.connect(str(workload.source), read_only=True) as con:
         if model == "plain_lr" or model in ENSEMBLES:
             frame = con.sql("select * from plain_training").pl()
@@ -93,6 +90,8 @@ def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
 
 
 def _plain_estimator(model: str) -> Any:
+    from sqlscore.tools.demo.train import CLASSIFIERS
+
     if model == "plain_lr":
         return CLASSIFIERS[PLAIN_CLASSIFIER](**PLAIN_PARAMS)
     from sklearn import ensemble
@@ -103,6 +102,8 @@ def _plain_estimator(model: str) -> Any:
 
 def ensure_ensembles(workload: Workload) -> None:
     """Fit and register the ensembles (once per work folder); they score the plain model's rows."""
+    from sqlscore.export import export_model
+
     for model in ENSEMBLES:
         if not workload.registry.versions(model):
             estimator, features = fit_model(workload, model)
@@ -120,6 +121,8 @@ def _plain_columns(seed_column: str) -> str:
 def prepare(folder: Path, rows_needed: list[int], customers: int = BENCH_CUSTOMERS) -> Workload:
     """Demo data (``customers`` customers, the first time), the three registered models and one
     input table per model and row count."""
+    from sqlscore.export import export_model
+
     workload = Workload(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not workload.source.exists():
@@ -158,6 +161,8 @@ def feature_query(model: str, catalog: str = "") -> str:
     """The feature rows a bench model scores (demo features as of the scoring date, or plain columns)."""
     if model == "plain_lr":
         return f"select {_plain_columns('i')} from range(20000) t(i)"
+    from sqlscore.tools.demo.train import feature_sql
+
     sql = feature_sql(model, DEFAULT_AS_OF)
     key = "customer_id" if model == "churn" else "application_id"
     sql = sql.replace("raw.", f"{catalog}raw.")
