@@ -7,8 +7,9 @@ faster in onnxruntime than as nested CASE expressions. Both engines give the sam
 parity tests hold every engine to onnxruntime), so the choice is only about speed, and it is
 settled by a short probe: the same synthetic rows (drawn from the version's input profile, so
 trees take realistic paths) scored by the compiled macro and by the onnxruntime function in a
-private in-memory DuckDB, alternated, best of each, once on one row (the statement's fixed cost:
-binding a 100-tree macro is a sizeable part of a second) and once on ``PROBE_ROWS`` rows; the
+private in-memory DuckDB, alternated, best of each (of the first round alone when it is
+``DECISIVE``), once on one row (the statement's fixed cost: binding a 100-tree macro is a
+sizeable part of a second) and once on ``PROBE_ROWS`` rows; the
 engine with the lower cost projected to ``REFERENCE_ROWS`` rows wins, provided the two engines
 gave the same answers on the probe rows to ``AGREEMENT``: the compiled SQL of a float32 tree
 ensemble can differ from onnxruntime by a few float32 ulps (about 1e-8), and ``sqlscore serve``
@@ -48,6 +49,10 @@ if TYPE_CHECKING:  # the probe's libraries: a cached choice is read without them
 #: Rows the probe scores through each engine, and how many alternated rounds it times.
 PROBE_ROWS = 32_768
 PROBE_ROUNDS = 3
+#: After the first round, an engine projected to cost this many times the other's has lost: more
+#: rounds (best of ``PROBE_ROUNDS``, against a noisy machine) would not change the choice, and each
+#: round of a large ensemble's SQL costs its first registration seconds.
+DECISIVE = 3.0
 #: The relation size the choice is made for: scoring runs score tables, not single rows.
 REFERENCE_ROWS = 1_000_000
 #: Largest difference from onnxruntime on the probe rows with which the compiled SQL may be chosen
@@ -216,7 +221,8 @@ def probe(
     registry: Registry, card: ModelCard, macro_sql: str, macro: str, output: str
 ) -> tuple[dict[str, tuple[float, float]], float]:
     """Per engine, best-of-``PROBE_ROUNDS`` seconds to score 1 row and ``PROBE_ROWS`` rows into a
-    temp table, the engines alternated; and the engines' largest difference on those rows."""
+    temp table, the engines alternated (one round when the first is :data:`DECISIVE`); and the
+    engines' largest difference on those rows, read from the tables the last round wrote."""
     from sqlscore.functions.onnx_engine import OnnxScorer, get_session
     from sqlscore.functions.registration import holder_for, signature_of, udf_types
 
@@ -244,13 +250,24 @@ def probe(
                 for k, table in enumerate(("probe_row", "probe_rows")):
                     start = time.perf_counter()
                     con.execute(
-                        f'create or replace temp table probe_scores as select "{name}"({args}) from {table}'
+                        f'create or replace temp table probe_{engine}_{k} as select "{name}"({args}) '
+                        f"as score from {table}"
                     )
                     best[engine][k] = min(best[engine][k], time.perf_counter() - start)
-        pairs = con.execute(f'select "{macro}"({args}), probe_onnx({args}) from probe_rows').fetchall()
+            if decisive(*(projected(*best[engine]) for engine in ("sql", "onnx"))):
+                break
+        # both tables hold the probe rows' scores in the rows' order (DuckDB preserves insertion order)
+        pairs = con.execute(
+            "select s.score, o.score from probe_sql_1 s positional join probe_onnx_1 o"
+        ).fetchall()
         return {engine: (one, many) for engine, (one, many) in best.items()}, largest_difference(pairs)
     finally:
         con.close()
+
+
+def decisive(sql_seconds: float, onnx_seconds: float) -> bool:
+    """Whether one engine's projected cost is :data:`DECISIVE` times the other's or more."""
+    return max(sql_seconds, onnx_seconds) >= DECISIVE * min(sql_seconds, onnx_seconds)
 
 
 def largest_difference(pairs: list[tuple[Any, Any]]) -> float:

@@ -17,12 +17,17 @@ from sqlscore import export_model
 from sqlscore.functions.compile_cache import cache_path
 from sqlscore.functions.engine_choice import (
     AGREEMENT,
+    DECISIVE,
     SQL_TREE_NODE_LIMIT,
     choice_path,
+    decisive,
     largest_difference,
     load_choice,
+    probe,
     tree_nodes,
 )
+from sqlscore.functions.registration import signature_of
+from sqlscore.functions.sql_engine import compiled_function
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import feature_sql
 
@@ -190,3 +195,26 @@ def test_engines_that_disagree_are_measured_by_their_largest_difference() -> Non
     for disagreeing in [(1, 2), ("a", "b"), (None, 0.5), (float("nan"), 0.5), ([0.5], [0.5, 0.5])]:
         assert largest_difference([disagreeing]) == float("inf"), disagreeing
     assert 4e-8 > AGREEMENT  # a few float32 ulps of a tree sum: the compiled SQL is not chosen
+
+
+def test_one_round_settles_a_decisive_probe() -> None:
+    """Past ``DECISIVE`` times, the first round's costs settle the choice; closer, every round runs."""
+    assert decisive(1.0, DECISIVE) and decisive(DECISIVE, 1.0) and decisive(0.001, 1.0)
+    assert not decisive(1.0, 0.99 * DECISIVE) and not decisive(0.5, 0.5)
+
+
+def test_the_probe_compares_each_row_with_its_own_score(demo_env) -> None:  # type: ignore[no-untyped-def]
+    """The probe's difference pairs each probe row's compiled score with that row's onnxruntime
+    score: the macro itself differs by no more than AGREEMENT, the same macro shifted by 1e-6
+    differs by 1e-6, not by the gap between two different rows' scores."""
+    _, registry = demo_env
+    card = registry.resolve("risk")
+    _, returns = signature_of(card, "score")
+    compiled = compiled_function(registry, card, "probed_risk", "score", returns)
+    params = ", ".join(f'"{name}"' for name in card.feature_names)
+    shifted = f'create temp macro shifted_risk({params}) as "probed_risk"({params}) + 1e-6'
+    macro_sql = compiled.create_sql("duckdb", temporary=True)
+    seconds, same = probe(registry, card, macro_sql, "probed_risk", "score")
+    assert same <= AGREEMENT and all(one > 0 and many > 0 for one, many in seconds.values())
+    _, off = probe(registry, card, f"{macro_sql};\n{shifted}", "shifted_risk", "score")
+    assert abs(off - 1e-6) < 1e-9, off
