@@ -36,7 +36,9 @@ class Asgi:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def post(self, path: str, body: bytes, token: str | None = TOKEN, kind: str = "application/json") -> Answer:
+    def post(
+        self, path: str, body: bytes, token: str | None = TOKEN, kind: str = "application/json"
+    ) -> Answer:
         headers = [(b"host", b"test"), (b"content-type", kind.encode())]
         headers.append((b"content-length", str(len(body)).encode()))
         if token is not None:
@@ -104,7 +106,12 @@ def test_the_front_answers_as_the_fastapi_route(apps: tuple[Asgi, Asgi], publish
         "boolean": ("predict_churn", body([{**good, "tenure_months": True}])),
         "number for string": ("predict_churn", body([{**good, "plan": 3}])),
         "infinity": ("predict_churn", body([{**good, "monthly_charges": math.inf}])),
-        "1e999": ("predict_churn", body([{**good, "monthly_charges": 0}]).replace(b'"monthly_charges": 0', b'"monthly_charges": 1e999')),
+        "1e999": (
+            "predict_churn",
+            body([{**good, "monthly_charges": 0}]).replace(
+                b'"monthly_charges": 0', b'"monthly_charges": 1e999'
+            ),
+        ),
         "400 digits": ("predict_churn", body([{**good, "monthly_charges": 10**400}])),
         "not a row": ("predict_churn", body([good, 3])),
         "too many rows": ("predict_churn", body([good] * (MAX_ROWS + 1))),
@@ -112,7 +119,10 @@ def test_the_front_answers_as_the_fastapi_route(apps: tuple[Asgi, Asgi], publish
         "unknown function": ("predict_nothing", body([good])),
     }
     for case, (function, sent) in same_text.items():
-        ours, theirs = front.post(f"/v1/predict/{function}", sent), route.post(f"/v1/predict/{function}", sent)
+        ours, theirs = (
+            front.post(f"/v1/predict/{function}", sent),
+            route.post(f"/v1/predict/{function}", sent),
+        )
         assert ours[0] == theirs[0] and ours[2] == theirs[2], (case, ours, theirs)
         assert ours[1]["content-type"] == "application/json" and "x-sqlscore-pid" in ours[1], case
     assert front.post("/v1/predict/predict_churn", body([good]))[0] == 200
@@ -120,7 +130,9 @@ def test_the_front_answers_as_the_fastapi_route(apps: tuple[Asgi, Asgi], publish
     status_only = {
         "not JSON": (b"{not json", 422),
         "5000 digits": (
-            body([{**good, "monthly_charges": 0}]).replace(b'"monthly_charges": 0', b'"monthly_charges": ' + b"9" * 5000),
+            body([{**good, "monthly_charges": 0}]).replace(
+                b'"monthly_charges": 0', b'"monthly_charges": ' + b"9" * 5000
+            ),
             400,
         ),
         "not an object": (b"[1, 2]", 422),
@@ -128,7 +140,10 @@ def test_the_front_answers_as_the_fastapi_route(apps: tuple[Asgi, Asgi], publish
         "rows not a list": (b'{"rows": 3}', 422),
     }
     for case, (sent, expected) in status_only.items():
-        ours, theirs = front.post("/v1/predict/predict_churn", sent), route.post("/v1/predict/predict_churn", sent)
+        ours, theirs = (
+            front.post("/v1/predict/predict_churn", sent),
+            route.post("/v1/predict/predict_churn", sent),
+        )
         assert ours[0] == theirs[0] == expected, (case, ours, theirs)
         assert "predict_churn" in json.loads(ours[2])["error"], (case, ours)
     assert b"4300 digits" in front.post("/v1/predict/predict_churn", status_only["5000 digits"][0])[2]
@@ -139,8 +154,9 @@ def test_the_front_asks_for_the_token(apps: tuple[Asgi, Asgi], published_source:
     front, route = apps
     sent = body(demo_rows(published_source, *CASES[0], count=8)[7:])
     for token in (None, "wrong", TOKEN[:-1], TOKEN + "x"):
-        ours, theirs = front.post("/v1/predict/predict_churn", sent, token), route.post(
-            "/v1/predict/predict_churn", sent, token
+        ours, theirs = (
+            front.post("/v1/predict/predict_churn", sent, token),
+            route.post("/v1/predict/predict_churn", sent, token),
         )
         assert ours[0] == theirs[0] == 401 and ours[2] == theirs[2], (token, ours, theirs)
         assert ours[1]["www-authenticate"] == "Bearer"
@@ -159,7 +175,11 @@ def test_the_fast_feed_gives_the_reference_numbers(published_source: Path) -> No
             fast = served.fast.values(sample)
             assert fast is not None, "plain rows must take the fast feed"
             assert fast == served.values(feature_columns(function, served.card, sample))
-        refused = [{**rows[8], numbers[0]: 2**53}, {**rows[8], numbers[0]: math.inf}, {**rows[8], numbers[0]: True}]
+        refused = [
+            {**rows[8], numbers[0]: 2**53},
+            {**rows[8], numbers[0]: math.inf},
+            {**rows[8], numbers[0]: True},
+        ]
         for row in refused:  # left to the reference path, which decides and names the feature
             assert served.fast.values([rows[8], row]) is None
             assert served.fast.values([*rows[12:32], row]) is None  # over 16 rows: checked in numpy
