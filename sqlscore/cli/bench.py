@@ -110,22 +110,29 @@ def _add_report_flags(bench: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the SQL engine's compile report (which fits and times a 300-tree model)",
     )
+    bench.add_argument(
+        "--smoke",
+        action="store_true",
+        help="the ensembles and the compile report's large model with 5 trees each (named gbt5, rf5, "
+        "hgb5, churn_gbt5): a quick check that every path and report runs here before a long run; "
+        "not the figures the targets are about",
+    )
 
 
 def _compile_report(
-    folder: Path, rows: int, repeat: int
+    folder: Path, rows: int, repeat: int, smoke: bool
 ) -> tuple[list[dict[str, object]], list[CompileFigure]]:
     """The 300-tree model through onnxruntime and the SQL engine, and compile time / SQL size."""
-    from sqlscore.tools.bench.compile_report import LARGE_MODEL, compile_figures, ensure_large_model
+    from sqlscore.tools.bench.compile_report import compile_figures, ensure_large_model
     from sqlscore.tools.bench.harness import as_records, run_benchmark
     from sqlscore.tools.bench.workload import MODELS, Workload
 
     workload = Workload(folder)
-    ensure_large_model(workload)
+    large = ensure_large_model(workload, smoke)
     timed = as_records(
-        run_benchmark(folder, rows, models=(LARGE_MODEL,), paths=("onnxruntime", "duckdb_sql"), repeat=repeat)
+        run_benchmark(folder, rows, models=(large,), paths=("onnxruntime", "duckdb_sql"), repeat=repeat)
     )
-    return timed, compile_figures(workload, (*MODELS, LARGE_MODEL))
+    return timed, compile_figures(workload, (*MODELS, large))
 
 
 def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
@@ -152,12 +159,12 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
             )
         figures: list[CompileFigure] = []
         if not args.no_compile_report and not args.dbt_only:
-            timed, figures = _compile_report(folder, args.rows, args.repeat)
+            timed, figures = _compile_report(folder, args.rows, args.repeat, args.smoke)
             records += timed + [{"path": "compile", **asdict(f)} for f in figures]
         if args.engines and not args.dbt_only:
             from sqlscore.tools.bench.engines import engine_report
 
-            records += engine_report(folder, args.rows, args.repeat, records)
+            records += engine_report(folder, args.rows, args.repeat, records, args.smoke)
         if records:
             _print_paths(records, args.repeat)
         if figures:
@@ -169,7 +176,7 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         if args.memory_scale > 1 and args.engines and not args.dbt_only:
             from sqlscore.tools.bench.engines import engine_memory_report
 
-            records += engine_memory_report(folder, args.rows, args.memory_scale)
+            records += engine_memory_report(folder, args.rows, args.memory_scale, args.smoke)
         elif args.memory_scale > 1:
             records += _memory_scaling(folder, args.rows, args.memory_scale)
         if args.dbt:

@@ -1,8 +1,8 @@
 """Compile time and SQL size of the SQL engine, including a 300-tree gradient boosting model.
 
-The 300-tree model is fitted on the benchmark's churn features (depth 3, like
-the demo model) and exported through ``export_model``, so what is compiled is
-exactly what a user would register.
+The 300-tree model (``--smoke``: :data:`~sqlscore.tools.bench.workload.SMOKE_TREES` trees) is
+fitted on the benchmark's churn features (depth 3, like the demo model) and exported through
+``export_model``, so what is compiled is exactly what a user would register.
 """
 
 from __future__ import annotations
@@ -15,11 +15,16 @@ import onnx
 
 from sqlscore.compiler import compile_function
 from sqlscore.export import export_model
-from sqlscore.tools.bench.workload import Workload, feature_query
+from sqlscore.tools.bench.workload import SMOKE_TREES, Workload, feature_query
 from sqlscore.tools.demo.train import CHURN, build_pipeline, load_training_frame
 
-LARGE_MODEL = "churn_gbt300"
 LARGE_TREES = 300
+
+
+def large_model(smoke: bool = False) -> tuple[str, int]:
+    """The large churn variant's name and tree count (the name carries the count)."""
+    trees = SMOKE_TREES if smoke else LARGE_TREES
+    return f"churn_gbt{trees}", trees
 
 
 @dataclass
@@ -31,19 +36,22 @@ class CompileFigure:
     postgres_sql_kb: float
 
 
-def ensure_large_model(workload: Workload) -> None:
+def ensure_large_model(workload: Workload, smoke: bool = False) -> str:
+    """Fit and register the large churn variant once per work folder; returns its name."""
     registry = workload.registry
-    if registry.versions(LARGE_MODEL):
-        return
+    name, trees = large_model(smoke)
+    if registry.versions(name):
+        return name
     with duckdb.connect(str(workload.source), read_only=True) as con:
         frame = load_training_frame(con, CHURN)
         features = [c for c in frame.columns if c not in (CHURN.key, "label")]
         sample = con.sql(feature_query("churn") + " limit 5000").pl().select(features)
     # the demo churn pipeline with 300 trees instead of 100, fitted once
     pipeline = build_pipeline(CHURN, [c for c in features if c not in CHURN.categoricals])
-    pipeline.set_params(classifier__n_estimators=LARGE_TREES)
+    pipeline.set_params(classifier__n_estimators=trees)
     pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
-    export_model(pipeline, sample, LARGE_MODEL, registry=registry, alias="champion")
+    export_model(pipeline, sample, name, registry=registry, alias="champion")
+    return name
 
 
 def compile_figures(workload: Workload, models: tuple[str, ...]) -> list[CompileFigure]:

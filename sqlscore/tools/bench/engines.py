@@ -16,7 +16,7 @@ from typing import Any
 from sqlscore.cli.output import emit_table
 from sqlscore.tools.bench.harness import as_records, run_benchmark
 from sqlscore.tools.bench.registration import measure_registration
-from sqlscore.tools.bench.workload import ENSEMBLES, MODELS, Workload, ensure_ensembles
+from sqlscore.tools.bench.workload import MODELS, Workload, ensembles, ensure_ensembles
 
 ENGINE_PATHS = ("onnxruntime", "duckdb_udf", "duckdb_sql", "relation", "auto")
 TARGETS = {"auto": 1.0, "relation": 0.95}
@@ -24,20 +24,20 @@ CACHED_REGISTRATION_TARGET = 0.2
 
 
 def engine_report(
-    folder: Path, rows: int, repeat: int, records: list[dict[str, Any]]
+    folder: Path, rows: int, repeat: int, records: list[dict[str, Any]], smoke: bool = False
 ) -> list[dict[str, Any]]:
     """Time the ensembles, print the engines table and registration; return the new records."""
     workload = Workload(folder)
-    ensure_ensembles(workload)
+    ensure_ensembles(workload, smoke)
     timed = as_records(
-        run_benchmark(folder, rows, models=tuple(ENSEMBLES), paths=ENGINE_PATHS, repeat=repeat)
+        run_benchmark(folder, rows, models=tuple(ensembles(smoke)), paths=ENGINE_PATHS, repeat=repeat)
     )
     ratios = {
         (r["model"], r["path"]): r["ratio_to_onnxruntime"]
         for r in [*records, *timed]
         if "ratio_to_onnxruntime" in r  # not the compile report's or --dbt's records
     }
-    _print_engines(workload, (*MODELS, *ENSEMBLES), ratios, rows, repeat)
+    _print_engines(workload, (*MODELS, *ensembles(smoke)), ratios, rows, repeat)
     registration = measure_registration(folder, MODELS, repeat)
     cold, cached = registration["cold"], registration["cached"]
     met = _verdict(cached["register_seconds"] <= CACHED_REGISTRATION_TARGET)
@@ -93,7 +93,7 @@ MEMORY_RATIO_TARGET = 1.3
 MEMORY_PATHS = ("duckdb_udf", "duckdb_sql", "relation", "auto")
 
 
-def engine_memory_report(folder: Path, rows: int, scale: int) -> list[dict[str, Any]]:
+def engine_memory_report(folder: Path, rows: int, scale: int, smoke: bool = False) -> list[dict[str, Any]]:
     """Peak RSS of every DuckDB path (onnx function, compiled SQL, relation path, auto) at ``rows``
     and ``scale`` x ``rows``, for the demo models, the plain model and the ensembles: each run in a
     worker process of its own, peak RSS its VmHWM; the SQL paths under DuckDB's ``memory_limit``
@@ -104,8 +104,8 @@ def engine_memory_report(folder: Path, rows: int, scale: int) -> list[dict[str, 
     from sqlscore.tools.bench.harness import memory_scaling
     from sqlscore.tools.bench.scoring_paths import DUCKDB_MEMORY_LIMIT
 
-    ensure_ensembles(Workload(folder))
-    scaling = memory_scaling(folder, rows, scale, models=(*MODELS, *ENSEMBLES), paths=MEMORY_PATHS)
+    ensure_ensembles(Workload(folder), smoke)
+    scaling = memory_scaling(folder, rows, scale, models=(*MODELS, *ensembles(smoke)), paths=MEMORY_PATHS)
     print(
         f"\npeak RSS at {rows * scale:,} rows against {rows:,} rows, each path in its own process "
         f"(DuckDB memory_limit {DUCKDB_MEMORY_LIMIT}; target <= {MEMORY_RATIO_TARGET}x; "

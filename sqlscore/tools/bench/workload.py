@@ -42,6 +42,29 @@ ENSEMBLES: MappingProxyType[str, tuple[str, MappingProxyType[str, Any]]] = Mappi
         "hgb100": ("HistGradientBoostingClassifier", MappingProxyType({"max_iter": 100, "random_state": 0})),
     }
 )
+#: ``sqlscore bench --smoke``: the ensembles, and the compile report's large model, with this many
+#: trees each, to check that every path and report runs on a machine before a long run (its
+#: figures are not the ones the targets are about). Names carry the count: gbt5, rf5, hgb5.
+SMOKE_TREES = 5
+
+
+def ensembles(smoke: bool = False) -> MappingProxyType[str, tuple[str, MappingProxyType[str, Any]]]:
+    """The ``--engines`` ensembles by name: :data:`ENSEMBLES`, or with ``smoke`` the same
+    estimators with :data:`SMOKE_TREES` trees (the name's number is the tree count)."""
+    if not smoke:
+        return ENSEMBLES
+    small = {}
+    for name, (estimator, params) in ENSEMBLES.items():
+        count = "max_iter" if "max_iter" in params else "n_estimators"
+        small[f"{name.rstrip('0123456789')}{SMOKE_TREES}"] = (
+            estimator,
+            MappingProxyType({**params, count: SMOKE_TREES}),
+        )
+    return MappingProxyType(small)
+
+
+#: Every ensemble a work folder may hold, full-size or smoke, by name.
+_ANY_ENSEMBLE = MappingProxyType({**ENSEMBLES, **ensembles(smoke=True)})
 
 
 @dataclass(frozen=True)
@@ -61,9 +84,9 @@ class Workload:
         return Registry(self.folder / "models_onnx")
 
     def input_table(self, model: str, rows: int) -> str:
-        """Models named ``churn_*`` (the 300-tree variant) score the churn rows, the ensembles the
-        plain model's."""
-        base = "churn" if model.startswith("churn") else "plain_lr" if model in ENSEMBLES else model
+        """Models named ``churn_*`` (the compile report's large variant) score the churn rows, the
+        ensembles the plain model's."""
+        base = "churn" if model.startswith("churn") else "plain_lr" if model in _ANY_ENSEMBLE else model
         return f"input_{base}_{rows}"
 
 
@@ -76,7 +99,7 @@ def fit_model(workload: Workload, model: str) -> tuple[Any, list[str]]:
     from sqlscore.tools.demo.train import CHURN, RISK, build_pipeline, load_training_frame
 
     with duckdb.connect(str(workload.source), read_only=True) as con:
-        if model == "plain_lr" or model in ENSEMBLES:
+        if model == "plain_lr" or model in _ANY_ENSEMBLE:
             frame = con.sql("select * from plain_training").pl()
             features = PLAIN_FEATURES
             estimator: Any = _plain_estimator(model)
@@ -96,15 +119,15 @@ def _plain_estimator(model: str) -> Any:
         return CLASSIFIERS[PLAIN_CLASSIFIER](**PLAIN_PARAMS)
     from sklearn import ensemble
 
-    name, params = ENSEMBLES[model]
+    name, params = _ANY_ENSEMBLE[model]
     return getattr(ensemble, name)(**params)
 
 
-def ensure_ensembles(workload: Workload) -> None:
+def ensure_ensembles(workload: Workload, smoke: bool = False) -> None:
     """Fit and register the ensembles (once per work folder); they score the plain model's rows."""
     from sqlscore.export import export_model
 
-    for model in ENSEMBLES:
+    for model in ensembles(smoke):
         if not workload.registry.versions(model):
             estimator, features = fit_model(workload, model)
             with duckdb.connect(str(workload.source), read_only=True) as con:

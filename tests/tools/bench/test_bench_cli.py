@@ -15,12 +15,16 @@ from typing import Any
 
 import pytest
 
+from sqlscore.tools.bench.compile_report import large_model
 from sqlscore.tools.bench.orbital_path import orbital_python
-from sqlscore.tools.bench.workload import ENSEMBLES
+from sqlscore.tools.bench.workload import SMOKE_TREES, ensembles
 
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 #: rows timed per path: enough for every path to run its batches, small enough to be quick
 ROWS = 3000
+#: ``--smoke``: the ensembles and the compile report's large model with SMOKE_TREES trees
+ENSEMBLES = tuple(ensembles(smoke=True))
+LARGE, LARGE_TREES = large_model(smoke=True)
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,10 @@ class BenchRun:
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> BenchRun:
     """Every report of the benchmark in one invocation (the scoring paths, the compile report,
-    --engines, --dbt with --monitoring), as a user would run it, at tiny sizes: the figures are
-    checked for being measured and consistent, never for speed. One process for all the reports
-    trains and exports the workload's models once."""
+    --engines, --dbt with --monitoring), as a user would run it, at tiny sizes (``--smoke``: the
+    ensembles with a few trees, the same code paths): the figures are checked for being measured
+    and consistent, never for speed. One process for all the reports trains and exports the
+    workload's models once."""
     tmp_path = tmp_path_factory.mktemp("bench")
     out = tmp_path / "bench.json"
     result = subprocess.run(
@@ -58,6 +63,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> BenchRun:
             "2",
             "--monitoring",
             "--engines",
+            "--smoke",
         ],
         capture_output=True,
         text=True,
@@ -78,10 +84,12 @@ def test_bench_writes_side_by_side_records(bench_run: BenchRun) -> None:
     assert "gate / scoring =" in result.stdout
     _check_monitoring_records(job["scoring_build"], job["monitoring"], result.stdout)
     compiled = {r["model"]: r for r in records if r["path"] == "compile"}
-    assert set(compiled) == {"plain_lr", "risk", "churn", "churn_gbt300"}
-    assert compiled["churn_gbt300"]["trees"] == 300 and compiled["churn"]["trees"] == 100
+    assert set(compiled) == {"plain_lr", "risk", "churn", LARGE} and LARGE == f"churn_gbt{SMOKE_TREES}"
+    assert compiled[LARGE]["trees"] == LARGE_TREES and compiled["churn"]["trees"] == 100
     assert all(c["compile_seconds"] > 0 and c["duckdb_sql_kb"] > 0.5 for c in compiled.values())
-    assert compiled["churn_gbt300"]["duckdb_sql_kb"] > 2 * compiled["churn"]["duckdb_sql_kb"]
+    # the same depth-3 trees and preprocessing: the SQL grows with the tree count, from a fixed part
+    per_tree = compiled["churn"]["duckdb_sql_kb"] / 100
+    assert LARGE_TREES * per_tree < compiled[LARGE]["duckdb_sql_kb"] < 3 * LARGE_TREES * per_tree
     assert "SQL engine compile time and size" in result.stdout
     # the scoring paths' records (--engines's ensembles are the other test's)
     records = [r for r in records if r["model"] not in ("all", *ENSEMBLES) and r["path"] != "compile"]
@@ -98,7 +106,7 @@ def test_bench_writes_side_by_side_records(bench_run: BenchRun) -> None:
         paths += ("orbital",)
     assert {(r["model"], r["path"]) for r in records} == {
         (m, p) for m in ("plain_lr", "risk", "churn") for p in paths
-    } | {("churn_gbt300", "onnxruntime"), ("churn_gbt300", "duckdb_sql")}
+    } | {(LARGE, "onnxruntime"), (LARGE, "duckdb_sql")}
     for record in records:
         assert set(record) == {
             "model",
@@ -145,10 +153,9 @@ def test_bench_engines_prints_every_engine_and_registration(bench_run: BenchRun)
     model, registration cold and cached (tiny rows: figures are checked for being measured)."""
     records, stdout = bench_run.records, bench_run.result.stdout
     timed = {(r["model"], r["path"]) for r in records if r["model"] != "all"}
+    assert ENSEMBLES == (f"gbt{SMOKE_TREES}", f"rf{SMOKE_TREES}", f"hgb{SMOKE_TREES}")
     assert {
-        (m, p)
-        for m in ("gbt100", "rf50", "hgb100")
-        for p in ("onnxruntime", "duckdb_udf", "duckdb_sql", "relation", "auto")
+        (m, p) for m in ENSEMBLES for p in ("onnxruntime", "duckdb_udf", "duckdb_sql", "relation", "auto")
     } <= timed
     assert {(m, p) for m in ("plain_lr", "risk", "churn") for p in ("relation", "auto")} <= timed
     registration = {r["path"]: r for r in records if r["path"].startswith("register_")}
@@ -159,14 +166,15 @@ def test_bench_engines_prints_every_engine_and_registration(bench_run: BenchRun)
     assert "registration of 3 functions" in stdout
     assert f"cached {registration['register_cached']['register_seconds']:.3f} s" in stdout
     table = stdout[stdout.index(f"x raw onnxruntime at {ROWS:,} rows") :]
-    for model in ("plain_lr", "risk", "churn", "gbt100", "rf50", "hgb100"):
+    for model in ("plain_lr", "risk", "churn", *ENSEMBLES):
         line = next(line for line in table.splitlines() if line.startswith(f"{model} "))
         assert (" sql " in line or " onnx " in line) and "auto " in line and "relation " in line
     import duckdb
 
     with duckdb.connect(str(bench_run.workdir / "bench.duckdb"), read_only=True) as con:
         count, nulls, versions = con.execute(
-            "select count(*), count(*) - count(score), count(distinct model_sha256) from scores_rf50_relation"
+            "select count(*), count(*) - count(score), count(distinct model_sha256) "
+            f"from scores_rf{SMOKE_TREES}_relation"
         ).fetchall()[0]
     assert (count, nulls, versions) == (ROWS, 0, 1)
 
