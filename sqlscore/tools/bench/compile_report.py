@@ -46,7 +46,7 @@ def ensure_large_model(workload: Workload, smoke: bool = False) -> str:
         frame = load_training_frame(con, CHURN)
         features = [c for c in frame.columns if c not in (CHURN.key, "label")]
         sample = con.sql(feature_query("churn") + " limit 5000").pl().select(features)
-    # the demo churn pipeline with 300 trees instead of 100, fitted once
+    # the demo churn pipeline with 300 trees (--smoke: a few) instead of 100, fitted once
     pipeline = build_pipeline(CHURN, [c for c in features if c not in CHURN.categoricals])
     pipeline.set_params(classifier__n_estimators=trees)
     pipeline.fit(frame.select(features).to_pandas(), frame.get_column("label").to_numpy())
