@@ -250,7 +250,7 @@ def probe(
                 for k, table in enumerate(("probe_row", "probe_rows")):
                     start = time.perf_counter()
                     con.execute(
-                        f'create or replace temp table probe_{engine}_{k} as select "{name}"({args}) '
+                        f'create or replace temp table scores_{engine}_{table} as select "{name}"({args}) '
                         f"as score from {table}"
                     )
                     best[engine][k] = min(best[engine][k], time.perf_counter() - start)
@@ -258,7 +258,7 @@ def probe(
                 break
         # both tables hold the probe rows' scores in the rows' order (DuckDB preserves insertion order)
         pairs = con.execute(
-            "select s.score, o.score from probe_sql_1 s positional join probe_onnx_1 o"
+            "select s.score, o.score from scores_sql_probe_rows s positional join scores_onnx_probe_rows o"
         ).fetchall()
         return {engine: (one, many) for engine, (one, many) in best.items()}, largest_difference(pairs)
     finally:

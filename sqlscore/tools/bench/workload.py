@@ -125,14 +125,21 @@ def _plain_estimator(model: str) -> Any:
 
 def ensure_ensembles(workload: Workload, smoke: bool = False) -> None:
     """Fit and register the ensembles (once per work folder); they score the plain model's rows."""
+    for model in ensembles(smoke):
+        _register_once(workload, model, "plain_lr")
+
+
+def _register_once(workload: Workload, model: str, rows_of: str) -> None:
+    """Fit ``model`` and register it as champion, unless the work folder's registry has it; its
+    export sample is 5,000 of ``rows_of``'s feature rows."""
     from sqlscore.export import export_model
 
-    for model in ensembles(smoke):
-        if not workload.registry.versions(model):
-            estimator, features = fit_model(workload, model)
-            with duckdb.connect(str(workload.source), read_only=True) as con:
-                sample = con.sql(feature_query("plain_lr") + " limit 5000").pl().select(features)
-            export_model(estimator, sample, model, registry=workload.registry, alias="champion")
+    if workload.registry.versions(model):
+        return
+    estimator, features = fit_model(workload, model)
+    with duckdb.connect(str(workload.source), read_only=True) as con:
+        sample = con.sql(feature_query(rows_of) + " limit 5000").pl().select(features)
+    export_model(estimator, sample, model, registry=workload.registry, alias="champion")
 
 
 def _plain_columns(seed_column: str) -> str:
@@ -144,8 +151,6 @@ def _plain_columns(seed_column: str) -> str:
 def prepare(folder: Path, rows_needed: list[int], customers: int = BENCH_CUSTOMERS) -> Workload:
     """Demo data (``customers`` customers, the first time), the three registered models and one
     input table per model and row count."""
-    from sqlscore.export import export_model
-
     workload = Workload(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not workload.source.exists():
@@ -157,13 +162,8 @@ def prepare(folder: Path, rows_needed: list[int], customers: int = BENCH_CUSTOME
                 "+ (hash(i * 16 + 1) % 100000)::double / 20000 - 2.5)))) as label "
                 "from range(20000) t(i)"
             )
-    registry = workload.registry
     for model in MODELS:
-        if not registry.versions(model):
-            estimator, features = fit_model(workload, model)
-            with duckdb.connect(str(workload.source), read_only=True) as con:
-                sample = con.sql(feature_query(model) + " limit 5000").pl().select(features)
-            export_model(estimator, sample, model, registry=registry, alias="champion")
+        _register_once(workload, model, model)
     with duckdb.connect(str(workload.warehouse)) as con:
         con.execute(f"attach '{workload.source}' as demo (read_only)")
         for model in MODELS:
