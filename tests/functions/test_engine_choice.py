@@ -5,15 +5,18 @@ gives way to an engine the declaration names."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.svm import SVC
 
 import sqlscore
 from sqlscore import export_model
+from sqlscore.functions import engine_choice
 from sqlscore.functions.compile_cache import cache_path
 from sqlscore.functions.engine_choice import (
     AGREEMENT,
@@ -32,6 +35,16 @@ from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import feature_sql
 
 AS_OF = "2026-10-31"
+
+
+@pytest.fixture(autouse=True)
+def new_process() -> Iterator[None]:
+    """Each test starts as a new process would, with no choice cached in memory, and leaves none:
+    a choice one test measured again would otherwise answer for the same artifact in the next
+    test on this worker, whose registry copy holds the demo fixture's."""
+    engine_choice._CHOICES.clear()
+    yield
+    engine_choice._CHOICES.clear()
 
 
 def _scores(con: object, registry: Registry, model: str, function: str) -> np.ndarray:
@@ -97,8 +110,6 @@ def test_a_cached_choice_is_used_and_a_forged_one_is_probed_again(
     other = "onnx" if document["engine"] == "sql" else "sql"
     path.write_text(json.dumps({**document, "engine": other, "reason": "planted for the test"}))
     assert load_choice(registry, card, "score", "DOUBLE") is not None
-    from sqlscore.functions import engine_choice
-
     engine_choice._CHOICES.clear()  # a new process: only the registry's copy
     con = sqlscore.connect(warehouse, registry=registry, udfs=tmp_path)
     try:
