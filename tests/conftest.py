@@ -19,6 +19,7 @@ import pytest
 from sqlscore.registry import Registry
 from sqlscore.tools.demo.data import generate
 from sqlscore.tools.demo.train import train_demo_models
+from tests import prewarmed
 
 #: Fixtures that stand up real parts (a demo warehouse, a published site, a dbt project): a test
 #: that uses one, or lives in tests/dbt or tests/tools/bench, is marked ``functional``; every
@@ -106,13 +107,12 @@ def demo_env(demo_source: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Regi
 
 @pytest.fixture
 def run_cli(demo_env: tuple[Path, Registry]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the installed ``sqlscore`` console script in a real process on the test's copy."""
+    """Run the installed ``sqlscore`` console script in a real process on the test's copy
+    (forked from a warm interpreter: :mod:`tests.prewarmed`)."""
     warehouse, registry = demo_env
     env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SQLSCORE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-        )
+        return prewarmed.run([SQLSCORE, *args], env=env, timeout=300)
 
     return run

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from sqlscore.registry import Registry
+from tests import prewarmed
 from tests.conftest import built_once
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,13 +85,8 @@ def dbt(
         command = [sys.executable, str(WITH_VARS), str(project), str(profiles_dir), target, *args]
     else:
         command = [DBT, *args, *where]
-    result = subprocess.run(
-        command,
-        env=dbt_env(warehouse, registry, cwd=project.parent),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=project.parent,
+    result = prewarmed.run(
+        command, env=dbt_env(warehouse, registry, cwd=project.parent), cwd=project.parent, timeout=900
     )
     if expect_ok:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

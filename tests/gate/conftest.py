@@ -16,7 +16,9 @@ import duckdb
 import pytest
 
 from sqlscore.registry import Registry
+from tests import prewarmed
 from tests.conftest import built_once
+from tests.prewarmed import Process
 
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 REPO = Path(__file__).resolve().parents[2]
@@ -68,24 +70,17 @@ class Published:
         }
 
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [SQLSCORE, "run", *args],
-            env=self.env(**extra),
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        """``sqlscore run ARGS`` in its own process (forked warm: :mod:`tests.prewarmed`)."""
+        return prewarmed.run([SQLSCORE, "run", *args], env=self.env(**extra), cwd=self.root, timeout=900)
 
-    def start(self, **extra: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+    def start(self, **extra: str) -> Process:
+        """``sqlscore run`` started in its own process, its output (stderr too) in ``.stdout``."""
+        return prewarmed.launch(
             [SQLSCORE, "run"],
             env=self.env(**extra),
             cwd=self.root,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
         )
 
     def sql(self, query: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
@@ -162,7 +157,7 @@ def published(published_source: Path, tmp_path: Path) -> Published:
 
 
 def wait_for_line(
-    process: subprocess.Popen[str], marker: str, timeout_lines: int = 100000, timeout: float = 600
+    process: Process, marker: str, timeout_lines: int = 100000, timeout: float = 600
 ) -> list[str]:
     """Read the process's output until a line contains ``marker``; return what was read.
 

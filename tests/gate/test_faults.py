@@ -17,6 +17,7 @@ import duckdb
 
 from sqlscore.gate import validate_tables
 from tests.gate.conftest import REPO, TABLES, Published, table_digests, wait_for_line
+from tests.prewarmed import Process
 
 
 def test_clean_rerun_publishes_again(published: Published) -> None:
@@ -231,7 +232,7 @@ def _children(parent: int) -> list[tuple[int, str, bytes]]:
     return found
 
 
-def _gate_child_reading(run: subprocess.Popen[str], warehouse: Path, timeout: float = 180) -> int:
+def _gate_child_reading(run: Process, warehouse: Path, timeout: float = 180) -> int:
     """The pid of the run's gate process once it has the warehouse open."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
