@@ -252,16 +252,25 @@ def launch(
     cwd: Path | str | None = None,
     stdout: int | IO[Any] | None = None,
     stderr: int | IO[Any] | None = None,
+    stdin: IO[Any] | None = None,
 ) -> Process:
     """Start ARGV as :class:`subprocess.Popen` would (text mode); forked from the zygote when
     ARGV is one of this interpreter's console scripts or Python itself running a script/module.
 
     ``stdout`` may be PIPE (read it from ``.stdout``), a file, or None (inherited); ``stderr``
-    may also be STDOUT.
+    may also be STDOUT; ``stdin`` a file to read (else the null device).
     """
     forkable = _forkable(argv)
     if forkable is None:
-        return subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=stdout, stderr=stderr, text=True)
+        return subprocess.Popen(
+            list(argv),
+            env=env,
+            cwd=cwd,
+            stdin=stdin or subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+        )
     reader = None
     if stdout == subprocess.PIPE:
         read_end, write_end = os.pipe()
@@ -270,7 +279,7 @@ def launch(
     else:
         out = os.dup(1 if stdout is None else _fileno(stdout))
     err = os.dup(out) if stderr == subprocess.STDOUT else os.dup(2 if stderr is None else _fileno(stderr))
-    stdin = os.open(os.devnull, os.O_RDONLY)
+    given = os.open(os.devnull, os.O_RDONLY) if stdin is None else os.dup(stdin.fileno())
     request = {
         "argv": forkable,
         "env": dict(os.environ if env is None else env),
@@ -279,9 +288,9 @@ def launch(
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(_the_zygote().path)
-        socket.send_fds(connection, [json.dumps(request).encode()], [stdin, out, err])
+        socket.send_fds(connection, [json.dumps(request).encode()], [given, out, err])
     finally:
-        for fd in (stdin, out, err):
+        for fd in (given, out, err):
             os.close(fd)
     return Launched(connection, reader)
 
@@ -296,13 +305,21 @@ def run(
     env: dict[str, str] | None = None,
     cwd: Path | str | None = None,
     timeout: float | None = None,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``subprocess.run(argv, capture_output=True, text=True, check=False)``, forked when it can be.
 
-    The output goes through temporary files, so a chatty process never blocks on a full pipe.
+    The output goes through temporary files, so a chatty process never blocks on a full pipe;
+    ``input``, if given, is what the process reads on its standard input.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = launch(argv, env=env, cwd=cwd, stdout=out, stderr=err)
+    with (
+        tempfile.TemporaryFile("w+") as given,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        given.write(input or "")
+        given.seek(0)
+        process = launch(argv, env=env, cwd=cwd, stdout=out, stderr=err, stdin=given)
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

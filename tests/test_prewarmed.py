@@ -19,6 +19,7 @@ print("colour", os.environ.get("PREWARMED_COLOUR"), "ppid", os.getppid(), flush=
 print("dbt already imported", "dbt.cli.main" in sys.modules, file=sys.stderr, flush=True)
 if sys.argv[1] == "sleep":
     time.sleep(60)
+print("read", repr(sys.stdin.read()), flush=True)
 sys.exit(int(sys.argv[2]))
 """
 
@@ -34,13 +35,16 @@ def test_a_forked_launch_has_its_own_argv_directory_environment_streams_and_exit
     script: Path, tmp_path: Path
 ) -> None:
     env = {**os.environ, "PREWARMED_COLOUR": "teal"}
-    result = prewarmed.run([sys.executable, str(script), "exit", "3"], env=env, cwd=tmp_path, timeout=60)
+    result = prewarmed.run(
+        [sys.executable, str(script), "exit", "3"], env=env, cwd=tmp_path, timeout=60, input="a\nb\n"
+    )
     assert result.returncode == 3
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"argv ['exit', '3'] cwd {tmp_path} pid ")
     pid = int(lines[0].rsplit(" ", 1)[1])
     assert pid != os.getpid() and f"colour teal ppid {os.getpid()}" not in lines[1]
     assert lines[1].startswith("colour teal")
+    assert lines[2] == "read 'a\\nb\\n'"
     # forked from the warm interpreter, not started cold: dbt is in it already
     assert result.stderr.strip() == "dbt already imported True"
 

@@ -1,9 +1,13 @@
-"""Child process of the gate: ``python -m sqlscore.gate.child REQUEST.json``.
+"""Child process of the gate: ``python -m sqlscore.gate.child REQUEST.json``, or ``--wait``.
 
 Runs Great Expectations, writes the verdicts (or the error) where the request
 says, then leaves with ``os._exit`` so the interpreter's finalization, where
 DuckDB's bindings would report false leaks, never runs (see
 :mod:`sqlscore.gate.validate`).
+
+With ``--wait`` it imports Great Expectations first (about 2 s) and then reads
+the request's path from its standard input: ``sqlscore run`` starts it so while
+dbt builds. An empty input (the run ended before its gate) ends it at once.
 """
 
 from __future__ import annotations
@@ -45,10 +49,24 @@ def hide_pyspark() -> None:
     sys.modules.setdefault("pyspark", None)  # type: ignore[arg-type]
 
 
+def request_path(argv: list[str]) -> Path | None:
+    """The request's path: the argument, or with ``--wait`` the first line of standard input
+    once Great Expectations is imported; None when that input ends empty."""
+    if argv[1:] != ["--wait"]:
+        return Path(argv[1])
+    import great_expectations  # noqa: F401 - the import is the point: done while dbt builds
+
+    line = sys.stdin.readline().strip()
+    return Path(line) if line else None
+
+
 def main() -> int:
     die_with_parent()
     hide_pyspark()
-    request = json.loads(Path(sys.argv[1]).read_text())
+    path = request_path(sys.argv)
+    if path is None:
+        return 0
+    request = json.loads(path.read_text())
     try:
         verdicts = validate_in_this_process(
             Path(request["warehouse"]),

@@ -9,6 +9,7 @@ child (:mod:`sqlscore.gate.child`) validates, writes the verdicts as JSON and
 ends with ``os._exit``, skipping the finalization that reports; the parent never
 imports Great Expectations. The child opens the warehouse only after the parent
 has closed its connections, and only while the parent waits for it.
+``sqlscore run`` starts the child when the run starts (:class:`GateProcess`).
 """
 
 from __future__ import annotations
@@ -33,46 +34,105 @@ SCRATCH_PREFIX = ".sqlscore-gate-"
 _ERRORS: dict[str, type[Exception]] = {"ConfigError": ConfigError, "GateError": GateError}
 
 
+class GateProcess:
+    """The gate's child, started ahead of the gate so that Great Expectations imports meanwhile.
+
+    Importing Great Expectations takes about 2 s, a fifth of a small ``sqlscore run``; started
+    when the run starts (``--wait``), the child spends it while dbt builds, then waits for the
+    request on its standard input. Leaving the ``with`` block without validating ends it (an
+    empty input), and a killed run takes it along (:func:`sqlscore.gate.child.die_with_parent`).
+    """
+
+    def __init__(self) -> None:
+        self._stderr = tempfile.TemporaryFile("w+")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "sqlscore.gate.child", "--wait"],
+            stdin=subprocess.PIPE,
+            stdout=None,  # inherited: whatever the gate prints shows as it did in-process
+            stderr=self._stderr,
+            text=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll()
+
+    def __enter__(self) -> GateProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the child if it is still waiting (it reads an empty request and leaves)."""
+        if self._process.returncode is None:
+            self._send("")
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._stderr.close()
+
+    def _send(self, line: str) -> None:
+        if self._process.stdin is None or self._process.stdin.closed:
+            return
+        try:
+            self._process.stdin.write(line)
+            self._process.stdin.close()
+        except BrokenPipeError:  # it has ended already: its exit code and stderr say why
+            pass
+
+    def validate(
+        self, warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
+    ) -> list[TableVerdict]:
+        """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``; once."""
+        if not warehouse.parent.is_dir():
+            raise GateError(
+                f"the gate could not validate {', '.join(tables)}: the folder of the warehouse "
+                f"{warehouse} does not exist"
+            )
+        with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=warehouse.parent) as scratch:
+            request, answer = Path(scratch) / "request.json", Path(scratch) / "verdicts.json"
+            request.write_text(json.dumps(_request(warehouse, tables, folder, docs_dir, answer)))
+            self._send(f"{request}\n")
+            code = self._process.wait()
+            self._stderr.seek(0)
+            stderr = self._stderr.read()
+            if stderr:
+                sys.stderr.write(stderr)
+            if not answer.is_file():
+                raise GateError(
+                    f"the gate could not validate {', '.join(tables)}: its process ended with code "
+                    f"{code} and no verdicts: {stderr.strip()[-2000:]}"
+                )
+            return verdicts_from_json(json.loads(answer.read_text()))
+
+
+def _request(
+    warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None, answer: Path
+) -> dict[str, Any]:
+    return {
+        "warehouse": str(warehouse),
+        "tables": tables,
+        "folder": str(folder),
+        "docs_dir": None if docs_dir is None else str(docs_dir),
+        "answer": str(answer),
+        # progress bars only for a person at a terminal, not in a scheduler's log
+        "progress_bars": sys.stderr.isatty(),
+    }
+
+
 def validate_tables(
     warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
 ) -> list[TableVerdict]:
     """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json`` (in a child)."""
-    if not warehouse.parent.is_dir():
-        raise GateError(
-            f"the gate could not validate {', '.join(tables)}: the folder of the warehouse "
-            f"{warehouse} does not exist"
-        )
-    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=warehouse.parent) as scratch:
-        request = Path(scratch) / "request.json"
-        answer = Path(scratch) / "verdicts.json"
-        request.write_text(
-            json.dumps(
-                {
-                    "warehouse": str(warehouse),
-                    "tables": tables,
-                    "folder": str(folder),
-                    "docs_dir": None if docs_dir is None else str(docs_dir),
-                    "answer": str(answer),
-                    # progress bars only for a person at a terminal, not in a scheduler's log
-                    "progress_bars": sys.stderr.isatty(),
-                }
-            )
-        )
-        child = subprocess.run(
-            [sys.executable, "-m", "sqlscore.gate.child", str(request)],
-            stdout=None,  # inherited: whatever the gate prints shows as it did in-process
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
-        if child.stderr:
-            sys.stderr.write(child.stderr)
-        if not answer.is_file():
-            raise GateError(
-                f"the gate could not validate {', '.join(tables)}: its process ended with code "
-                f"{child.returncode} and no verdicts: {child.stderr.strip()[-2000:]}"
-            )
-        return verdicts_from_json(json.loads(answer.read_text()))
+    with GateProcess() as gate:
+        return gate.validate(warehouse, tables, folder, docs_dir)
 
 
 def remove_scratch(warehouse: Path) -> None:

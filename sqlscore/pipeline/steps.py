@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from sqlscore.errors import ConfigError, PublishError, SqlscoreError
-from sqlscore.gate import TableVerdict, validate_tables
+from sqlscore.gate import GateProcess, TableVerdict
 from sqlscore.gate.gx_run import expectations_path
 from sqlscore.gate.offline_docs import ASSETS_DIR, localize_data_docs
 from sqlscore.gate.validate import remove_scratch
@@ -172,7 +172,8 @@ def run_pipeline(
         for earlier in stale:
             say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
         try:
-            return _run_steps(request, run_id)
+            with GateProcess() as gate:  # Great Expectations imports while dbt builds
+                return _run_steps(request, run_id, gate)
         except BaseException as exc:
             _record_failure(warehouse, run_id, exc)
             if isinstance(exc, SqlscoreError):
@@ -195,7 +196,7 @@ def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
         )
 
 
-def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
+def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcome:
     """Repair, parse and check the declarations, build, gate, then publish or block."""
     warehouse = request.warehouse
     serving = serving_path(warehouse)
@@ -231,7 +232,7 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
     for warning in warnings:
         say(f"    warning: {warning}")
     pause_at("dbt_built")
-    verdicts = _gate(request, tables, timings) if build.ok and tables else []
+    verdicts = _gate(request, tables, timings, gate) if build.ok and tables else []
     report_warning = _write_monitoring_report(warehouse, timings)
     if report_warning:
         say(f"    warning: {report_warning}")
@@ -250,11 +251,13 @@ def _run_steps(request: RunRequest, run_id: str) -> RunOutcome:
         return _block(con, run_id, tables, build, findings, verdicts, timings, common)
 
 
-def _gate(request: RunRequest, tables: list[str], timings: dict[str, float]) -> list[TableVerdict]:
+def _gate(
+    request: RunRequest, tables: list[str], timings: dict[str, float], gate: GateProcess
+) -> list[TableVerdict]:
     """Validate the candidates with the Great Expectations suites; print each verdict."""
     say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
     started = time.perf_counter()
-    verdicts = validate_tables(request.warehouse, tables, request.expectations, request.docs_dir)
+    verdicts = gate.validate(request.warehouse, tables, request.expectations, request.docs_dir)
     timings["gate"] = time.perf_counter() - started
     for line in verdict_lines(verdicts):
         print(line, flush=True)  # the verdicts come before the publish step, in the log too

@@ -6,13 +6,13 @@ import csv
 import io
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 
 from sqlscore.registry import Registry
+from tests import prewarmed
 from tests.conftest import SQLSCORE
 
 RISK_ARGUMENTS = (52000, 21.5, 4, "car", 12000, 36, 0, "rent", 0.23)
@@ -77,22 +77,12 @@ def test_shell_reads_statements_until_end_of_input(demo_env: tuple[Path, Registr
     warehouse, registry = demo_env
     env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
     script = f".functions\nselect 40 +\n  2 as answer;\nselect {RISK_CALL} > 0 as positive;\n.quit\n"
-    result = subprocess.run(
-        [SQLSCORE, "shell"], input=script, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = prewarmed.run([SQLSCORE, "shell"], input=script, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "predict_churn -> churn:1" in result.stdout and "predict_risk -> risk:1" in result.stdout
     assert "42" in result.stdout and "true" in result.stdout
     assert "nanobind" not in result.stderr
-    failing = subprocess.run(
-        [SQLSCORE, "shell"],
-        input="select nope;\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    failing = prewarmed.run([SQLSCORE, "shell"], input="select nope;\n", env=env, timeout=120)
     assert failing.returncode == 2 and "nope" in failing.stderr
 
 
@@ -100,9 +90,7 @@ def test_shell_dot_commands_and_a_last_statement_without_semicolon(demo_env: tup
     warehouse, registry = demo_env
     env = {**os.environ, "SQLSCORE_WAREHOUSE": str(warehouse), "SQLSCORE_REGISTRY": str(registry.root)}
     script = ".help\n.tables\n.nonsense\nselect 6 * 7 as answer"
-    result = subprocess.run(
-        [SQLSCORE, "shell"], input=script, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = prewarmed.run([SQLSCORE, "shell"], input=script, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert ".tables      the tables and views, by schema" in result.stdout
     raw = next(line for line in result.stdout.splitlines() if "│ raw" in line)

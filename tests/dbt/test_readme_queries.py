@@ -4,10 +4,10 @@ on the warehouse and (schema prefix dropped) on the serving file other processes
 from __future__ import annotations
 
 import re
-import subprocess
 
 import duckdb
 
+from tests import prewarmed
 from tests.conftest import SQLSCORE
 from tests.dbt.conftest import REPO, dbt_env
 
@@ -22,15 +22,7 @@ def test_readme_queries_run_as_written(demo_env, tmp_path) -> None:  # type: ign
     warehouse, registry = demo_env
     queries = readme_queries()
     assert len(queries) == 3
-    run = subprocess.run(
-        [SQLSCORE, "run"],
-        env=dbt_env(warehouse, registry),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    run = prewarmed.run([SQLSCORE, "run"], env=dbt_env(warehouse, registry), cwd=tmp_path, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     serving = warehouse.with_name("warehouse_serving.duckdb")
     for database, prefix in ((warehouse, "published."), (serving, "")):

@@ -346,10 +346,18 @@ def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Publis
         if kill_at == "dbt_built":  # one run at a time: a second one is refused at once, naming the holder
             second = published.run()
             assert second.returncode == 2 and f"(pid {process.pid})" in second.stderr, second.stderr
+            # the gate's child started with the run (Great Expectations imports while dbt builds)
+            # and waits for its request without the warehouse open
+            (waiting,) = [
+                pid for pid, _, command in _children(process.pid) if b"sqlscore.gate.child" in command
+            ]
+            assert not _opens(Path(f"/proc/{waiting}"), str(published.warehouse.resolve()))
         if kill_at == "gated":  # this run started after the gate was killed: it removed its leftovers
             assert gate_scratch and not any(folder.exists() for folder in gate_scratch)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
+        if kill_at == "dbt_built":
+            assert _gone(waiting), f"the waiting gate process {waiting} outlived its run"
         if kill_at == "gate":  # the gate dies with its run
             assert _gone(gate), f"the gate process {gate} outlived its run"
             assert all(folder.exists() for folder in gate_scratch)  # its scratch folder stays behind

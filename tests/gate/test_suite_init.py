@@ -7,18 +7,13 @@ import json
 import subprocess
 
 from sqlscore.gate import validate_tables
+from tests import prewarmed
 from tests.gate.conftest import SQLSCORE, TABLES, Published
 
 
 def _init(published: Published, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SQLSCORE, "expectations", "init", *args],
-        env=published.env(),
-        cwd=published.root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return prewarmed.run(
+        [SQLSCORE, "expectations", "init", *args], env=published.env(), cwd=published.root, timeout=300
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from sqlscore.errors import SparkError
 from sqlscore.spark.session import JAVA_PACKAGE, check_master, java_executable
+from tests import prewarmed
 from tests.conftest import SQLSCORE
 
 
@@ -29,14 +30,7 @@ def run_spark_cli(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
         "SQLSCORE_REGISTRY": str(tmp_path / "models_onnx"),
         **env,
     }
-    return subprocess.run(
-        [SQLSCORE, "run", "--target", "spark"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return prewarmed.run([SQLSCORE, "run", "--target", "spark"], env=environment, timeout=120)
 
 
 def test_unreachable_master_is_exit_2_naming_the_url(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 import sqlscore
 from sqlscore.registry import Registry
+from tests import prewarmed
 from tests.conftest import SQLSCORE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,9 +40,7 @@ FEATURES = ["site_visits", "monthly_spend", "segment"]
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SQLSCORE, *args], env=env, capture_output=True, text=True, timeout=900, check=False
-    )
+    return prewarmed.run([SQLSCORE, *args], env=env, timeout=900)
 
 
 def test_bring_your_own_model_from_pipeline_to_published_table(
