@@ -177,6 +177,7 @@ class Launched:
     def __init__(self, connection: socket.socket, stdout: IO[str] | None) -> None:
         self._connection = connection
         self._received = b""
+        self.pid = 0  # until the supervisor says
         self.pid = self._reply(timeout=60)["pid"]
         self.stdout = stdout
         self.returncode: int | None = None
@@ -189,9 +190,7 @@ class Launched:
             try:
                 chunk = self._connection.recv(4096)
             except TimeoutError:
-                raise subprocess.TimeoutExpired(
-                    str(self.pid if hasattr(self, "pid") else "?"), timeout or 0
-                ) from None
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0) from None
             if not chunk:
                 raise RuntimeError("the supervisor of a forked launch ended without reporting")
             self._received += chunk

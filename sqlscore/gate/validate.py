@@ -54,10 +54,6 @@ class GateProcess:
         )
 
     @property
-    def pid(self) -> int:
-        return self._process.pid
-
-    @property
     def returncode(self) -> int | None:
         return self._process.poll()
 

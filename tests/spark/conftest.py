@@ -31,7 +31,12 @@ from tests.gate.conftest import published_source  # noqa: F401 (the fixture, sha
 # for the two cores. The C1 compiler alone keeps the answers and the wall time and cut the Spark
 # tests' CPU by a sixth (tests/spark/test_spark_run.py: 177 -> 147 CPU seconds, /proc/stat).
 # Only here: a user's Spark keeps the JVM's defaults. The JVM prints "Picked up ..." on stderr.
-os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1")
+# With C1 alone the JVM reserves a 48 MB code cache instead of tiered compilation's 240 MB
+# (`java -XX:TieredStopAtLevel=1 -XX:+PrintFlagsFinal -version`), which a test worker's
+# long-lived session filled: "CodeCache is full. Compiler has been disabled", then "Out of space
+# in CodeCache for adapters" killed its JVM mid-build (a CI run, 4 failed and 5 errors). So the
+# default size is asked for again.
+os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m")
 
 
 @dataclass(frozen=True)
