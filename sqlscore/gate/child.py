@@ -7,7 +7,8 @@ DuckDB's bindings would report false leaks, never runs (see
 
 With ``--wait`` it imports Great Expectations first (about 2 s) and then reads
 the request's path from its standard input: ``sqlscore run`` starts it so while
-dbt builds. An empty input (the run ended before its gate) ends it at once.
+dbt builds. An empty input ends it; a run that ends before its gate kills it instead
+(:meth:`sqlscore.gate.validate.GateProcess.close`), without waiting for the import.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ class GateProcess:
 
     Importing Great Expectations takes about 2 s, a fifth of a small ``sqlscore run``; started
     when the run starts (``--wait``), the child spends it while dbt builds, then waits for the
-    request on its standard input. Leaving the ``with`` block without validating ends it (an
-    empty input), and a killed run takes it along (:func:`sqlscore.gate.child.die_with_parent`).
+    request on its standard input. Leaving the ``with`` block without validating kills it (see
+    :meth:`close`), and a killed run takes it along (:func:`sqlscore.gate.child.die_with_parent`).
     """
 
     def __init__(self) -> None:
@@ -57,6 +57,10 @@ class GateProcess:
     def returncode(self) -> int | None:
         return self._process.poll()
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def __enter__(self) -> GateProcess:
         return self
 
@@ -64,14 +68,18 @@ class GateProcess:
         self.close()
 
     def close(self) -> None:
-        """End the child if it is still waiting (it reads an empty request and leaves)."""
+        """End the child if it was never asked: killed at once, since it holds nothing yet.
+
+        A run blocked before its gate (a failed dbt test, nothing selected) should neither wait
+        for Great Expectations to finish importing nor leave it burning a core; the child opens
+        the warehouse and writes files only once a request arrives, and after a request
+        :meth:`validate` has waited for it to end.
+        """
         if self._process.returncode is None:
-            self._send("")
-            try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.kill()
+            self._process.wait()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
         self._stderr.close()
 
     def _send(self, line: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,14 @@ def test_a_warehouse_the_child_cannot_open_is_a_gate_error(tmp_path: Path) -> No
 
 def test_a_gate_process_that_is_never_asked_ends_and_one_asked_once_validates(published: Published) -> None:
     """``sqlscore run`` starts the gate's child with the run; a run that ends before its gate
-    (dbt failed, nothing selected) ends the child through its empty input, with exit code 0."""
+    (dbt failed, nothing selected) kills the child at once, mid-import or waiting, and nothing of
+    it is left behind."""
     unused = GateProcess()
     assert unused.returncode is None  # importing Great Expectations, then waiting for a request
     unused.close()
-    assert unused.returncode == 0
+    assert unused.returncode == -signal.SIGKILL
+    assert not Path(f"/proc/{unused.pid}").exists()  # reaped, not a zombie
+    assert not list(published.warehouse.parent.glob(".sqlscore-gate-*"))
     with GateProcess() as gate:
         verdicts = gate.validate(published.warehouse, ["customer_churn_scores"], REPO / "expectations")
     assert [(v.table, v.success) for v in verdicts] == [("customer_churn_scores", True)]
