@@ -164,3 +164,63 @@ def scored_env(demo_env: tuple[Path, Registry], scored_source: Path) -> tuple[Pa
     warehouse, registry = demo_env
     shutil.copy(scored_source, warehouse)
     return warehouse, registry
+
+
+#: the as-of date before the demo's current one (2026-10-31), as a --vars value
+PAST = "{as_of_date: '2026-09-30'}"
+
+
+def _scored_on(
+    dates: tuple[str, ...], demo_source: tuple[Path, Path], parsed_project: Path
+) -> Callable[[Path], None]:
+    """A build of the demo warehouse by ``dbt build --select +scoring`` with each vars in turn."""
+
+    def build(root: Path) -> None:
+        shutil.copy(demo_source[0], root / "warehouse.duckdb")
+        shutil.copytree(demo_source[1], root / "models_onnx")
+        project = copy_project(root, parsed_project)
+        for as_of in dates:
+            args = ("build", "--select", "+scoring", *(("--vars", as_of) if as_of else ()))
+            dbt(args, root / "warehouse.duckdb", Registry(root / "models_onnx"), project)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def past_scored_source(
+    demo_source: tuple[Path, Path],
+    parsed_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+) -> Path:
+    """The demo warehouse after ``dbt build --select +scoring`` as of 2026-09-30 only."""
+    build = _scored_on((PAST,), demo_source, parsed_project)
+    return built_once(tmp_path_factory, worker_id, "dbt_past", build) / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def two_dates_source(
+    demo_source: tuple[Path, Path],
+    parsed_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+) -> Path:
+    """The demo warehouse scored as of 2026-09-30, then as of the current date (two builds)."""
+    build = _scored_on((PAST, ""), demo_source, parsed_project)
+    return built_once(tmp_path_factory, worker_id, "dbt_two_dates", build) / "warehouse.duckdb"
+
+
+@pytest.fixture
+def past_scored_env(demo_env: tuple[Path, Registry], past_scored_source: Path) -> tuple[Path, Registry]:
+    """``demo_env`` after ``dbt build --select +scoring --vars "{as_of_date: '2026-09-30'}"``."""
+    warehouse, registry = demo_env
+    shutil.copy(past_scored_source, warehouse)
+    return warehouse, registry
+
+
+@pytest.fixture
+def two_dates_env(demo_env: tuple[Path, Registry], two_dates_source: Path) -> tuple[Path, Registry]:
+    """``demo_env`` after the 2026-09-30 build, then the current date's."""
+    warehouse, registry = demo_env
+    shutil.copy(two_dates_source, warehouse)
+    return warehouse, registry

@@ -10,7 +10,7 @@ import duckdb
 import yaml  # type: ignore[import-untyped]
 
 from sqlscore.tools.demo.train import TRAINING_AS_OF, feature_sql
-from tests.dbt.conftest import REPO
+from tests.dbt.conftest import PAST, REPO
 
 
 def _query(warehouse: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -262,12 +262,10 @@ def test_sql_engine_scores_like_the_onnx_engine(run_dbt, scored_env, dbt_project
     assert result.returncode != 0 and "engine must be 'onnx' or 'sql'" in result.stdout
 
 
-def test_scores_are_history(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_scores_are_history(run_dbt, two_dates_env) -> None:  # type: ignore[no-untyped-def]
     """--full-refresh keeps every score; a deleted customer leaves the current date only; the
     relationships test keeps passing for history; a rebuild happens only when asked by name."""
-    warehouse, _ = demo_env
-    for as_of in ("2026-09-30", "2026-10-31"):
-        run_dbt("build", "--select", "+scoring", "--vars", f"{{as_of_date: '{as_of}'}}")
+    warehouse, _ = two_dates_env  # scored as of 2026-09-30, then 2026-10-31
 
     def counts() -> list[tuple]:  # type: ignore[type-arg]
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -321,11 +319,9 @@ def test_run_parameters_are_checked_before_they_reach_sql(run_dbt, dbt_project: 
     assert hostile.returncode != 0 and "invalid model name" in hostile.stdout
 
 
-def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
-    warehouse, registry = demo_env
-    past = "{as_of_date: '2026-09-30'}"
-    run_dbt("build", "--select", "+scoring", "--vars", past)
-    run_dbt("build", "--select", "+scoring")  # the current date, 2026-10-31
+def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, two_dates_env) -> None:  # type: ignore[no-untyped-def]
+    warehouse, registry = two_dates_env  # scored as of 2026-09-30, then 2026-10-31
+    past = PAST
     card = registry.card("risk", 1)
     registry.write_version(replace(card, version="2"), registry.load_artifact(card))
     registry.promote("risk", 2, "champion")
@@ -344,13 +340,12 @@ def test_a_past_as_of_date_is_rescored_only_by_a_backfill(run_dbt, demo_env) -> 
     assert versions("2026-10-31")[0][0] == 1  # the current date is not touched by a past date's backfill
 
 
-def test_a_past_as_of_date_reads_the_attributes_it_had(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_past_as_of_date_reads_the_attributes_it_had(run_dbt, past_scored_env) -> None:  # type: ignore[no-untyped-def]
     """A customer's attributes come from the snapshot version valid at the as-of date: the current
     date reads a change, a backfill of the past date after a promotion rescores every row with the
     attributes that date had (same scores), and a by-hand build of a past date cannot rewrite history."""
-    warehouse, registry = demo_env
-    past = "{as_of_date: '2026-09-30'}"
-    run_dbt("build", "--select", "+scoring", "--vars", past)
+    warehouse, registry = past_scored_env  # scored as of 2026-09-30
+    past = PAST
     scores_then = (
         "select customer_id, churn_probability from scoring.churn_scores where as_of_date = '2026-09-30'"
     )

@@ -429,6 +429,7 @@ READER = textwrap.dedent(
         finally:
             con.close()
         reads += 1
+        time.sleep(0.02)  # about 50 reads a second, each its own connection, and a core left to the runs
     print(reads, len(runs_seen))
     """
 )
