@@ -50,6 +50,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         in_folder = FUNCTIONAL_FOLDERS & set(item.path.relative_to(Path(__file__).parent).parts[:-1])
         functional = bool(FUNCTIONAL_FIXTURES & fixtures or in_folder)
         item.add_marker(pytest.mark.functional if functional else pytest.mark.unit)
+    # The tests marked `heavy` first, in their usual order (a stable sort keeps a module's tests
+    # together, and its module fixtures built once). pytest-xdist's worksteal hands each worker a
+    # contiguous share and lets an idle one take the end of another's queue: a minute-long test
+    # left at the end kept one worker alone for its whole length.
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
 
 
 def built_once(

@@ -37,6 +37,9 @@ from sqlscore.registry import Registry
 from sqlscore.tools.demo.train import feature_sql
 from tests.dbt.conftest import REPO, copy_project, dbt
 
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
+
 TOLERANCE = 1e-9
 EPS = float(np.finfo(np.float64).eps)
 SEGMENTS = {"churn": ("region", "plan"), "risk": ("purpose", "home_ownership")}

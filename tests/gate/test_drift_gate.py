@@ -16,7 +16,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.gate.conftest import REPO, Published
+
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
 
 #: Half the customers moved to the north: region's PSI 0.3 to 1 against the training profile
 #: (every value a training category, so the input checks pass it).

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from sqlscore.gate import validate_tables
 from tests.gate.conftest import REPO, TABLES, Published, table_digests, wait_for_line
@@ -324,6 +325,7 @@ def _assert_published_new_and_serving_staged(published: Published, before: dict[
     }
 
 
+@pytest.mark.heavy
 def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Published) -> None:
     """kill -9 at each step boundary in turn, and once while the gate validates; after each,
     consumers see everything old (published.* and the serving file untouched), or, after the
@@ -386,6 +388,7 @@ def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Publis
     assert not list(published.root.glob(".sqlscore-gate-*"))
 
 
+@pytest.mark.heavy
 def test_a_lost_staged_copy_is_rebuilt_from_published(published: Published) -> None:
     published.execute("update raw.customers set monthly_charges = monthly_charges + 1")
     process = published.start(SQLSCORE_PAUSE_AT="published:60")
@@ -435,6 +438,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.heavy
 def test_concurrent_reader_never_errors_nor_sees_partial_data(published: Published) -> None:
     stop = published.root / "reader.stop"
     reader = subprocess.Popen(

@@ -19,6 +19,9 @@ from sqlscore.tools.bench.spark import (
 )
 from tests.spark.conftest import SparkSite
 
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
+
 
 def test_bench_scores_the_same_rows_on_duckdb_and_spark(spark_site: SparkSite, tmp_path: Path) -> None:
     parquet = tmp_path / "features.parquet"

@@ -18,10 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from sqlscore.spark.cluster import LocalCluster
 from tests.conftest import SQLSCORE
 from tests.spark.conftest import TABLES, SparkSite
+
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
 
 REPO = Path(__file__).resolve().parents[2]
 #: dbt's line when a scoring model starts: the moment the worker is killed

@@ -15,6 +15,9 @@ from sqlscore.spark.session import JAVA_PACKAGE, check_master, java_executable
 from tests import prewarmed
 from tests.conftest import SQLSCORE
 
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
+
 
 def free_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from sqlscore.gate.gx_spark import validate_on_spark
 from sqlscore.pipeline.steps import RunOutcome
@@ -17,6 +18,9 @@ from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version
 from tests.spark.conftest import TABLES, SparkSite
+
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 FEATURES = "intermediate.int_customers_featurized"

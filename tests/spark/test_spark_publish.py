@@ -17,6 +17,9 @@ from sqlscore.errors import PublishError
 from sqlscore.spark.publish import current_version, publish_table, versions
 from tests.spark.conftest import SparkSite
 
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
+
 TABLE = "publish_probe"
 ROWS = 20_000
 

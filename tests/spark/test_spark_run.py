@@ -14,12 +14,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version, versions
 from tests.spark.conftest import TABLES, SparkSite
+
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
 
 
 def spark_published(site: SparkSite, table: str) -> pd.DataFrame:

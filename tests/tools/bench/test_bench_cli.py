@@ -19,6 +19,9 @@ from sqlscore.tools.bench.compile_report import large_model
 from sqlscore.tools.bench.orbital_path import orbital_python
 from sqlscore.tools.bench.workload import SMOKE_TREES, ensembles
 
+#: tens of seconds each: scheduled first, so that both test workers finish together
+pytestmark = pytest.mark.heavy
+
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 #: rows timed per path: enough for every path to run its batches, small enough to be quick
 ROWS = 3000
