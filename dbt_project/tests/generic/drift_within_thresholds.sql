@@ -4,7 +4,9 @@
   for the version each monitored model is bound to now (predict(<model>), the champion the run
   publishes). One row per figure past a threshold, naming model, version, as-of date, segment,
   feature ('score' for the score), metric, value, the threshold it crossed (threshold_crossed:
-  warn or block) and level ('error' blocks the run, 'warn' is recorded). `measures` says which table this is:
+  warn or block) and level ('error' blocks the run, 'warn' is recorded). `measures` says which
+  table it judges (whichever model it is declared on: the project declares all three on
+  model_performance, the last monitoring model built, so that no block skips another's build):
 
     features     feature_drift at the run's as-of date: each input's PSI
     score        prediction_drift at the run's as-of date: the score's PSI
@@ -41,6 +43,9 @@
         ~ (measures | tojson)) }}
 {%- endif -%}
 {%- set metric = 'auc_drop' if measures == 'performance' else 'psi' -%}
+{#- the table judged, whichever model the test is declared on (all three on model_performance) -#}
+{%- set judged_table = ref({'features': 'feature_drift', 'score': 'prediction_drift',
+                            'performance': 'model_performance'}[measures]) -%}
 {%- set as_of = as_of_date() -%}
 {%- set judged = [] -%}
 {%- for monitored in sqlscore_monitored_models() -%}
@@ -68,26 +73,26 @@ figures as (
     {%- if measures == 'features' %}
     select model_name, model_version, as_of_date, segment_by, segment, feature, 'psi', psi,
            {{ limits['warn'] }}, {{ limits['block'] }}, true
-    from {{ model }}
+    from {{ judged_table }}
     where {{ keep }} and as_of_date = {{ as_of }} and segment_by = 'all'
     {%- elif measures == 'score' %}
     select model_name, model_version, as_of_date, segment_by, segment, 'score', 'psi', psi,
            {{ limits['warn'] }}, {{ limits['block'] }}, true
-    from {{ model }}
+    from {{ judged_table }}
     where {{ keep }} and as_of_date = {{ as_of }} and segment_by = 'all'
     {%- else %}
     select model_name, model_version, as_of_date, segment_by, segment, 'score', 'auc_drop (realised)',
            auc_drop, {{ limits['warn'] }}, {{ limits['block'] }}, true
-    from {{ model }}
+    from {{ judged_table }}
     where {{ keep }} and kind = 'realised' and as_of_date = (
-        select max(as_of_date) from {{ model }}
+        select max(as_of_date) from {{ judged_table }}
         where {{ keep }} and kind = 'realised' and segment_by = 'all' and auc_drop is not null
           and as_of_date <= {{ as_of }}
     )
     union all
     select model_name, model_version, as_of_date, segment_by, segment, 'score', 'auc_drop (estimated)',
            auc_drop, {{ limits['warn'] }}, {{ limits['block'] }}, false
-    from {{ model }}
+    from {{ judged_table }}
     where {{ keep }} and kind = 'estimated' and as_of_date = {{ as_of }} and segment_by = 'all'
     {%- endif %}
     {%- endfor %}
