@@ -135,6 +135,34 @@ def run_dbt(
     return run
 
 
+#: the as-of date before the demo's current one (2026-10-31), as a --vars value
+PAST = "{as_of_date: '2026-09-30'}"
+
+
+def _scored_on(
+    dates: tuple[str, ...], demo_source: tuple[Path, Path], parsed_project: Path
+) -> Callable[[Path], None]:
+    """A build of the demo warehouse by ``dbt build --select +scoring`` on the production target
+    with each vars in turn ("": none, the current date), on its own copy of the registry."""
+
+    def build(root: Path) -> None:
+        shutil.copy(demo_source[0], root / "warehouse.duckdb")
+        shutil.copytree(demo_source[1], root / "models_onnx")  # never touch the shared registry
+        project = copy_project(root, parsed_project)
+        for as_of in dates:
+            args = ("build", "--select", "+scoring", *(("--vars", as_of) if as_of else ()))
+            dbt(args, root / "warehouse.duckdb", Registry(root / "models_onnx"), project)
+
+    return build
+
+
+def _with_warehouse(demo_env: tuple[Path, Registry], source: Path) -> tuple[Path, Registry]:
+    """``demo_env`` with its warehouse replaced by a copy of ``source``."""
+    warehouse, registry = demo_env
+    shutil.copy(source, warehouse)
+    return warehouse, registry
+
+
 @pytest.fixture(scope="session")
 def scored_source(
     demo_source: tuple[Path, Path],
@@ -144,46 +172,8 @@ def scored_source(
 ) -> Path:
     """The demo warehouse after one ``dbt build --select +scoring`` on the production target (what
     most tests here start from), built once per test run; ``scored_env`` copies it."""
-
-    def build(root: Path) -> None:
-        shutil.copy(demo_source[0], root / "warehouse.duckdb")
-        shutil.copytree(demo_source[1], root / "models_onnx")  # never touch the shared registry
-        dbt(
-            ("build", "--select", "+scoring"),
-            root / "warehouse.duckdb",
-            Registry(root / "models_onnx"),
-            copy_project(root, parsed_project),
-        )
-
+    build = _scored_on(("",), demo_source, parsed_project)
     return built_once(tmp_path_factory, worker_id, "dbt_scored", build) / "warehouse.duckdb"
-
-
-@pytest.fixture
-def scored_env(demo_env: tuple[Path, Registry], scored_source: Path) -> tuple[Path, Registry]:
-    """``demo_env`` (the warehouse ``run_dbt`` builds on) after ``dbt build --select +scoring``."""
-    warehouse, registry = demo_env
-    shutil.copy(scored_source, warehouse)
-    return warehouse, registry
-
-
-#: the as-of date before the demo's current one (2026-10-31), as a --vars value
-PAST = "{as_of_date: '2026-09-30'}"
-
-
-def _scored_on(
-    dates: tuple[str, ...], demo_source: tuple[Path, Path], parsed_project: Path
-) -> Callable[[Path], None]:
-    """A build of the demo warehouse by ``dbt build --select +scoring`` with each vars in turn."""
-
-    def build(root: Path) -> None:
-        shutil.copy(demo_source[0], root / "warehouse.duckdb")
-        shutil.copytree(demo_source[1], root / "models_onnx")
-        project = copy_project(root, parsed_project)
-        for as_of in dates:
-            args = ("build", "--select", "+scoring", *(("--vars", as_of) if as_of else ()))
-            dbt(args, root / "warehouse.duckdb", Registry(root / "models_onnx"), project)
-
-    return build
 
 
 @pytest.fixture(scope="session")
@@ -211,16 +201,18 @@ def two_dates_source(
 
 
 @pytest.fixture
+def scored_env(demo_env: tuple[Path, Registry], scored_source: Path) -> tuple[Path, Registry]:
+    """``demo_env`` (the warehouse ``run_dbt`` builds on) after ``dbt build --select +scoring``."""
+    return _with_warehouse(demo_env, scored_source)
+
+
+@pytest.fixture
 def past_scored_env(demo_env: tuple[Path, Registry], past_scored_source: Path) -> tuple[Path, Registry]:
     """``demo_env`` after ``dbt build --select +scoring --vars "{as_of_date: '2026-09-30'}"``."""
-    warehouse, registry = demo_env
-    shutil.copy(past_scored_source, warehouse)
-    return warehouse, registry
+    return _with_warehouse(demo_env, past_scored_source)
 
 
 @pytest.fixture
 def two_dates_env(demo_env: tuple[Path, Registry], two_dates_source: Path) -> tuple[Path, Registry]:
     """``demo_env`` after the 2026-09-30 build, then the current date's."""
-    warehouse, registry = demo_env
-    shutil.copy(two_dates_source, warehouse)
-    return warehouse, registry
+    return _with_warehouse(demo_env, two_dates_source)
