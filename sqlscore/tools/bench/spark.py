@@ -144,7 +144,7 @@ def spark_figures(
 ) -> list[SparkFigure]:
     """Spark on 1 worker, then on 2 workers: one driver process each."""
     figures = []
-    split_bytes = max(parquet.stat().st_size // SPLITS, 64 * 1024)
+    split_bytes = max(-(-parquet.stat().st_size // SPLITS), 64 * 1024)  # ceiling: exactly SPLITS splits
     for cores in (1, 2):
         request = folder / f"request_{cores}.json"
         request.write_text(
