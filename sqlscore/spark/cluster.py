@@ -4,6 +4,12 @@ pyspark's wheel carries ``bin/spark-class`` and every jar a master and a worker 
 (``SPARK_HOME`` = the pyspark package folder); no Spark download. :class:`LocalCluster` starts
 one master and N workers as child processes on loopback ports, waits until the master's
 ``/json/`` lists every worker ALIVE, and stops them all (by their process ids) on exit.
+
+A worker's ``--cores`` only caps its task slots: a 1-core executor running a Python UDF is two
+busy processes (the JVM reading Parquet, the Python worker scoring), and on one machine it takes
+what the other cores leave free. ``pinned`` gives each worker's processes (the worker, its
+executors, their Python workers: children inherit it) CPUs of their own by affinity, as
+separate machines would, so "1 worker" measures one worker's cores and not the whole machine.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class LocalCluster:
     workers: int = 2
     cores: int = 1
     memory: str = "1g"
+    #: each worker on CPUs of its own (``cores`` of them), the master and the driver unpinned
+    pinned: bool = False
     startup_seconds: float = 90.0
     master_port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
@@ -51,7 +59,17 @@ class LocalCluster:
     def url(self) -> str:
         return f"spark://127.0.0.1:{self.master_port}"
 
-    def _launch(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def worker_cpus(self, index: int) -> set[int]:
+        """The CPUs worker ``index`` (0-based) is pinned to: its own ``cores`` of this process's."""
+        available = sorted(os.sched_getaffinity(0))
+        if len(available) < self.workers * self.cores:
+            raise SparkError(
+                f"cannot pin {self.workers} workers of {self.cores} core(s) each to CPUs of their own: "
+                f"this process may use {len(available)} CPU(s)"
+            )
+        return set(available[index * self.cores : (index + 1) * self.cores])
+
+    def _launch(self, name: str, *args: str, cpus: set[int] | None = None) -> subprocess.Popen[bytes]:
         java = java_executable()
         env = {
             **os.environ,
@@ -62,8 +80,14 @@ class LocalCluster:
             "SPARK_WORKER_DIR": str(self.folder / f"work-{name}"),
         }
         log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        # set in the child before spark-class runs, so every process it starts inherits it
+        pin = None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
         process = subprocess.Popen(
-            [str(spark_home() / "bin" / "spark-class"), *args], env=env, stdout=log, stderr=subprocess.STDOUT
+            [str(spark_home() / "bin" / "spark-class"), *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=pin,  # noqa: PLW1509 (the affinity call only: no lock taken, no thread started)
         )
         log.close()
         self.processes.append(process)
@@ -82,6 +106,7 @@ class LocalCluster:
                 "org.apache.spark.deploy.worker.Worker", self.url,
                 "--host", "127.0.0.1", "--cores", str(self.cores), "--memory", self.memory,
                 "--webui-port", str(free_port()), "--work-dir", str(self.folder / f"work-worker{index + 1}"),
+                cpus=self.worker_cpus(index) if self.pinned else None,
             )  # fmt: skip
         self.wait_for_workers(self.workers)
         return self

@@ -121,7 +121,10 @@ def test_cli_run_on_a_two_worker_cluster_survives_a_killed_worker(
         "SQLSCORE_SPARK_WAREHOUSE": str(spark_dir),
         "SPARK_CONF_DIR": str(spark_defaults(tmp_path / "conf", events)),
     }
-    with LocalCluster(tmp_path / "cluster", workers=2, cores=1) as cluster:
+    with LocalCluster(tmp_path / "cluster", workers=2, cores=1, pinned=True) as cluster:
+        # each worker (and what it starts: executors, Python workers) on a CPU of its own
+        pinned = [os.sched_getaffinity(process.pid) for process in cluster.processes[1:]]
+        assert pinned == [cluster.worker_cpus(0), cluster.worker_cpus(1)] and not pinned[0] & pinned[1]
         workers = {str(w["webuiaddress"]).rstrip("/") for w in cluster.alive_workers()}
         assert len(workers) == 2
         copied, _ = copy.communicate(timeout=300)

@@ -5,7 +5,9 @@ The rows are the churn model's features from the demo warehouse's
 so every engine and every configuration scores the same file. DuckDB scores it in this process
 (``sum(predict_churn(...))`` over ``read_parquet``, both cores). Spark scores it on a standalone
 cluster of two 1-core workers started here from pyspark's ``spark-class``
-(:class:`~sqlscore.spark.cluster.LocalCluster`), once with ``spark.cores.max=1`` (one executor: one
+(:class:`~sqlscore.spark.cluster.LocalCluster`), each pinned to a CPU of its own (a 1-core
+executor's JVM and Python worker otherwise spread over every core, and "1 worker" would take the
+whole machine), once with ``spark.cores.max=1`` (one executor: one
 worker) and once with 2 (both workers), each application in its own driver process (a Spark
 session's master and settings are fixed per process): ``python -m sqlscore.tools.bench.spark
 REQUEST.json``. Each figure is the best of ``repeat`` timed passes after one warm-up pass (which
@@ -192,7 +194,7 @@ def run_spark_bench(
             SparkFigure(engine, "duckdb", rows, score_duckdb(registry, parquet, columns, engine, repeat)[0])
             for engine in ENGINES
         ]
-        with LocalCluster(folder / "cluster", workers=2, cores=1, memory="1g") as cluster:
+        with LocalCluster(folder / "cluster", workers=2, cores=1, memory="1g", pinned=True) as cluster:
             figures += spark_figures(folder, cluster.url, registry, parquet, rows, repeat)
     return figures
 
