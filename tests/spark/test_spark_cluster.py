@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sqlscore.spark.cluster import LocalCluster
+from sqlscore.spark.session import COMPILE_HUGE_METHODS
 from tests.conftest import SQLSCORE
 from tests.spark.conftest import TABLES, SparkSite
 
@@ -134,6 +135,15 @@ def test_cli_run_on_a_two_worker_cluster_survives_a_killed_worker(
         )
         state = cluster.state()
     assert killed, "dbt never started a scoring model:\n" + output[-3000:]
+    # each worker logs the command of every executor it launched: started with the option that
+    # lets HotSpot JIT-compile the huge methods of compiled models (sqlscore.spark.session)
+    launches = [
+        line
+        for log in sorted((tmp_path / "cluster").glob("worker*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if "Launch command:" in line and "CoarseGrainedExecutorBackend" in line
+    ]
+    assert launches and all(COMPILE_HUGE_METHODS in line for line in launches), launches[:2]
     apps = [a["id"] for a in [*state.get("completedapps", []), *state.get("activeapps", [])]]  # type: ignore[misc]
     assert len(apps) == 1, "the master never ran the run's application"
     log = read_events(events)

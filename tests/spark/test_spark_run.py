@@ -20,6 +20,7 @@ from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version, versions
+from sqlscore.spark.session import COMPILE_HUGE_METHODS
 from tests.spark.conftest import TABLES, SparkSite
 
 #: tens of seconds each: scheduled first, so that both test workers finish together
@@ -87,6 +88,10 @@ def test_sql_engine_on_spark_publishes_duckdb_scores_to_1e_6(
         "from intermediate.int_customers_featurized"
     )
     assert "PythonUDF" not in plan._jdf.queryExecution().optimizedPlan().toString()
+    # the generated code of a compiled model is a huge method: the JVM (local mode: driver and
+    # executor) was started with the option that lets HotSpot JIT-compile it
+    runtime = spark_site.spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    assert COMPILE_HUGE_METHODS in list(runtime.getInputArguments())
     assert_same_rows(spark_site, duckdb_reference, "duckdb_onnx", 1e-6)
     assert_same_rows(spark_site, duckdb_reference, "duckdb_sql", 1e-6)
     # both runs' versions are kept behind the views; the view reads the newest
