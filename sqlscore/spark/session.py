@@ -84,14 +84,14 @@ def check_master(master: str, timeout: float = MASTER_CONNECT_SECONDS) -> None:
 #: bytes of bytecode unless told to, and the code Spark generates for a compiled model (engine
 #: sql: hundreds of nested CASE expressions) is such a method, so it ran interpreted. Measured
 #: here on 1M rows of the churn model in local[1]: 53,415 rows/s without it, 355,088 with, the
-#: same sum.
+#: same sum; when HotSpot gets to compile it still varies from run to run (README, Scale-out).
 COMPILE_HUGE_METHODS = "-XX:-DontCompileHugeMethods"
 
 
 def session_conf(target: SparkTarget) -> dict[str, str]:
     """Every Spark setting the session starts with."""
     warehouse = target.warehouse_dir.resolve()
-    derby = f"-Dderby.system.home={warehouse} {COMPILE_HUGE_METHODS}"
+    driver_options = f"-Dderby.system.home={warehouse} {COMPILE_HUGE_METHODS}"
     return {
         "spark.master": target.master,
         "spark.app.name": "sqlscore",
@@ -99,7 +99,7 @@ def session_conf(target: SparkTarget) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={target.metastore.resolve()};create=true"
         ),
-        "spark.driver.extraJavaOptions": derby,
+        "spark.driver.extraJavaOptions": driver_options,
         "spark.executor.extraJavaOptions": COMPILE_HUGE_METHODS,
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",

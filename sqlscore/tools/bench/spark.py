@@ -7,11 +7,11 @@ so every engine and every configuration scores the same file. DuckDB scores it i
 cluster of two 1-core workers started here from pyspark's ``spark-class``
 (:class:`~sqlscore.spark.cluster.LocalCluster`), each pinned to a CPU of its own (a 1-core
 executor's JVM and Python worker otherwise spread over every core, and "1 worker" would take the
-whole machine), once with ``spark.cores.max=1`` (one executor: one
-worker) and once with 2 (both workers), each application in its own driver process (a Spark
-session's master and settings are fixed per process): ``python -m sqlscore.tools.bench.spark
-REQUEST.json``. Each figure is the best of ``repeat`` timed passes after one warm-up pass (which
-starts the executors' Python workers and ships the model), so start-up is not counted.
+whole machine), once with ``spark.cores.max=1`` (one executor: one worker) and once with 2 (both
+workers), each application in its own driver process (a Spark session's master and settings are
+fixed per process): ``python -m sqlscore.tools.bench.spark REQUEST.json``. Each figure is the
+best of ``repeat`` timed passes after one warm-up pass (which starts the executors' Python workers
+and ships the model), so start-up is not counted.
 """
 
 from __future__ import annotations
