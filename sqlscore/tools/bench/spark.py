@@ -122,7 +122,7 @@ def child(request_file: str) -> int:
         "spark.executor.memory": request.get("executor_memory", "1g"),
         "spark.cores.max": str(request["cores"]),
         # several tasks per executor, so both workers get an even share of the file (SPLITS)
-        "spark.sql.files.maxPartitionBytes": str(request.get("partition_bytes", 8 * 1024 * 1024)),
+        "spark.sql.files.maxPartitionBytes": str(request["partition_bytes"]),
     }
     spark = start_session(SparkTarget(request["master"], Path(request["spark_dir"]), conf))
     registry = Registry(Path(request["registry"]))
