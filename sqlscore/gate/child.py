@@ -1,4 +1,5 @@
-"""Child process of the gate: ``python -m sqlscore.gate.child REQUEST.json``, or ``--wait``.
+"""Child process of the gate: ``python -m sqlscore.gate.child REQUEST.json``, or ``--wait``,
+or a fork of the run (:mod:`sqlscore.gate.fork`) that calls :func:`main` as ``--wait``.
 
 Runs Great Expectations, writes the verdicts (or the error) where the request
 says, then leaves with ``os._exit`` so the interpreter's finalization, where
@@ -18,14 +19,20 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import TextIO
 
 from sqlscore.errors import GateError, SqlscoreError
 from sqlscore.gate.gx_run import validate_in_this_process
 from sqlscore.gate.validate import error_as_json, verdicts_as_json
 
+#: the gate's process name (``ps -o comm``, /proc/PID/comm): a forked gate's command line is
+#: the run's, so the name is what tells it apart
+PROCESS_NAME = b"sqlscore-gate"
+
 
 def die_with_parent() -> None:
-    """Ask Linux to kill this process when the run that started it dies (``kill -9`` included).
+    """Ask Linux to kill this process when the run that started it dies (``kill -9`` included),
+    and name it :data:`PROCESS_NAME`.
 
     Otherwise a killed run's gate would go on holding the warehouse open for a while, and the
     next run would find it "in use by another process". Elsewhere this is a no-op.
@@ -34,8 +41,10 @@ def die_with_parent() -> None:
         import ctypes
         import signal
 
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        pr_set_pdeathsig, pr_set_name = 1, 15
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+        libc.prctl(pr_set_name, ctypes.c_char_p(PROCESS_NAME))
 
 
 def hide_pyspark() -> None:
@@ -50,21 +59,23 @@ def hide_pyspark() -> None:
     sys.modules.setdefault("pyspark", None)  # type: ignore[arg-type]
 
 
-def request_path(argv: list[str]) -> Path | None:
-    """The request's path: the argument, or with ``--wait`` the first line of standard input
+def request_path(args: list[str], requests: TextIO) -> Path | None:
+    """The request's path: the argument, or with ``--wait`` the first line of ``requests``
     once Great Expectations is imported; None when that input ends empty."""
-    if argv[1:] != ["--wait"]:
-        return Path(argv[1])
+    if args != ["--wait"]:
+        return Path(args[0])
     import great_expectations  # noqa: F401 - the import is the point: done while dbt builds
 
-    line = sys.stdin.readline().strip()
+    line = requests.readline().strip()
     return Path(line) if line else None
 
 
-def main() -> int:
+def main(args: list[str], requests: TextIO) -> int:
+    """Validate one request: ``args`` is ``[REQUEST.json]``, or ``["--wait"]`` to read the
+    request's path from ``requests``."""
     die_with_parent()
     hide_pyspark()
-    path = request_path(sys.argv)
+    path = request_path(args, requests)
     if path is None:
         return 0
     request = json.loads(path.read_text())
@@ -91,7 +102,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    exit_code = main()
+    exit_code = main(sys.argv[1:], sys.stdin)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(exit_code)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlscore.errors import ConfigError, GateError
+from sqlscore.gate.fork import ForkedChild, can_fork
 from sqlscore.gate.gx_run import Failure, TableVerdict
 
 #: The request and verdict files live in a scratch folder beside the warehouse under this prefix,
@@ -44,15 +45,21 @@ class GateProcess:
     :meth:`close`), and a killed run takes it along (:func:`sqlscore.gate.child.die_with_parent`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, fork: bool = False) -> None:
+        """``fork`` True: the child is a fork of this process (:mod:`sqlscore.gate.fork`) when
+        this process has one thread; the caller promises it has no warehouse open."""
         self._stderr = tempfile.TemporaryFile("w+")
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sqlscore.gate.child", "--wait"],
-            stdin=subprocess.PIPE,
-            stdout=None,  # inherited: whatever the gate prints shows as it did in-process
-            stderr=self._stderr,
-            text=True,
-        )
+        self._process: subprocess.Popen[str] | ForkedChild
+        if fork and can_fork():
+            self._process = ForkedChild(self._stderr)
+        else:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "sqlscore.gate.child", "--wait"],
+                stdin=subprocess.PIPE,
+                stdout=None,  # inherited: whatever the gate prints shows as it did in-process
+                stderr=self._stderr,
+                text=True,
+            )
 
     @property
     def returncode(self) -> int | None:

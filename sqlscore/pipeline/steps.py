@@ -164,7 +164,9 @@ def run_pipeline(
         backfill=backfill,
         select=select or None,
     )
-    with run_lock(warehouse):
+    # The gate's child first, while this process has nothing open (it may be a fork of this
+    # process: sqlscore.gate.fork); Great Expectations imports in it while dbt builds.
+    with GateProcess(fork=True) as gate, run_lock(warehouse):
         run_id = str(uuid.uuid4())
         say(f"run {run_id}: warehouse {warehouse}, as of {request.as_of}")
         with open_warehouse(warehouse) as con:
@@ -172,8 +174,7 @@ def run_pipeline(
         for earlier in stale:
             say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
         try:
-            with GateProcess() as gate:  # Great Expectations imports while dbt builds
-                return _run_steps(request, run_id, gate)
+            return _run_steps(request, run_id, gate)
         except BaseException as exc:
             _record_failure(warehouse, run_id, exc)
             if isinstance(exc, SqlscoreError):

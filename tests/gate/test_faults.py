@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from sqlscore.gate import validate_tables
+from sqlscore.gate.child import PROCESS_NAME
 from tests.gate.conftest import REPO, TABLES, Published, table_digests, wait_for_line
 from tests.prewarmed import Process
 
@@ -216,29 +217,33 @@ KILLS = [
 ]
 
 
-def _children(parent: int) -> list[tuple[int, str, bytes]]:
-    """(pid, state, command line) of each live child process of ``parent``."""
+def _children(parent: int) -> list[tuple[int, str, str]]:
+    """(pid, state, process name) of each live child process of ``parent``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        named, rest = stat.rsplit(")", 1)
+        state, ppid = rest.split()[:2]
         if int(ppid) == parent and state != "Z":
-            found.append((int(entry.name), state, command))
+            found.append((int(entry.name), state, named.split("(", 1)[1]))
     return found
+
+
+#: the name the run's gate process gives itself (its command line is the run's when it is a fork)
+GATE = PROCESS_NAME.decode()
 
 
 def _gate_child_reading(run: Process, warehouse: Path, timeout: float = 180) -> int:
     """The pid of the run's gate process once it has the warehouse open."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for pid, _, command in _children(run.pid):
-            if b"sqlscore.gate.child" not in command:
+        for pid, _, name in _children(run.pid):
+            if name != GATE:
                 continue
             try:
                 open_files = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
@@ -350,10 +355,13 @@ def test_kill_at_every_step_boundary_then_the_next_run_repairs(published: Publis
             assert second.returncode == 2 and f"(pid {process.pid})" in second.stderr, second.stderr
             # the gate's child started with the run (Great Expectations imports while dbt builds)
             # and waits for its request without the warehouse open
-            (waiting,) = [
-                pid for pid, _, command in _children(process.pid) if b"sqlscore.gate.child" in command
-            ]
+            (waiting,) = [pid for pid, _, name in _children(process.pid) if name == GATE]
             assert not _opens(Path(f"/proc/{waiting}"), str(published.warehouse.resolve()))
+            # a fork of the run (sqlscore.gate.fork), not a new interpreter: the run's command line
+            assert (
+                Path(f"/proc/{waiting}/cmdline").read_bytes()
+                == Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            )
         if kill_at == "gated":  # this run started after the gate was killed: it removed its leftovers
             assert gate_scratch and not any(folder.exists() for folder in gate_scratch)
         process.send_signal(signal.SIGKILL)
