@@ -16,6 +16,7 @@ checks the first; the caller promises the second by forking before it opens anyt
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -73,6 +74,11 @@ def _serve(request_fd: int, stderr_fd: int) -> NoReturn:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.dup2(stderr_fd, 2)
+        # logging as a new interpreter has it: the run's imports may have configured the root
+        # logger (snowplow_tracker, which dbt imports, calls logging.basicConfig()), and Great
+        # Expectations logs at INFO level ("Created temporary directory ...") into whatever is there
+        for handler in logging.root.handlers[:]:
+            logging.root.removeHandler(handler)
         from sqlscore.gate.child import main
 
         with os.fdopen(request_fd, "r") as requests:
