@@ -69,6 +69,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         docs_dir=Path(args.docs) if args.docs else None,
         backfill=args.backfill,
         select=args.select,
+        fork_gate=True,  # nothing is open yet in this process
     )
     return _report(outcome)
 

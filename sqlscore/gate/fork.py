@@ -38,7 +38,12 @@ class ForkedChild:
         read_end, write_end = os.pipe()
         sys.stdout.flush()  # what is buffered now would be printed twice, by both processes
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: the caller starts an interpreter instead
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:
             os.close(write_end)
             _serve(read_end, stderr.fileno())

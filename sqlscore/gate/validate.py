@@ -21,7 +21,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlscore.errors import ConfigError, GateError
 from sqlscore.gate.fork import ForkedChild, can_fork
@@ -49,17 +49,7 @@ class GateProcess:
         """``fork`` True: the child is a fork of this process (:mod:`sqlscore.gate.fork`) when
         this process has one thread; the caller promises it has no warehouse open."""
         self._stderr = tempfile.TemporaryFile("w+")
-        self._process: subprocess.Popen[str] | ForkedChild
-        if fork and can_fork():
-            self._process = ForkedChild(self._stderr)
-        else:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "sqlscore.gate.child", "--wait"],
-                stdin=subprocess.PIPE,
-                stdout=None,  # inherited: whatever the gate prints shows as it did in-process
-                stderr=self._stderr,
-                text=True,
-            )
+        self._process = _start_child(fork, self._stderr)
 
     @property
     def returncode(self) -> int | None:
@@ -123,6 +113,22 @@ class GateProcess:
                     f"{code} and no verdicts: {stderr.strip()[-2000:]}"
                 )
             return verdicts_from_json(json.loads(answer.read_text()))
+
+
+def _start_child(fork: bool, stderr: IO[str]) -> subprocess.Popen[str] | ForkedChild:
+    """A fork when asked and safe (one thread, the fork succeeds), else a new interpreter."""
+    if fork and can_fork():
+        try:
+            return ForkedChild(stderr)
+        except OSError:  # out of processes or memory: a new interpreter may still start
+            pass
+    return subprocess.Popen(
+        [sys.executable, "-m", "sqlscore.gate.child", "--wait"],
+        stdin=subprocess.PIPE,
+        stdout=None,  # inherited: whatever the gate prints shows as it did in-process
+        stderr=stderr,
+        text=True,
+    )
 
 
 def _request(

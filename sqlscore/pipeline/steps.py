@@ -148,12 +148,16 @@ def run_pipeline(
     docs_dir: Path | None = None,
     backfill: bool = False,
     select: list[str] | None = None,
+    fork_gate: bool = False,
 ) -> RunOutcome:
     """Build, gate and publish, holding the run lock throughout; the outcome says how it ended.
 
     ``backfill`` rescores an as-of date earlier than the newest one scored (frozen otherwise);
     ``select`` (dbt selector syntax) limits the run to some models: only the published tables
-    it selects are gated and published, the others stay as they were.
+    it selects are gated and published, the others stay as they were. ``fork_gate`` True (the
+    command line's run, whose process has opened nothing yet) makes the gate's child a fork of
+    this process (:mod:`sqlscore.gate.fork`); a caller that may hold a DuckDB database open
+    leaves it False, and the gate is a new interpreter.
     """
     request = RunRequest(
         warehouse=warehouse,
@@ -164,9 +168,9 @@ def run_pipeline(
         backfill=backfill,
         select=select or None,
     )
-    # The gate's child first, while this process has nothing open (it may be a fork of this
-    # process: sqlscore.gate.fork); Great Expectations imports in it while dbt builds.
-    with GateProcess(fork=True) as gate, run_lock(warehouse):
+    # The gate's child first, before this process opens anything (with fork_gate it is a fork
+    # of this process); Great Expectations imports in it while dbt builds.
+    with GateProcess(fork=fork_gate) as gate, run_lock(warehouse):
         run_id = str(uuid.uuid4())
         say(f"run {run_id}: warehouse {warehouse}, as of {request.as_of}")
         with open_warehouse(warehouse) as con:
