@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import gc
+import logging
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -100,6 +101,10 @@ def _validate_one(table: str, suite_json: dict[str, Any], frame: DataFrame) -> T
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX sets this logger to INFO and says "Created temporary directory ... for ephemeral docs
+    # site" for every ephemeral context; in the run's process the root logger has a handler
+    # (dbt's snowplow_tracker calls logging.basicConfig()), so the line would reach the job's log
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     datasource = context.data_sources.add_sqlscore_spark(name="spark")

@@ -152,6 +152,8 @@ def test_cli_run_on_a_two_worker_cluster_survives_a_killed_worker(
     ran_on = executors_that_ran_tasks(log)
     assert set(ran_on.values()) == workers, f"tasks ran on {ran_on}, workers {workers}"
     assert code == 0, output[-4000:]  # Spark reran the lost tasks; were it to fail, see below
+    # the gate on Spark runs Great Expectations in the run's process: none of its INFO lines
+    assert "INFO:great_expectations" not in output, output[-4000:]
     catalog = pq.read_table(spark_dir / "main.db" / "ml_functions").to_pylist()
     engines = {row["function_name"]: row["engine"] for row in catalog}
     for table, expected in duckdb_reference.items():
