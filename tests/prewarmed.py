@@ -135,9 +135,9 @@ def _become(request: dict[str, Any], fds: list[int]) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    # the frozen objects back in the collector's sight for the interpreter's last collection
-    # (the first exit handler registered runs last): left frozen, objects in cycles outlive it,
-    # and DuckDB's bindings report them as leaked
+    # the frozen objects back in the collector's sight for the interpreter's last collection,
+    # which comes after every exit handler: left frozen, objects in cycles outlive it, and
+    # DuckDB's bindings report them as leaked
     atexit.register(gc.unfreeze)
     argv: list[str] = request["argv"]
     if argv[0] == "-m":
