@@ -37,9 +37,11 @@ def test_a_process_with_threads_starts_the_gate_as_a_new_interpreter() -> None:
         assert not can_fork()
         gate = GateProcess(fork=True)
         try:
+            # named once it runs the gate's code; only then is its command line surely the
+            # interpreter's (read just after the fork, before the exec, it was empty once)
+            assert _name(gate.pid) == PROCESS_NAME.decode()
             command = Path(f"/proc/{gate.pid}/cmdline").read_bytes().split(b"\0")
             assert command[1:4] == [b"-m", b"sqlscore.gate.child", b"--wait"], command
-            assert _name(gate.pid) == PROCESS_NAME.decode()
         finally:
             gate.close()
     finally:
