@@ -37,8 +37,8 @@ def test_a_process_with_threads_starts_the_gate_as_a_new_interpreter() -> None:
         assert not can_fork()
         gate = GateProcess(fork=True)
         try:
-            # named once it runs the gate's code; only then is its command line surely the
-            # interpreter's (read just after the fork, before the exec, it was empty once)
+            # named once it runs the gate's code; only then is its command line surely there
+            # (read as soon as the process had started, it was empty once in CI)
             assert _name(gate.pid) == PROCESS_NAME.decode()
             command = Path(f"/proc/{gate.pid}/cmdline").read_bytes().split(b"\0")
             assert command[1:4] == [b"-m", b"sqlscore.gate.child", b"--wait"], command
