@@ -95,6 +95,14 @@ class LocalCluster:
 
     def start(self) -> LocalCluster:
         self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self._launch_all()
+        except BaseException:
+            self.stop()  # a failed start leaves no JVM behind (``__exit__`` is not called for it)
+            raise
+        return self
+
+    def _launch_all(self) -> None:
         self._launch(
             "master",
             "org.apache.spark.deploy.master.Master",
@@ -109,10 +117,13 @@ class LocalCluster:
                 cpus=self.worker_cpus(index) if self.pinned else None,
             )  # fmt: skip
         self.wait_for_workers(self.workers)
-        return self
 
     def state(self) -> dict[str, object]:
-        """The master's JSON (workers, applications), from its web UI's ``/json/``."""
+        """The master's JSON (workers, applications), from its web UI's ``/json/``.
+
+        Raises ``ValueError`` (``json.JSONDecodeError``) when the answer is not JSON: while the
+        master starts, its UI has once answered ``/json/`` with its HTML page (seen in CI).
+        """
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=5) as answer:
             return dict(json.load(answer))
 
@@ -123,19 +134,24 @@ class LocalCluster:
 
     def wait_for_workers(self, count: int) -> None:
         deadline = time.monotonic() + self.startup_seconds
+        last_answer = "no answer"
         while time.monotonic() < deadline:
             try:
-                if len(self.alive_workers()) >= count:
+                alive = self.alive_workers()
+                if len(alive) >= count:
                     return
-            except OSError:
-                pass  # the master's web UI is not up yet
+                last_answer = f"{len(alive)} ALIVE"
+            except (OSError, ValueError) as error:
+                # the master's web UI is not up yet, or not yet answering with its JSON
+                last_answer = f"{type(error).__name__}: {error}"
             if any(p.poll() is not None for p in self.processes):
                 break
             time.sleep(0.5)
         self.stop()
         raise SparkError(
             f"the standalone cluster at {self.url} did not register {count} workers within "
-            f"{self.startup_seconds:.0f} s; see the logs in {self.folder}"
+            f"{self.startup_seconds:.0f} s (its /json/ last answered: {last_answer}); "
+            f"see the logs in {self.folder}"
         )
 
     def stop(self) -> None:
