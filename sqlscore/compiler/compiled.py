@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import onnx
@@ -112,13 +113,13 @@ def compile_function(
     if output == "label":
         expression = _typed(tensor.cols[0], STRING if return_type == "VARCHAR" else INT64)
     elif output == "probabilities":
-        expression = exp.Array(expressions=[_typed(c, DOUBLE) for c in tensor.cols])
+        expression = exp.Array(expressions=[number_answer(c) for c in tensor.cols])
     elif card.task == "binary_classification":
         if tensor.width != 2:
             raise CompileError(f"model {card.ref}: {wanted} has {tensor.width} columns, not 2")
-        expression = _typed(tensor.cols[1], DOUBLE)
+        expression = number_answer(tensor.cols[1])
     else:
-        expression = _typed(tensor.cols[0], DOUBLE)
+        expression = number_answer(tensor.cols[0])
     return CompiledFunction(
         name=function,
         model_ref=card.ref,
@@ -127,6 +128,17 @@ def compile_function(
         return_type=return_type,
         expression=expression,
     )
+
+
+def number_answer(col: Col) -> exp.Expression:
+    """A number the function answers: a double, NaN where the SQL has NULL.
+
+    The compiled SQL carries onnxruntime's NaN as NULL (a NULL number is the model's NaN input,
+    and the ops keep the two alike); only a model that does not impute lets one reach an output,
+    where onnxruntime answers NaN. The function answers NaN too, so that both engines (and the
+    service, which scores with onnxruntime) give the same number for the same row.
+    """
+    return exp.Coalesce(this=_typed(col, DOUBLE), expressions=[sql.double(math.nan)])
 
 
 def _typed(col: Col, dtype: str) -> exp.Expression:

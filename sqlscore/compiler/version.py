@@ -15,12 +15,14 @@ model changes: tests/compiler/test_compiler_version.py fails until it is bumped.
 missing values go true written as the false branch's test); 3: Relu as a plain greatest()
 (changed unbumped under 2); 4: Relu as CASE WHEN x < 0 (greatest() turned a NULL input into 0);
 5: PostgreSQL's sigmoid clamp keeps NULL (a scalar subquery: its greatest() skipped the NULL);
-6: softmax and argmax name each class's score once (a DuckDB lambda; written in place elsewhere).
+6: softmax and argmax name each class's score once (a DuckDB lambda; written in place elsewhere);
+7: a number the function answers is NaN where the SQL has NULL, as onnxruntime answers (a model
+without an imputer given a NULL).
 """
 
 from __future__ import annotations
 
-COMPILER_VERSION = 6
+COMPILER_VERSION = 7
 
 #: The warehouses the compiler writes SQL for (one generator each in :mod:`~sqlscore.compiler.dialects`).
 DIALECTS = ("duckdb", "postgres", "spark")

@@ -18,8 +18,10 @@ import onnx
 import onnx.parser
 
 from sqlscore.compiler import COMPILER_VERSION, DIALECTS
+from sqlscore.compiler.compiled import number_answer
 from sqlscore.compiler.dialects import expression_sql
 from sqlscore.compiler.graph import evaluate
+from sqlscore.compiler.types import DOUBLE, FLOAT
 from sqlscore.compiler.values import Symbolic
 from tests.compiler.harness import parameters_of
 
@@ -29,6 +31,7 @@ FINGERPRINTS = {
     4: "08ef5f3f945e0fcaa2324859688820817848cbd4b8a5126b494487b5030e0781",  # Relu keeps NULL
     5: "454ca4c6839c5aaf5d1cdfb2a389d45fa2300b99b5376c18c85c7c18d746d270",  # PostgreSQL clamp keeps NULL
     6: "99aa47563b392d49ce69ec3245ef18a331fc23f30c4dee6041e71afd4c8d7728",  # softmax/argmax bind scores once
+    7: "59d0d245eed9daf184dfd92d6ed63e971167796dd46809d756684fae90caabf5",  # a number answered NaN, not NULL
 }
 
 HEADER = '<ir_version: 9, opset_import: ["" : 18, "ai.onnx.ml" : 3]>\n'
@@ -91,7 +94,8 @@ network (double[N, 1] a, double[N, 1] b) => (double[N, 2] y, int64[N] best)
 
 
 def fingerprint() -> str:
-    """SHA-256 of every output column of the three graphs, written in every dialect."""
+    """SHA-256 of every output column of the three graphs, written in every dialect, and of each
+    number column as a function answers it (:func:`number_answer`)."""
     digest = hashlib.sha256()
     for text in (PIPELINE, TREES, NETWORK):
         model = onnx.parser.parse_model(HEADER + text)
@@ -104,6 +108,8 @@ def fingerprint() -> str:
                 for col in tensor.cols:
                     digest.update(f"{model.graph.name} {name} {dialect}\n".encode())
                     digest.update(expression_sql(col.expr, dialect).encode())
+                    if col.dtype in (DOUBLE, FLOAT):
+                        digest.update(expression_sql(number_answer(col), dialect).encode())
     return digest.hexdigest()
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
 import sqlscore
@@ -229,3 +230,42 @@ def test_the_probe_compares_each_row_with_its_own_score(demo_env) -> None:  # ty
     assert same <= AGREEMENT and all(one > 0 and many > 0 for one, many in seconds.values())
     _, off = probe(registry, card, f"{macro_sql};\n{shifted}", "shifted_risk", "score")
     assert abs(off - 1e-6) < 1e-9, off
+
+
+def test_a_model_without_an_imputer_answers_nan_for_a_null_on_every_engine(tmp_path: Path) -> None:
+    """A NULL number reaches a model that does not impute as NaN and onnxruntime answers NaN; the
+    compiled SQL answers NaN too, not NULL, so the probe (whose rows hold NULLs) finds the engines
+    agreeing and auto may choose either on speed alone (before, a plain logistic regression always
+    kept onnxruntime: "differs from onnxruntime by up to inf")."""
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    labels = (frame["a"].to_numpy() - frame["b"].to_numpy() + rng.normal(size=500) > 0).astype(int)
+    model = LogisticRegression().fit(frame.to_pandas(), labels)
+    registry = Registry(tmp_path / "models_onnx")
+    card = export_model(model, frame, "plain", registry=registry)
+    udfs = tmp_path / "udfs"
+    udfs.mkdir()
+    (udfs / "functions.yml").write_text(
+        "functions:\n  - {name: plain_onnx, model: plain, engine: onnx}\n"
+        "  - {name: plain_sql, model: plain, engine: sql}\n"
+    )
+    con = sqlscore.connect(tmp_path / "w.duckdb", registry=registry, udfs=udfs)
+    try:
+        rows = con.execute(
+            "select plain_onnx(a, b), plain_sql(a, b), predict_plain(a, b) "
+            "from (values (null, 0.5), (0.3, null), (null, null), (0.2, -0.1)) as t(a, b)"
+        ).fetchall()
+        reason = _bound(con)["predict_plain"][2]
+    finally:
+        con.close()
+    for answers in rows[:3]:
+        assert all(isinstance(x, float) and np.isnan(x) for x in answers), answers
+    expected = model.predict_proba(pl.DataFrame({"a": [0.2], "b": [-0.1]}).to_pandas())[0, 1]
+    assert all(abs(x - expected) <= 1e-9 for x in rows[3]), rows[3]
+    assert reason and "differs from onnxruntime" not in reason, reason
+    _, returns = signature_of(card, "score")
+    compiled = compiled_function(registry, card, "probed_plain", "score", returns)
+    _, difference = probe(
+        registry, card, compiled.create_sql("duckdb", temporary=True), "probed_plain", "score"
+    )
+    assert difference <= AGREEMENT
