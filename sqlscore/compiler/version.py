@@ -17,12 +17,13 @@ missing values go true written as the false branch's test); 3: Relu as a plain g
 5: PostgreSQL's sigmoid clamp keeps NULL (a scalar subquery: its greatest() skipped the NULL);
 6: softmax and argmax name each class's score once (a DuckDB lambda; written in place elsewhere);
 7: a number the function answers is NaN where the SQL has NULL, as onnxruntime answers (a model
-without an imputer given a NULL).
+without an imputer given a NULL); 8: the class of a row whose scores are missing (NULL or NaN) is
+onnxruntime's: a missing first score wins, a missing later one never does (was: the last class).
 """
 
 from __future__ import annotations
 
-COMPILER_VERSION = 7
+COMPILER_VERSION = 8
 
 #: The warehouses the compiler writes SQL for (one generator each in :mod:`~sqlscore.compiler.dialects`).
 DIALECTS = ("duckdb", "postgres", "spark")

@@ -32,6 +32,7 @@ FINGERPRINTS = {
     5: "454ca4c6839c5aaf5d1cdfb2a389d45fa2300b99b5376c18c85c7c18d746d270",  # PostgreSQL clamp keeps NULL
     6: "99aa47563b392d49ce69ec3245ef18a331fc23f30c4dee6041e71afd4c8d7728",  # softmax/argmax bind scores once
     7: "59d0d245eed9daf184dfd92d6ed63e971167796dd46809d756684fae90caabf5",  # a number answered NaN, not NULL
+    8: "4bd0b1582432f3fef9c9d5eba35fde0e9c1f92d6befeb59211eac3db0ddf5731",  # argmax: missing as onnxruntime
 }
 
 HEADER = '<ir_version: 9, opset_import: ["" : 18, "ai.onnx.ml" : 3]>\n'

@@ -16,7 +16,12 @@ from sqlscore.compiler.types import INT64, STRING
 
 
 def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
-    """The index of the first largest of ``values`` (ties go to the lowest index), as onnxruntime."""
+    """The index of the first largest of ``values`` (ties go to the lowest index), as onnxruntime.
+
+    Missing scores (NaN in onnxruntime, NULL or NaN here) follow onnxruntime's running maximum: a
+    missing first score wins (nothing compares greater than NaN), a missing later one never does.
+    A model that does not impute, given a NULL, has every class score missing: class 0.
+    """
     if len(values) == 1:
         return sql.constant(0, INT64)
     return sql.let([v.copy() for v in values], _first_argmax_of)
@@ -24,10 +29,18 @@ def first_argmax(values: Sequence[exp.Expression]) -> exp.Expression:
 
 def _first_argmax_of(values: Sequence[exp.Expression]) -> exp.Expression:
     """The CASE over every pair of ``values`` (placeholders bound by :func:`sql.let`)."""
-    ifs = []
+    ifs = [exp.If(this=sql.is_missing(values[0]), true=sql.constant(0, INT64))]
     for i in range(len(values) - 1):
-        conditions = [
-            exp.GTE(this=sql.paren(values[i].copy()), expression=sql.paren(values[j].copy()))
+        conditions: list[exp.Expression] = (
+            [] if i == 0 else [exp.Not(this=exp.Paren(this=sql.is_missing(values[i])))]
+        )
+        conditions += [
+            exp.Paren(
+                this=exp.Or(
+                    this=exp.GTE(this=sql.paren(values[i].copy()), expression=sql.paren(values[j].copy())),
+                    expression=sql.is_missing(values[j]),
+                )
+            )
             for j in range(i + 1, len(values))
         ]
         condition: exp.Expression = conditions[0]
