@@ -133,6 +133,8 @@ class LocalCluster:
         return [w for w in listed if isinstance(w, dict) and w.get("state") == "ALIVE"]
 
     def wait_for_workers(self, count: int) -> None:
+        """Until ``count`` workers are ALIVE, else a :class:`SparkError` (``start`` then stops
+        every process it launched)."""
         deadline = time.monotonic() + self.startup_seconds
         last_answer = "no answer"
         while time.monotonic() < deadline:
@@ -147,7 +149,6 @@ class LocalCluster:
             if any(p.poll() is not None for p in self.processes):
                 break
             time.sleep(0.5)
-        self.stop()
         raise SparkError(
             f"the standalone cluster at {self.url} did not register {count} workers within "
             f"{self.startup_seconds:.0f} s (its /json/ last answered: {last_answer}); "

@@ -81,7 +81,7 @@ def test_a_master_never_answering_json_is_an_error_saying_what_it_answered(
         cluster.wait_for_workers(1)
 
 
-def java_processes_naming(text: str) -> list[int]:
+def processes_naming(text: str) -> list[int]:
     """Process ids whose command line contains ``text``."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -101,4 +101,4 @@ def test_a_start_failing_after_the_master_launched_leaves_no_process(tmp_path: P
     with pytest.raises(SparkError, match=f"cannot pin {too_many} workers"):
         cluster.start()
     assert (tmp_path / "cluster" / "master.log").exists()  # the master had been launched
-    assert java_processes_naming(f"--port {cluster.master_port} ") == []
+    assert processes_naming(f"--port {cluster.master_port} ") == []
