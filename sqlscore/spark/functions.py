@@ -22,6 +22,7 @@ from sqlscore.functions.declarations import FunctionDeclaration, load_declaratio
 from sqlscore.functions.registration import signature_of
 from sqlscore.registry import CHAMPION, ModelCard, Registry
 from sqlscore.spark.onnx_udf import onnx_udf, shipped_name
+from sqlscore.warehouse.ml_functions import REFERENCE_BINS_TABLE, reference_bin_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -34,6 +35,12 @@ MODELS_TABLE = "ml_models"
 _MODELS_SCHEMA = (
     "model_name string, model_version int, aliases array<string>, is_champion boolean, sha256 string, "
     "card string, refreshed_at timestamp"
+)
+
+#: ``main.ml_reference_bins`` on Spark: DuckDB's columns (:mod:`sqlscore.warehouse.ml_functions`)
+_REFERENCE_BINS_SCHEMA = (
+    "model_name string, model_version int, feature string, kind string, bin int, lower_edge double, "
+    "upper_edge double, category string, reference_share double"
 )
 
 _CATALOG_SCHEMA = (
@@ -121,6 +128,7 @@ def register_functions(
             bindings.bound[declaration.name] = (declaration, card, chosen, reason)
     write_function_catalog(spark, bindings)
     write_model_catalog(spark, registry)
+    write_reference_bins(spark, registry, bindings)
     return bindings
 
 
@@ -141,6 +149,21 @@ def write_model_catalog(spark: SparkSession, registry: Registry) -> None:
     spark.sql(f"create database if not exists {CATALOG_DATABASE}")
     frame = spark.createDataFrame(rows, schema=_MODELS_SCHEMA)
     frame.write.mode("overwrite").format("parquet").saveAsTable(f"{CATALOG_DATABASE}.{MODELS_TABLE}")
+
+
+def write_reference_bins(spark: SparkSession, registry: Registry, bindings: SparkBindings) -> None:
+    """``main.ml_reference_bins`` in Spark: the bound versions' reference bins, the very rows
+    DuckDB's registration writes, which the monitoring models compare each as-of date with."""
+    bound = [(declaration, card) for declaration, card, _, _ in bindings.bound.values()]
+    profiles = {card.ref: registry.input_profile(card) for _, card in bound}
+    # Spark's double column takes no Python int (a profile's edge may be one in its JSON)
+    rows = [
+        (*row[:5], *(None if edge is None else float(edge) for edge in row[5:7]), *row[7:])
+        for row in reference_bin_rows(bound, profiles)
+    ]
+    spark.sql(f"create database if not exists {CATALOG_DATABASE}")
+    frame = spark.createDataFrame(rows, schema=_REFERENCE_BINS_SCHEMA)
+    frame.write.mode("overwrite").format("parquet").saveAsTable(f"{CATALOG_DATABASE}.{REFERENCE_BINS_TABLE}")
 
 
 def write_function_catalog(spark: SparkSession, bindings: SparkBindings) -> None:

@@ -33,7 +33,7 @@
     `segment_fan_out` makes the list again from the groups. -#}
 {% macro segment_slots(monitored, alias) %}
     {%- for k in range(1, (monitored['segments'] | length) + 2) -%}
-        {{ alias }}.segments[{{ k }}] as segment_{{ k }}{% if not loop.last %}, {% endif %}
+        {{ sqlscore_list_element(alias ~ '.segments', k) }} as segment_{{ k }}{% if not loop.last %}, {% endif %}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -44,10 +44,15 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- SQL: a cross join giving each group one row per segment it belongs to (column s, a struct of
-    segment_by and segment) from the columns `segment_slots` made, on the few grouped rows. -#}
+{#- SQL: a FROM-clause item giving each group one row per segment it belongs to (column s, a
+    struct of segment_by and segment) from the columns `segment_slots` made, on the few grouped
+    rows; last in its FROM clause (Spark's lateral view follows the joins). -#}
 {% macro segment_fan_out(monitored, alias) %}
-    cross join unnest([{{ segment_columns(monitored, alias) }}]) as t(s)
+    {%- set slots = [] -%}
+    {%- for k in range(1, (monitored['segments'] | length) + 2) -%}
+        {%- do slots.append(alias ~ '.segment_' ~ k) -%}
+    {%- endfor %}
+    {{ sqlscore_fan_out(sqlscore_list(slots), 't', 's') }}
 {%- endmacro %}
 
 {#- A query: the as-of dates a monitoring model computes this run, one column as_of_date: the
@@ -176,7 +181,7 @@
     reference as (
         select
             model_name, model_version, feature,
-            case when kind = 'category' then category else cast(bin as varchar) end as bin_key,
+            case when kind = 'category' then category else cast(bin as {{ sqlscore_type_string() }}) end as bin_key,
             kind = 'category' and category is null as is_other,
             reference_share
         from main.ml_reference_bins
@@ -263,27 +268,37 @@
 {%- endmacro %}
 
 {#- SQL: the text of a segment value, '(missing)' for NULL (a group of its own). -#}
-{% macro segment_value(column) %}coalesce(cast({{ column }} as varchar), '(missing)'){% endmacro %}
+{% macro segment_value(column) %}coalesce(cast({{ column }} as {{ sqlscore_type_string() }}), '(missing)'){% endmacro %}
 
 {#- SQL: the segments a row belongs to, as a list of struct(segment_by, segment): the whole
     population ('all', 'all') and one entry per segment column. -#}
 {% macro monitoring_segments(columns) %}
-    [{'segment_by': 'all', 'segment': 'all'}
+    {%- set entries = [sqlscore_struct([('segment_by', "'all'"), ('segment', "'all'")])] -%}
     {%- for column in columns -%}
         {%- do _sqlscore_checked(column, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'segment column') -%}
-        , {'segment_by': '{{ column }}', 'segment': {{ segment_value(adapter.quote(column)) }}}
-    {%- endfor -%}]
+        {%- do entries.append(sqlscore_struct([('segment_by', "'" ~ column ~ "'"),
+                                               ('segment', segment_value(adapter.quote(column)))])) -%}
+    {%- endfor -%}
+    {{ sqlscore_list(entries) }}
 {%- endmacro %}
 
-{#- SQL: an error (DuckDB's error(), raised when the query runs) when `relation` holds a key
+{#- The type of the lists `monitoring_segments` makes: a list of struct(segment_by, segment). -#}
+{% macro monitoring_segments_type() %}
+    {{- sqlscore_type_list(sqlscore_type_struct([('segment_by', sqlscore_type_string()),
+                                                  ('segment', sqlscore_type_string())])) -}}
+{%- endmacro %}
+
+{#- SQL: an error (sqlscore_raise_error, raised when the query runs) when `relation` holds a key
     of `columns` more than once, naming the table and an example key; 0 otherwise. Used as a
     guard: labels given twice would count a customer twice in every metric. -#}
 {% macro refuse_duplicated_keys(relation, columns, table_name) %}
-    (select count(error(
+    {%- set message -%}
         'sqlscore: the labels in {{ table_name }} repeat the key ({{ columns | join(", ") }}): '
         || count_keys || ' key(s) given more than once, e.g. ('
-        || {% for column in columns %}cast({{ adapter.quote(column) }} as varchar){% if not loop.last %} || ', ' || {% endif %}{% endfor %}
-        || ')'))
+        || {% for column in columns %}cast({{ adapter.quote(column) }} as {{ sqlscore_type_string() }}){% if not loop.last %} || ', ' || {% endif %}{% endfor %}
+        || ')'
+    {%- endset %}
+    (select count({{ sqlscore_raise_error(message) }})
      from (
         select *, count(*) over () as count_keys
         from (

@@ -24,3 +24,30 @@
 {% macro spark__sqlscore_type_timestamp_tz() -%}
     timestamp
 {%- endmacro %}
+
+{#- A list type of `element` (a type name): DuckDB's `element[]`, Spark's `array<element>`. -#}
+{% macro sqlscore_type_list(element) -%}
+    {{ return(adapter.dispatch('sqlscore_type_list', 'sqlscore_dbt')(element)) }}
+{%- endmacro %}
+
+{% macro default__sqlscore_type_list(element) -%}
+    {{ element }}[]
+{%- endmacro %}
+
+{% macro spark__sqlscore_type_list(element) -%}
+    array<{{ element }}>
+{%- endmacro %}
+
+{#- A struct type from (name, type) pairs: DuckDB's `struct(name type, ...)`, Spark's
+    `struct<name:type, ...>`. -#}
+{% macro sqlscore_type_struct(fields) -%}
+    {{ return(adapter.dispatch('sqlscore_type_struct', 'sqlscore_dbt')(fields)) }}
+{%- endmacro %}
+
+{% macro default__sqlscore_type_struct(fields) -%}
+    struct({% for name, type in fields %}{{ name }} {{ type }}{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__sqlscore_type_struct(fields) -%}
+    struct<{% for name, type in fields %}{{ name }}:{{ type }}{% if not loop.last %}, {% endif %}{% endfor %}>
+{%- endmacro %}

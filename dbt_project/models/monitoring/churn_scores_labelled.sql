@@ -34,7 +34,7 @@ final as (
         scores.churn_decile as score_decile,
         labels.churned as label,
         cast({{ monitoring_segments(monitored_segment_columns('churn')) }}
-             as struct(segment_by varchar, segment varchar)[]) as segments
+             as {{ monitoring_segments_type() }}) as segments
     from scores
     -- the attributes valid at the scored as-of date (as int_customers_featurized reads them; the
     -- first version recorded for a date before the history began), joined to the score itself

@@ -4,7 +4,7 @@
     (main.ml_reference_bins, kind 'score'). Incremental: a run (re)computes its own as-of date
     and any date of the scoring history not yet here (all of them on the first build), and keeps
     the others. -#}
-{{ config(unique_key=['model_name', 'as_of_date']) }}
+{{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date'])) }}
 {%- set as_of = as_of_date() %}
 
 {% for monitored in sqlscore_monitored_models() %}
@@ -64,7 +64,7 @@ select * from (
     counts as (
         select
             model_name, model_version, as_of_date, segment_by, segment, '__score__' as feature,
-            cast(score_decile as varchar) as bin_key, cast(sum(present) as bigint) as n
+            cast(score_decile as {{ sqlscore_type_string() }}) as bin_key, cast(sum(present) as bigint) as n
         from fanned
         where score_decile is not null and present > 0
         group by all
@@ -73,13 +73,13 @@ select * from (
     decile_shares as (
         select
             groups.model_name, groups.model_version, groups.as_of_date, groups.segment_by, groups.segment,
-            list(coalesce(counts.n, 0) / groups.present order by decile) as decile_shares
+            {{ sqlscore_ordered_list('coalesce(counts.n, 0) / groups.present', 'decile') }} as decile_shares
         from groups
         cross join range(1, 11) as deciles(decile)
         left join counts
             on counts.model_name = groups.model_name and counts.model_version = groups.model_version
            and counts.as_of_date = groups.as_of_date and counts.segment_by = groups.segment_by
-           and counts.segment = groups.segment and counts.bin_key = cast(deciles.decile as varchar)
+           and counts.segment = groups.segment and counts.bin_key = cast(deciles.decile as {{ sqlscore_type_string() }})
         where groups.present > 0
         group by all
     ),
@@ -89,24 +89,24 @@ select * from (
     )
 
     select
-        cast(measured.model_name as varchar) as model_name,
+        cast(measured.model_name as {{ sqlscore_type_string() }}) as model_name,
         cast(measured.model_version as integer) as model_version,
         cast(measured.as_of_date as date) as as_of_date,
-        cast(measured.segment_by as varchar) as segment_by,
-        cast(measured.segment as varchar) as segment,
+        cast(measured.segment_by as {{ sqlscore_type_string() }}) as segment_by,
+        cast(measured.segment as {{ sqlscore_type_string() }}) as segment,
         cast(measured.rows as bigint) as rows,
         cast(case when measured.rows > 0 then (measured.rows - measured.present) / measured.rows end as double)
             as null_rate,
         cast(measured.mean_score as double) as mean_score,
         cast(measured.psi as double) as psi,
         cast(measured.js_distance as double) as js_distance,
-        cast(decile_shares.decile_shares as double[]) as decile_shares,
+        cast(decile_shares.decile_shares as {{ sqlscore_type_list('double') }}) as decile_shares,
         cast(case
             when measured.rows = 0 then 'no_data'
             when not measured.has_reference then 'no_reference'
             else coalesce({{ drift_status(model_name, 'psi', 'measured.psi') }}, 'no_data')
-        end as varchar) as status,
-        cast({{ run_id() }} as varchar) as run_id
+        end as {{ sqlscore_type_string() }}) as status,
+        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
     from measured
     left join decile_shares using (model_name, model_version, as_of_date, segment_by, segment)
 )

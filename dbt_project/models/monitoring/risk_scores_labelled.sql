@@ -26,7 +26,7 @@ final as (
         scores.risk_decile as score_decile,
         applications.defaulted as label,
         cast({{ monitoring_segments(monitored_segment_columns('risk')) }}
-             as struct(segment_by varchar, segment varchar)[]) as segments
+             as {{ monitoring_segments_type() }}) as segments
     from scores
     left join applications using (application_id)
 )
