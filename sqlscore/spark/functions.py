@@ -158,8 +158,7 @@ def write_reference_bins(spark: SparkSession, registry: Registry, bindings: Spar
     profiles = {card.ref: registry.input_profile(card) for _, card in bound}
     # Spark's double column takes no Python int (a profile's edge may be one in its JSON)
     rows = [
-        (*row[:5], _double(row[5]), _double(row[6]), *row[7:])
-        for row in reference_bin_rows(bound, profiles)
+        (*row[:5], _double(row[5]), _double(row[6]), *row[7:]) for row in reference_bin_rows(bound, profiles)
     ]
     spark.sql(f"create database if not exists {CATALOG_DATABASE}")
     frame = spark.createDataFrame(rows, schema=_REFERENCE_BINS_SCHEMA)
