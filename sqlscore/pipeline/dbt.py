@@ -231,7 +231,7 @@ def levelled_findings(con: duckdb.DuckDBPyConnection, tables: list[str]) -> list
         for values in cursor.fetchall():
             row = dict(zip(columns, values, strict=True))
             if "metric" in row:  # drift_within_thresholds
-                findings.append(_drift_finding(row))
+                findings.append(drift_finding(row))
             elif "rule" in row:  # inputs_match_training_profile
                 description = (
                     f"model {row['model_name']}, column {row['column_name']}: {row['rows_breaking']} of "
@@ -274,7 +274,7 @@ DRIFT_FIELDS = (
 )
 
 
-def _drift_finding(row: dict[str, Any]) -> dict[str, Any]:
+def drift_finding(row: dict[str, Any]) -> dict[str, Any]:
     """A drift-gate row as a finding whose description a person can act on without the tables.
 
     A block names the two ways out (a better version promoted, or the model's threshold

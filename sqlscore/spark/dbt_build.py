@@ -1,9 +1,7 @@
 """dbt on Spark inside this process: the same project, ``--target spark``.
 
 dbt-spark's session method finds the session :mod:`.session` started (with the functions
-registered), so this must run in the process that registered them. Two monitoring models are
-left out on Spark for now (their SQL is still DuckDB's; see the README's Spark section); tests
-are left to the gate.
+registered), so this must run in the process that registered them. Tests are left to the gate.
 """
 
 from __future__ import annotations
@@ -18,9 +16,6 @@ from typing import Any
 from sqlscore.errors import SparkError
 from sqlscore.pipeline.dbt import dbt_project_dir, profiles_dir
 from sqlscore.registry import Registry
-
-#: What a Spark build leaves out: the monitoring models whose SQL is still DuckDB's.
-EXCLUDED = ("feature_drift", "model_performance")
 
 
 @dataclass(frozen=True)
@@ -99,8 +94,6 @@ def run_dbt_on_spark(invocation: SparkDbtInvocation, select: list[str] | None = 
             "build",
             *invocation.args(),
             *selection,
-            "--exclude",
-            *EXCLUDED,
             "--resource-type",
             "model",
             "--resource-type",

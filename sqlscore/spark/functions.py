@@ -10,6 +10,7 @@ what, with the columns dbt's ``predict()`` reads on DuckDB.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +35,8 @@ FUNCTIONS_TABLE = "ml_functions"
 MODELS_TABLE = "ml_models"
 _MODELS_SCHEMA = (
     "model_name string, model_version int, aliases array<string>, is_champion boolean, sha256 string, "
-    "card string, refreshed_at timestamp"
+    "card string, refreshed_at timestamp, feature_names array<string>, feature_sql_types array<string>, "
+    "training_metrics string"
 )
 
 #: ``main.ml_reference_bins`` on Spark: DuckDB's columns (:mod:`sqlscore.warehouse.ml_functions`)
@@ -136,12 +138,25 @@ def write_model_catalog(spark: SparkSession, registry: Registry) -> None:
     """``main.ml_models`` in Spark: every readable version with its card (JSON text).
 
     The gate's distribution checks read the reference saved at export from the card, joined to
-    ``main.ml_functions``, exactly as on DuckDB (:mod:`sqlscore.warehouse.ml_models`).
+    ``main.ml_functions``, exactly as on DuckDB (:mod:`sqlscore.warehouse.ml_models`); the
+    monitoring models read the features (names and SQL types) and the training metrics, columns
+    of DuckDB's table too.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     scanned = registry.scan()
     rows = [
-        (card.name, int(card.version), held, CHAMPION in held, card.sha256, card.to_json(), now)
+        (
+            card.name,
+            int(card.version),
+            held,
+            CHAMPION in held,
+            card.sha256,
+            card.to_json(),
+            now,
+            list(card.feature_names),
+            [feature.sql_type for feature in card.features],
+            json.dumps(card.training_metrics),
+        )
         for name, cards in scanned.cards.items()
         for card in cards
         for held in [sorted(a for a, v in scanned.aliases[name].items() if v == card.version)]

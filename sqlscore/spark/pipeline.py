@@ -2,13 +2,15 @@
 
 The steps of the DuckDB run, on Spark: the session starts (Java and the master checked first,
 each failure an error naming what to fix), every declared function is registered in it, dbt
-builds the same project with ``--target spark``, the gate runs the suites of ``expectations/``
-against every ``candidate.<table>`` with Great Expectations' Spark engine
-(:mod:`sqlscore.gate.gx_spark`), and only a build without error whose candidates all passed
-moves each ``published.<table>`` to a new version (:mod:`.publish`). A failed expectation is exit
-1 (blocked), a gate that cannot run exit 2; either way, and on any failure before the publish,
-every published view stays as it was. Each run that got a session appends its row (status,
-failed expectations, message) to ``ops.sqlscore_runs`` in Spark (:mod:`.run_record`).
+builds the same project with ``--target spark`` (monitoring tables included), the project's
+drift tests judge those tables (:mod:`.drift_gate`), the gate runs the suites of
+``expectations/`` against every ``candidate.<table>`` with Great Expectations' Spark engine
+(:mod:`sqlscore.gate.gx_spark`), and only a build without error whose candidates all passed and
+whose drift did not block moves each ``published.<table>`` to a new version (:mod:`.publish`).
+A failed expectation or a drift block is exit 1 (blocked), a gate that cannot run exit 2; either
+way, and on any failure before the publish, every published view stays as it was. Each run that
+got a session appends its row (status, failed expectations, message) to ``ops.sqlscore_runs`` in
+Spark (:mod:`.run_record`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlscore.pipeline.steps import RunOutcome, parse_as_of, say, verdict_lines
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode
 from sqlscore.spark.dbt_build import SparkDbtInvocation, run_dbt_on_spark
+from sqlscore.spark.drift_gate import DriftGate, run_drift_gate_on_spark
 from sqlscore.spark.functions import register_functions
 from sqlscore.spark.publish import publish_table
 from sqlscore.spark.session import SparkTarget, start_session
@@ -127,11 +130,29 @@ def _steps(request: SparkRunRequest, run_id: str) -> RunOutcome:
             "dbt build on Spark failed (nothing published): " + "; ".join(build.errors),
             timings=timings,
         )
+    drift = _drift_gate(spark, invocation, build.built, timings)
     tables = published_models(target.warehouse_dir / "dbt_target" / "manifest.json", build.built)
-    verdicts = _gate(spark, tables, request.expectations, timings)
+    verdicts = ([drift.verdict] if drift.verdict else []) + _gate(
+        spark, tables, request.expectations, timings
+    )
     if not all(verdict.success for verdict in verdicts):
         return _block(run_id, verdicts, timings)
     return _publish(spark, tables, request.keep_versions, run_id, timings, verdicts)
+
+
+def _drift_gate(
+    spark: SparkSession, invocation: SparkDbtInvocation, built: set[str], timings: dict[str, float]
+) -> DriftGate:
+    """The drift tests on the monitoring tables the build wrote; their warnings said here."""
+    started = time.perf_counter()
+    drift = run_drift_gate_on_spark(spark, invocation, built)
+    timings["drift_gate"] = time.perf_counter() - started
+    if drift.verdict is not None:
+        verdict = "passed" if drift.verdict.success else "BLOCKED"
+        say(f"    drift gate: {verdict} ({drift.verdict.evaluated} dbt tests)")
+    for warning in drift.warnings:
+        say(f"    warning: {warning}")
+    return drift
 
 
 def _gate(

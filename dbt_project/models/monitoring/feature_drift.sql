@@ -7,7 +7,7 @@
 {#- Built after prediction_drift and before model_performance: the three monitoring models run one at a time,
     each with every DuckDB thread, so a run's memory peak is the largest one's, not their sum. -#}
 -- depends_on: {{ ref('prediction_drift') }}
-{{ config(unique_key=['model_name', 'as_of_date']) }}
+{{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date'])) }}
 {%- set as_of = as_of_date() %}
 
 {% for monitored in sqlscore_monitored_models() %}
@@ -27,25 +27,25 @@
     {%- if versions | length == 0 -%}
         {%- set versions = [model_version(model_name) | trim | int] -%}
     {%- endif -%}
-    {%- set listed = run_query(
-        "select f.name, f.sql_type from (select model_version, unnest(feature_names) as name, "
-        ~ "unnest(feature_sql_types) as sql_type, generate_subscripts(feature_names, 1) as position "
-        ~ "from main.ml_models where model_name = '" ~ model_name ~ "' and model_version in ("
-        ~ (versions | join(', ')) ~ ")) as f group by f.name, f.sql_type "
-        ~ "order by min(f.model_version), min(f.position)").rows -%}
+    {%- for version in versions -%}
+        {%- do _sqlscore_checked(version | string, '[1-9][0-9]{0,8}', 'model version') -%}
+    {%- endfor -%}
+    {%- set listed = run_query(sqlscore_feature_types_query(model_name, versions)).rows -%}
     {%- for name, sql_type in listed -%}
         {%- do _sqlscore_checked(name, '[A-Za-z_][A-Za-z0-9_]{0,62}', 'feature name') -%}
         {%- do features.update({name: 'number' if sql_type == 'DOUBLE' else 'category'}) -%}
     {%- endfor -%}
     {%- set reference = run_query(
-        "select feature, model_version, to_json(list(cast(lower_edge as varchar) order by bin) "
-        ~ "filter (where lower_edge is not null)) from main.ml_reference_bins where model_name = '"
-        ~ model_name ~ "' and kind = 'number' group by all order by all").rows -%}
+        "select feature, model_version, to_json("
+        ~ sqlscore_ordered_list('cast(lower_edge as ' ~ sqlscore_type_string() ~ ')', 'bin', 'lower_edge is not null')
+        ~ ") from main.ml_reference_bins where model_name = '" ~ model_name ~ "' and kind = 'number' "
+        ~ "group by feature, model_version order by feature, model_version").rows -%}
     {%- for feature, version, edge_json in reference -%}
         {%- do _sqlscore_checked(version | string, '[1-9][0-9]{0,8}', 'model version') -%}
         {%- set checked = [] -%}
         {%- for edge in fromjson(edge_json) or [] -%}
-            {%- do _sqlscore_checked(edge, '-?(inf|[0-9.]+(e[-+]?[0-9]+)?)', 'reference edge') -%}
+            {#- as the warehouse prints a double: 1e-07, inf (DuckDB); 1.0E-7, Infinity (Spark) -#}
+            {%- do _sqlscore_checked(edge, '-?(inf|Infinity|[0-9.]+([eE][-+]?[0-9]+)?)', 'reference edge') -%}
             {%- do checked.append(edge) -%}
         {%- endfor -%}
         {%- do edges.setdefault(feature, {}).update({version: checked}) -%}
@@ -60,11 +60,11 @@
         {%- set selects = [] -%}
         {%- for feature in category_features -%}
             {%- do selects.append("select distinct '" ~ feature ~ "' as feature, nullif(cast("
-                ~ adapter.quote(feature) ~ " as varchar), '') as value from " ~ features_model
-                ~ " where as_of_date = " ~ as_of) -%}
+                ~ adapter.quote(feature) ~ " as " ~ sqlscore_type_string() ~ "), '') as value from "
+                ~ features_model ~ " where as_of_date = " ~ as_of) -%}
         {%- endfor -%}
         {%- for feature, value in run_query("select * from (" ~ (selects | join(' union all '))
-                                            ~ ") where value is not null order by all").rows -%}
+                                            ~ ") where value is not null order by 1, 2").rows -%}
             {%- do categories[feature].append(value) -%}
         {%- endfor -%}
     {%- endif -%}
@@ -72,10 +72,10 @@
 {% if not loop.first %}union all{% endif %}
 {%- if features | length == 0 %}
 select
-    cast(null as varchar) as model_name, cast(null as integer) as model_version, cast(null as date) as as_of_date,
-    cast(null as varchar) as segment_by, cast(null as varchar) as segment, cast(null as varchar) as feature,
+    cast(null as {{ sqlscore_type_string() }}) as model_name, cast(null as integer) as model_version, cast(null as date) as as_of_date,
+    cast(null as {{ sqlscore_type_string() }}) as segment_by, cast(null as {{ sqlscore_type_string() }}) as segment, cast(null as {{ sqlscore_type_string() }}) as feature,
     cast(null as bigint) as rows, cast(null as double) as null_rate, cast(null as double) as psi,
-    cast(null as double) as js_distance, cast(null as varchar) as status, cast(null as varchar) as run_id
+    cast(null as double) as js_distance, cast(null as {{ sqlscore_type_string() }}) as status, cast(null as {{ sqlscore_type_string() }}) as run_id
 where false
 {%- else %}
 select * from (
@@ -91,7 +91,7 @@ select * from (
             {%- if kind == 'number' %}
             cast(f.{{ adapter.quote(feature) }} as double) as {{ adapter.quote(feature) }}
             {%- else %}
-            nullif(cast(f.{{ adapter.quote(feature) }} as varchar), '') as {{ adapter.quote(feature) }}
+            nullif(cast(f.{{ adapter.quote(feature) }} as {{ sqlscore_type_string() }}), '') as {{ adapter.quote(feature) }}
             {%- endif %}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from {{ features_model }} as f
@@ -137,9 +137,16 @@ select * from (
             {%- set bins = [0] + range(1, (categories[feature] | length) + 1) | list %}
             {%- set keys = ['(unlisted)'] + categories[feature] %}
             {%- endif %}
-            {'keys': [{% for key in keys %}'{{ key | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}],
-             'counts': [{% for bin in bins %}cast(sum(({{ column }} = {{ bin }})::integer) as bigint){% if not loop.last %}, {% endif %}{% endfor %}],
-             'present': count({{ column }})} as {{ column }}
+            {%- set key_literals = [] -%}
+            {%- for key in keys -%}
+                {%- do key_literals.append("'" ~ (key | replace("'", "''")) ~ "'") -%}
+            {%- endfor -%}
+            {%- set bin_counts = [] -%}
+            {%- for bin in bins -%}
+                {%- do bin_counts.append('cast(sum(cast((' ~ column ~ ' = ' ~ bin ~ ') as integer)) as bigint)') -%}
+            {%- endfor %}
+            {{ sqlscore_struct([('keys', sqlscore_list(key_literals)), ('counts', sqlscore_list(bin_counts)),
+                                ('present', 'count(' ~ column ~ ')')]) }} as {{ column }}
             {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from binned_rows
@@ -147,9 +154,11 @@ select * from (
     ),
 
     long as (
-        unpivot aggregated
-        on {% for feature in features %}{{ adapter.quote('f__' ~ feature) }}{% if not loop.last %}, {% endif %}{% endfor %}
-        into name feature_column value facts
+        {%- set unpivoted = [] -%}
+        {%- for feature in features -%}
+            {%- do unpivoted.append(adapter.quote('f__' ~ feature)) -%}
+        {%- endfor %}
+        {{ sqlscore_unpivot('aggregated', unpivoted, 'feature_column', 'facts') }}
     ),
 
     scored_groups as (
@@ -176,9 +185,9 @@ select * from (
         select
             long.model_name, long.model_version,
             {{ segment_columns(monitored, 'long') }},
-            substr(long.feature_column, 4) as feature,
-            unnest(long.facts.keys) as bin_key, unnest(long.facts.counts) as n
+            substr(long.feature_column, 4) as feature, bin_key, n
         from long
+        {{ sqlscore_unnest_pairs('long.facts.keys', 'long.facts.counts', 'pairs', 'bin_key', 'n') }}
     ),
 
     -- the bins with rows (as histogram() would give them); a category value not listed at compile
@@ -188,7 +197,7 @@ select * from (
         where case
             when coalesce(n, 0) = 0 then false
             when bin_key = '(unlisted)'
-                then error('sqlscore: feature_drift: feature ' || feature || ' has values not listed when the model compiled')
+                then {{ sqlscore_raise_error("'sqlscore: feature_drift: feature ' || feature || ' has values not listed when the model compiled'") }}
             else true
         end
     ),
@@ -207,12 +216,12 @@ select * from (
     )
 
     select
-        cast(model_name as varchar) as model_name,
+        cast(model_name as {{ sqlscore_type_string() }}) as model_name,
         cast(model_version as integer) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(segment_by as varchar) as segment_by,
-        cast(segment as varchar) as segment,
-        cast(feature as varchar) as feature,
+        cast(segment_by as {{ sqlscore_type_string() }}) as segment_by,
+        cast(segment as {{ sqlscore_type_string() }}) as segment,
+        cast(feature as {{ sqlscore_type_string() }}) as feature,
         cast(rows as bigint) as rows,
         cast(case when rows > 0 then (rows - present) / rows end as double) as null_rate,
         cast(psi as double) as psi,
@@ -221,8 +230,8 @@ select * from (
             when rows = 0 then 'no_data'
             when not has_reference then 'no_reference'
             else coalesce({{ drift_status(model_name, 'psi', 'psi') }}, 'no_data')
-        end as varchar) as status,
-        cast({{ run_id() }} as varchar) as run_id
+        end as {{ sqlscore_type_string() }}) as status,
+        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
     from measured
 )
 {%- endif %}

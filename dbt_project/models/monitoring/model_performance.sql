@@ -21,10 +21,12 @@
 {#- Built after feature_drift, itself after prediction_drift: the three monitoring models run one at a time,
     each with every DuckDB thread, so a run's memory peak is the largest one's, not their sum. -#}
 -- depends_on: {{ ref('feature_drift') }}
-{{ config(unique_key=['model_name', 'as_of_date', 'kind']) }}
+{{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date', 'kind'])) }}
 {%- set as_of = as_of_date() %}
 {%- set eps = '2.220446049250313e-16' %}
 {%- set segment_keys = 'model_version, as_of_date, segment_by, segment' %}
+{%- set calibration_type = sqlscore_type_list(sqlscore_type_struct([
+    ('decile', 'integer'), ('rows', 'bigint'), ('predicted', 'double'), ('observed', 'double')])) %}
 
 {% for monitored in sqlscore_monitored_models() %}
 {%- set model_name = monitored['model'] -%}
@@ -42,8 +44,9 @@
         ~ "from " ~ rows ~ " group by all), "
         ~ "estimated_dates as (" ~ monitoring_dates_to_compute('labelled_counts', model_name, 'estimated') ~ "), "
         ~ "realised_dates as (" ~ monitoring_realised_dates('labelled_counts', model_name) ~ ") "
-        ~ "select 'estimated', cast(as_of_date as varchar) from estimated_dates "
-        ~ "union all select 'realised', cast(as_of_date as varchar) from realised_dates order by all").rows -%}
+        ~ "select 'estimated', cast(as_of_date as " ~ sqlscore_type_string() ~ ") from estimated_dates "
+        ~ "union all select 'realised', cast(as_of_date as " ~ sqlscore_type_string() ~ ") from realised_dates "
+        ~ "order by 1, 2").rows -%}
     {%- for kind, day in found -%}
         {%- do _sqlscore_checked(day, '[0-9]{4}-[0-9]{2}-[0-9]{2}', 'as-of date') -%}
         {%- do dates[kind].append(day) -%}
@@ -72,15 +75,17 @@ select * from (
             count(r.label) as labelled,
             cast(coalesce(sum(cast(r.label as integer)), 0) as bigint) as positives
         from {{ rows }} as r
-        cross join unnest(r.segments) as t(s)
+        {{ sqlscore_fan_out('r.segments', 't', 's') }}
         where {{ monitoring_date_filter('r.as_of_date', dates['estimated'] + dates['realised']) }}
         group by all
     ),
 
     -- a number per segment: the running sums below partition on it alone (sorting on the
-    -- segment's text, equal within a partition, costs more than the whole sum)
+    -- segment's text, equal within a partition, costs more than the whole sum); numbered in the
+    -- segments' order, so that a warehouse that computes this once per reader (Spark inlines
+    -- CTEs) numbers them the same way each time
     segment_numbers as (
-        select {{ segment_keys }}, row_number() over () as segment_number
+        select {{ segment_keys }}, row_number() over (order by {{ segment_keys }}) as segment_number
         from (select distinct {{ segment_keys }} from by_score)
     ),
 
@@ -136,7 +141,9 @@ select * from (
     ),
 
     segment_sums as (
-        select segment_numbers.* exclude (segment_number), numbered_sums.* exclude (segment_number)
+        select
+            segment_numbers.{{ sqlscore_star_except(['segment_number']) }},
+            numbered_sums.{{ sqlscore_star_except(['segment_number']) }}
         from numbered_sums
         join segment_numbers using (segment_number)
     ),
@@ -156,7 +163,7 @@ select * from (
                  when total_tp = 0 then 'every score is 0: no expected positive, the expected ROC is undefined'
                  else 'every score is 1: no expected negative, the expected ROC is undefined' end as auc_note,
             expected_log_loss as log_loss, expected_brier as brier,
-            cast(null as struct(decile integer, rows bigint, predicted double, observed double)[]) as calibration
+            cast(null as {{ calibration_type }}) as calibration
         from estimated_groups
         union all
         select
@@ -175,8 +182,9 @@ select * from (
     calibration as (
         select
             {{ segment_keys }},
-            list({'decile': score_decile, 'rows': rows, 'predicted': predicted, 'observed': observed}
-                 order by score_decile) as calibration
+            {{ sqlscore_ordered_list(sqlscore_struct([('decile', 'score_decile'), ('rows', 'rows'),
+                                                      ('predicted', 'predicted'), ('observed', 'observed')]),
+                                     'score_decile') }} as calibration
         from (
             select
                 segment_number, score_decile,
@@ -210,7 +218,7 @@ select * from (
     ),
 
     holdout as (
-        select model_name, model_version, try_cast(training_metrics ->> 'holdout_roc_auc' as double) as holdout_auc
+        select model_name, model_version, try_cast({{ sqlscore_json_field('training_metrics', 'holdout_roc_auc') }} as double) as holdout_auc
         from main.ml_models
         where model_name = '{{ model_name }}'
     ),
@@ -222,27 +230,27 @@ select * from (
     )
 
     select
-        cast(model_name as varchar) as model_name,
+        cast(model_name as {{ sqlscore_type_string() }}) as model_name,
         cast(model_version as integer) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(segment_by as varchar) as segment_by,
-        cast(segment as varchar) as segment,
-        cast(kind as varchar) as kind,
+        cast(segment_by as {{ sqlscore_type_string() }}) as segment_by,
+        cast(segment as {{ sqlscore_type_string() }}) as segment,
+        cast(kind as {{ sqlscore_type_string() }}) as kind,
         cast(rows as bigint) as rows,
         cast(rows_labelled as bigint) as rows_labelled,
         cast(auc as double) as auc,
-        cast(auc_note as varchar) as auc_note,
+        cast(auc_note as {{ sqlscore_type_string() }}) as auc_note,
         cast(log_loss as double) as log_loss,
         cast(brier as double) as brier,
         cast(holdout_auc as double) as holdout_auc,
         cast(auc_drop as double) as auc_drop,
-        cast(calibration as struct(decile integer, rows bigint, predicted double, observed double)[]) as calibration,
+        cast(calibration as {{ calibration_type }}) as calibration,
         cast(case
             when auc is null then 'no_data'
             when holdout_auc is null then 'no_reference'
             else {{ drift_status(model_name, 'auc_drop', 'auc_drop') }}
-        end as varchar) as status,
-        cast({{ run_id() }} as varchar) as run_id
+        end as {{ sqlscore_type_string() }}) as status,
+        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
     from final
 )
 {% endfor %}

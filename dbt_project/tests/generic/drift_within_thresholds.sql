@@ -60,10 +60,10 @@ with
 
 figures as (
     select
-        cast(null as varchar) as model_name, cast(null as integer) as model_version,
-        cast(null as date) as as_of_date, cast(null as varchar) as segment_by,
-        cast(null as varchar) as segment, cast(null as varchar) as feature,
-        cast(null as varchar) as metric, cast(null as double) as value,
+        cast(null as {{ sqlscore_type_string() }}) as model_name, cast(null as integer) as model_version,
+        cast(null as date) as as_of_date, cast(null as {{ sqlscore_type_string() }}) as segment_by,
+        cast(null as {{ sqlscore_type_string() }}) as segment, cast(null as {{ sqlscore_type_string() }}) as feature,
+        cast(null as {{ sqlscore_type_string() }}) as metric, cast(null as double) as value,
         cast(null as double) as warn_at, cast(null as double) as block_at, false as may_block
     where false
     {%- for entry in judged %}
