@@ -30,7 +30,7 @@ from sqlscore.pipeline.steps import RunOutcome, parse_as_of, say, verdict_lines
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode
 from sqlscore.spark.dbt_build import SparkDbtInvocation, run_dbt_on_spark
-from sqlscore.spark.drift_gate import DriftGate, run_drift_gate_on_spark
+from sqlscore.spark.drift_gate import DRIFT_TABLE, DriftGate, run_drift_gate_on_spark
 from sqlscore.spark.functions import register_functions
 from sqlscore.spark.publish import publish_table
 from sqlscore.spark.session import SparkTarget, start_session
@@ -136,7 +136,7 @@ def _steps(request: SparkRunRequest, run_id: str) -> RunOutcome:
         spark, tables, request.expectations, timings
     )
     if not all(verdict.success for verdict in verdicts):
-        return _block(run_id, verdicts, timings)
+        return _block(run_id, verdicts, tables, timings)
     return _publish(spark, tables, request.keep_versions, run_id, timings, verdicts)
 
 
@@ -170,10 +170,23 @@ def _gate(
     return verdicts
 
 
-def _block(run_id: str, verdicts: list[TableVerdict], timings: dict[str, float]) -> RunOutcome:
-    """Exit 1: the published views are not touched; the candidates stay for inspection."""
+def _block(
+    run_id: str, verdicts: list[TableVerdict], tables: list[str], timings: dict[str, float]
+) -> RunOutcome:
+    """Exit 1: the published views are not touched; the candidates stay for inspection (the
+    failed tables', or every candidate of the run when drift blocked it)."""
     failed = [v for v in verdicts if not v.success]
-    reasons = [f"{v.table}: {len(v.failures)} of {v.evaluated} expectations failed" for v in failed]
+    drifted = any(v.table == DRIFT_TABLE for v in failed)
+    # a drift block says what drifted, where and past which threshold; a suite, how many failed
+    reasons = [
+        reason
+        for v in failed
+        for reason in (
+            [f.description for f in v.failures]
+            if v.table == DRIFT_TABLE
+            else [f"{v.table}: {len(v.failures)} of {v.evaluated} expectations failed"]
+        )
+    ]
     message = "; ".join(reasons) + " on Spark; consumers keep the last good version"
     return RunOutcome(
         run_id,
@@ -181,7 +194,7 @@ def _block(run_id: str, verdicts: list[TableVerdict], timings: dict[str, float])
         "blocked",
         message,
         verdicts,
-        quarantined=[f"candidate.{v.table}" for v in failed],
+        quarantined=[f"candidate.{t}" for t in tables if drifted or t in {v.table for v in failed}],
         timings=timings,
     )
 

@@ -1,14 +1,21 @@
-"""The monitoring models on Spark: the same dbt models, the same figures as DuckDB's.
+"""The monitoring models on Spark: the same dbt models, the same figures as DuckDB's, the same
+drift gate.
 
 The DuckDB site's ``sqlscore run`` (``tests/gate``'s ``published_source``) built every monitoring
 table on the same raw rows; the full Spark run (``onnx_run``) builds them again with Spark SQL (the
 differences in dispatched macros: lists and structs, lateral views, raise_error, partitions
 instead of delete+insert). Each figure must equal DuckDB's to 1e-9 and each text column exactly.
+Then a run whose drift thresholds the figures cross is blocked, as on DuckDB
+(tests/gate/test_drift_gate.py): last in this module, since its run replaces the monitoring rows
+the comparisons read (with the same figures, under another run id).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,7 +23,12 @@ import pytest
 
 from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
+from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
+from tests.spark.conftest import TABLES as PUBLISHED
 from tests.spark.conftest import SparkSite
+from tests.spark.test_spark_gate import published_state
+
+REPO = Path(__file__).resolve().parents[2]
 
 #: tens of seconds each: scheduled first, so that both test workers finish together
 pytestmark = pytest.mark.heavy
@@ -83,3 +95,41 @@ def test_spark_monitoring_table_equals_duckdb(
     for row in [*spark, *expected]:
         row.pop("run_id")
     assert _differences(spark, expected, table) == []
+
+
+def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
+    spark_site: SparkSite, onnx_run: RunOutcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same rows judged against a churn PSI threshold they cross (a per-model override in a
+    copy of the project): exit 1, every published view as it was, the record naming the drift."""
+    assert onnx_run.exit_code == ExitCode.OK, onnx_run.message
+    project = tmp_path / "dbt_project"
+    shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    config = project / "dbt_project.yml"
+    assert config.read_text().count("    models: {}\n") == 1
+    override = "    models: {churn: {psi: {warn: 0.0, block: 0.0001}}}\n"
+    config.write_text(config.read_text().replace("    models: {}\n", override))
+    monkeypatch.setenv("SQLSCORE_DBT_PROJECT", str(project))
+    monkeypatch.setenv("SQLSCORE_PROFILES_DIR", str(REPO))
+    before = published_state(spark_site)
+    # the monitoring models and the published marts (the scores they read are the shared run's)
+    select = ["prediction_drift", "feature_drift", "model_performance", *PUBLISHED]
+    outcome = run_on_spark(
+        SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx", select=select)
+    )
+    assert outcome.exit_code == ExitCode.BLOCKED, outcome.message
+    assert "drift: model churn version 1, as of 2026-10-31, score: psi 0." in outcome.message
+    assert "above the block threshold 0.0001 (blocked: promote a better version" in outcome.message
+    assert "model risk" not in outcome.message  # risk keeps the declared thresholds, which it passes
+    assert published_state(spark_site) == before
+    assert sorted(outcome.quarantined) == [
+        "candidate.customer_churn_scores",
+        "candidate.loan_application_risk_scores",
+    ]
+    record = spark_site.spark.sql(
+        f"select status, exit_code, failed_expectations from ops.sqlscore_runs where run_id = '{outcome.run_id}'"
+    ).collect()
+    assert [(row.status, row.exit_code) for row in record] == [("blocked", 1)]
+    drift = [f for f in json.loads(record[0].failed_expectations) if f["table"] == "drift"]
+    assert drift and {f["expectation"] for f in drift} == {"psi"}
+    assert all(f["observed"] > 0.0001 and "model churn version 1" in f["description"] for f in drift)
