@@ -6,8 +6,8 @@ table on the same raw rows; the full Spark run (``onnx_run``) builds them again 
 differences in dispatched macros: lists and structs, lateral views, raise_error, partitions
 instead of delete+insert). Each figure must equal DuckDB's to 1e-9 and each text column exactly.
 Then a run whose drift thresholds the figures cross is blocked, as on DuckDB
-(tests/gate/test_drift_gate.py): last in this module, since its run replaces the monitoring rows
-the comparisons read (with the same figures, under another run id).
+(tests/gate/test_drift_gate.py); it puts the monitoring tables back as the shared run left them,
+since pytest-xdist may run the comparisons after it on the same worker.
 """
 
 from __future__ import annotations
@@ -97,6 +97,29 @@ def test_spark_monitoring_table_equals_duckdb(
     assert _differences(spark, expected, table) == []
 
 
+def test_labels_given_twice_stop_a_read_of_the_labelled_view_naming_the_table(
+    spark_site: SparkSite, onnx_run: RunOutcome
+) -> None:
+    """The duplicated-key guard (raise_error on Spark) names the table and the key, as on DuckDB;
+    the raw labels are put back after."""
+    assert onnx_run.exit_code == ExitCode.OK, onnx_run.message
+    spark = spark_site.spark
+    spark.sql("create table raw.churn_labels_backup using parquet as select * from raw.churn_labels")
+    try:
+        spark.sql("insert into raw.churn_labels select * from raw.churn_labels_backup limit 1")
+        repeated = (
+            r"sqlscore: the labels in raw\.churn_labels \(stg_telecom__churn_labels\) repeat the key "
+            r"\(customer_id, label_month\): 1 key\(s\) given more than once, e\.g\. \(\d+, 20\d\d-\d\d-01\)"
+        )
+        with pytest.raises(Exception, match=repeated):
+            spark.sql("select count(label) from monitoring.churn_scores_labelled").collect()
+    finally:
+        spark.sql("insert overwrite table raw.churn_labels select * from raw.churn_labels_backup")
+        spark.sql("drop table raw.churn_labels_backup")
+    # put back, the view reads again (its labels are the month after the as-of date: none yet)
+    assert spark.sql("select count(*) from monitoring.churn_scores_labelled").collect()[0][0] > 0
+
+
 def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
     spark_site: SparkSite, onnx_run: RunOutcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,11 +135,20 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
     monkeypatch.setenv("SQLSCORE_DBT_PROJECT", str(project))
     monkeypatch.setenv("SQLSCORE_PROFILES_DIR", str(REPO))
     before = published_state(spark_site)
-    # the monitoring models and the published marts (the scores they read are the shared run's)
+    spark = spark_site.spark
+    # the monitoring models and the published marts (the scores they read are the shared run's);
+    # the monitoring tables put back after, since this run writes its thresholds' statuses there
     select = ["prediction_drift", "feature_drift", "model_performance", *PUBLISHED]
-    outcome = run_on_spark(
-        SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx", select=select)
-    )
+    for table in TABLES:
+        spark.sql(f"create table monitoring.{table}_backup using parquet as select * from monitoring.{table}")
+    try:
+        outcome = run_on_spark(
+            SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx", select=select)
+        )
+    finally:
+        for table in TABLES:  # every row of the backup, so every partition is overwritten
+            spark.sql(f"insert overwrite table monitoring.{table} select * from monitoring.{table}_backup")
+            spark.sql(f"drop table monitoring.{table}_backup")
     assert outcome.exit_code == ExitCode.BLOCKED, outcome.message
     assert "drift: model churn version 1, as of 2026-10-31, score: psi 0." in outcome.message
     assert "above the block threshold 0.0001 (blocked: promote a better version" in outcome.message
@@ -126,7 +158,7 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
         "candidate.customer_churn_scores",
         "candidate.loan_application_risk_scores",
     ]
-    record = spark_site.spark.sql(
+    record = spark.sql(
         f"select status, exit_code, failed_expectations from ops.sqlscore_runs where run_id = '{outcome.run_id}'"
     ).collect()
     assert [(row.status, row.exit_code) for row in record] == [("blocked", 1)]

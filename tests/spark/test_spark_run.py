@@ -18,6 +18,7 @@ import pytest
 
 from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
+from sqlscore.spark.drift_gate import DRIFT_TABLE
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version, versions
 from sqlscore.spark.session import COMPILE_HUGE_METHODS
@@ -59,9 +60,12 @@ def test_onnx_engine_on_spark_publishes_duckdb_scores_to_1e_9(
 ) -> None:
     outcome = onnx_run
     assert outcome.exit_code == ExitCode.OK, outcome.message
-    # the gate ran every suite on Spark and passed them before anything was published
-    assert {v.table for v in outcome.verdicts} == set(TABLES) and all(v.success for v in outcome.verdicts)
-    assert all(v.evaluated >= 11 for v in outcome.verdicts)
+    # the drift gate's three dbt tests and every suite ran on Spark and passed before anything
+    # was published
+    assert {v.table for v in outcome.verdicts} == {DRIFT_TABLE, *TABLES}
+    assert all(v.success for v in outcome.verdicts)
+    evaluated = {v.table: v.evaluated for v in outcome.verdicts}
+    assert evaluated.pop(DRIFT_TABLE) == 3 and all(count >= 11 for count in evaluated.values())
     engines = dict(spark_site.spark.sql("select function_name, engine from main.ml_functions").collect())
     assert engines["predict_churn"] == "onnx" and engines["predict_risk"] == "onnx"
     assert_same_rows(spark_site, duckdb_reference, "duckdb_onnx", 1e-9)
