@@ -1,7 +1,8 @@
 """dbt on Spark inside this process: the same project, ``--target spark``.
 
 dbt-spark's session method finds the session :mod:`.session` started (with the functions
-registered), so this must run in the process that registered them. Tests are left to the gate.
+registered), so this must run in the process that registered them. dbt's data tests are left to
+the gate's suites, but for the drift tests, which :mod:`.drift_gate` runs after the build.
 """
 
 from __future__ import annotations

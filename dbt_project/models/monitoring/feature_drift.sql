@@ -9,6 +9,8 @@
 -- depends_on: {{ ref('prediction_drift') }}
 {{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date'])) }}
 {%- set as_of = as_of_date() %}
+{#- the string type in this warehouse's spelling (varchar, string) -#}
+{%- set text_type = sqlscore_type_string() %}
 
 {% for monitored in sqlscore_monitored_models() %}
 {%- set model_name = monitored['model'] -%}
@@ -37,7 +39,7 @@
     {%- endfor -%}
     {%- set reference = run_query(
         "select feature, model_version, to_json("
-        ~ sqlscore_ordered_list('cast(lower_edge as ' ~ sqlscore_type_string() ~ ')', 'bin', 'lower_edge is not null')
+        ~ sqlscore_ordered_list('cast(lower_edge as ' ~ text_type ~ ')', 'bin', 'lower_edge is not null')
         ~ ") from main.ml_reference_bins where model_name = '" ~ model_name ~ "' and kind = 'number' "
         ~ "group by feature, model_version order by feature, model_version").rows -%}
     {%- for feature, version, edge_json in reference -%}
@@ -60,7 +62,7 @@
         {%- set selects = [] -%}
         {%- for feature in category_features -%}
             {%- do selects.append("select distinct '" ~ feature ~ "' as feature, nullif(cast("
-                ~ adapter.quote(feature) ~ " as " ~ sqlscore_type_string() ~ "), '') as value from "
+                ~ adapter.quote(feature) ~ " as " ~ text_type ~ "), '') as value from "
                 ~ features_model ~ " where as_of_date = " ~ as_of) -%}
         {%- endfor -%}
         {%- for feature, value in run_query("select * from (" ~ (selects | join(' union all '))
@@ -72,10 +74,12 @@
 {% if not loop.first %}union all{% endif %}
 {%- if features | length == 0 %}
 select
-    cast(null as {{ sqlscore_type_string() }}) as model_name, cast(null as integer) as model_version, cast(null as date) as as_of_date,
-    cast(null as {{ sqlscore_type_string() }}) as segment_by, cast(null as {{ sqlscore_type_string() }}) as segment, cast(null as {{ sqlscore_type_string() }}) as feature,
+    cast(null as {{ text_type }}) as model_name, cast(null as integer) as model_version,
+    cast(null as date) as as_of_date, cast(null as {{ text_type }}) as segment_by,
+    cast(null as {{ text_type }}) as segment, cast(null as {{ text_type }}) as feature,
     cast(null as bigint) as rows, cast(null as double) as null_rate, cast(null as double) as psi,
-    cast(null as double) as js_distance, cast(null as {{ sqlscore_type_string() }}) as status, cast(null as {{ sqlscore_type_string() }}) as run_id
+    cast(null as double) as js_distance, cast(null as {{ text_type }}) as status,
+    cast(null as {{ text_type }}) as run_id
 where false
 {%- else %}
 select * from (
@@ -91,7 +95,7 @@ select * from (
             {%- if kind == 'number' %}
             cast(f.{{ adapter.quote(feature) }} as double) as {{ adapter.quote(feature) }}
             {%- else %}
-            nullif(cast(f.{{ adapter.quote(feature) }} as {{ sqlscore_type_string() }}), '') as {{ adapter.quote(feature) }}
+            nullif(cast(f.{{ adapter.quote(feature) }} as {{ text_type }}), '') as {{ adapter.quote(feature) }}
             {%- endif %}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from {{ features_model }} as f
@@ -216,12 +220,12 @@ select * from (
     )
 
     select
-        cast(model_name as {{ sqlscore_type_string() }}) as model_name,
+        cast(model_name as {{ text_type }}) as model_name,
         cast(model_version as integer) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(segment_by as {{ sqlscore_type_string() }}) as segment_by,
-        cast(segment as {{ sqlscore_type_string() }}) as segment,
-        cast(feature as {{ sqlscore_type_string() }}) as feature,
+        cast(segment_by as {{ text_type }}) as segment_by,
+        cast(segment as {{ text_type }}) as segment,
+        cast(feature as {{ text_type }}) as feature,
         cast(rows as bigint) as rows,
         cast(case when rows > 0 then (rows - present) / rows end as double) as null_rate,
         cast(psi as double) as psi,
@@ -230,8 +234,8 @@ select * from (
             when rows = 0 then 'no_data'
             when not has_reference then 'no_reference'
             else coalesce({{ drift_status(model_name, 'psi', 'psi') }}, 'no_data')
-        end as {{ sqlscore_type_string() }}) as status,
-        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
+        end as {{ text_type }}) as status,
+        cast({{ run_id() }} as {{ text_type }}) as run_id
     from measured
 )
 {%- endif %}

@@ -23,6 +23,8 @@
 -- depends_on: {{ ref('feature_drift') }}
 {{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date', 'kind'])) }}
 {%- set as_of = as_of_date() %}
+{#- the string type in this warehouse's spelling (varchar, string) -#}
+{%- set text_type = sqlscore_type_string() %}
 {%- set eps = '2.220446049250313e-16' %}
 {%- set segment_keys = 'model_version, as_of_date, segment_by, segment' %}
 {%- set calibration_type = sqlscore_type_list(sqlscore_type_struct([
@@ -44,8 +46,8 @@
         ~ "from " ~ rows ~ " group by all), "
         ~ "estimated_dates as (" ~ monitoring_dates_to_compute('labelled_counts', model_name, 'estimated') ~ "), "
         ~ "realised_dates as (" ~ monitoring_realised_dates('labelled_counts', model_name) ~ ") "
-        ~ "select 'estimated', cast(as_of_date as " ~ sqlscore_type_string() ~ ") from estimated_dates "
-        ~ "union all select 'realised', cast(as_of_date as " ~ sqlscore_type_string() ~ ") from realised_dates "
+        ~ "select 'estimated', cast(as_of_date as " ~ text_type ~ ") from estimated_dates "
+        ~ "union all select 'realised', cast(as_of_date as " ~ text_type ~ ") from realised_dates "
         ~ "order by 1, 2").rows -%}
     {%- for kind, day in found -%}
         {%- do _sqlscore_checked(day, '[0-9]{4}-[0-9]{2}-[0-9]{2}', 'as-of date') -%}
@@ -218,7 +220,9 @@ select * from (
     ),
 
     holdout as (
-        select model_name, model_version, try_cast({{ sqlscore_json_field('training_metrics', 'holdout_roc_auc') }} as double) as holdout_auc
+        select
+            model_name, model_version,
+            try_cast({{ sqlscore_json_field('training_metrics', 'holdout_roc_auc') }} as double) as holdout_auc
         from main.ml_models
         where model_name = '{{ model_name }}'
     ),
@@ -230,16 +234,16 @@ select * from (
     )
 
     select
-        cast(model_name as {{ sqlscore_type_string() }}) as model_name,
+        cast(model_name as {{ text_type }}) as model_name,
         cast(model_version as integer) as model_version,
         cast(as_of_date as date) as as_of_date,
-        cast(segment_by as {{ sqlscore_type_string() }}) as segment_by,
-        cast(segment as {{ sqlscore_type_string() }}) as segment,
-        cast(kind as {{ sqlscore_type_string() }}) as kind,
+        cast(segment_by as {{ text_type }}) as segment_by,
+        cast(segment as {{ text_type }}) as segment,
+        cast(kind as {{ text_type }}) as kind,
         cast(rows as bigint) as rows,
         cast(rows_labelled as bigint) as rows_labelled,
         cast(auc as double) as auc,
-        cast(auc_note as {{ sqlscore_type_string() }}) as auc_note,
+        cast(auc_note as {{ text_type }}) as auc_note,
         cast(log_loss as double) as log_loss,
         cast(brier as double) as brier,
         cast(holdout_auc as double) as holdout_auc,
@@ -249,8 +253,8 @@ select * from (
             when auc is null then 'no_data'
             when holdout_auc is null then 'no_reference'
             else {{ drift_status(model_name, 'auc_drop', 'auc_drop') }}
-        end as {{ sqlscore_type_string() }}) as status,
-        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
+        end as {{ text_type }}) as status,
+        cast({{ run_id() }} as {{ text_type }}) as run_id
     from final
 )
 {% endfor %}

@@ -6,6 +6,8 @@
     the others. -#}
 {{ config(**sqlscore_monitoring_config(['model_name', 'as_of_date'])) }}
 {%- set as_of = as_of_date() %}
+{#- the string type in this warehouse's spelling (varchar, string) -#}
+{%- set text_type = sqlscore_type_string() %}
 
 {% for monitored in sqlscore_monitored_models() %}
 {%- set model_name = monitored['model'] -%}
@@ -64,7 +66,7 @@ select * from (
     counts as (
         select
             model_name, model_version, as_of_date, segment_by, segment, '__score__' as feature,
-            cast(score_decile as {{ sqlscore_type_string() }}) as bin_key, cast(sum(present) as bigint) as n
+            cast(score_decile as {{ text_type }}) as bin_key, cast(sum(present) as bigint) as n
         from fanned
         where score_decile is not null and present > 0
         group by all
@@ -79,7 +81,7 @@ select * from (
         left join counts
             on counts.model_name = groups.model_name and counts.model_version = groups.model_version
            and counts.as_of_date = groups.as_of_date and counts.segment_by = groups.segment_by
-           and counts.segment = groups.segment and counts.bin_key = cast(deciles.decile as {{ sqlscore_type_string() }})
+           and counts.segment = groups.segment and counts.bin_key = cast(deciles.decile as {{ text_type }})
         where groups.present > 0
         group by all
     ),
@@ -89,11 +91,11 @@ select * from (
     )
 
     select
-        cast(measured.model_name as {{ sqlscore_type_string() }}) as model_name,
+        cast(measured.model_name as {{ text_type }}) as model_name,
         cast(measured.model_version as integer) as model_version,
         cast(measured.as_of_date as date) as as_of_date,
-        cast(measured.segment_by as {{ sqlscore_type_string() }}) as segment_by,
-        cast(measured.segment as {{ sqlscore_type_string() }}) as segment,
+        cast(measured.segment_by as {{ text_type }}) as segment_by,
+        cast(measured.segment as {{ text_type }}) as segment,
         cast(measured.rows as bigint) as rows,
         cast(case when measured.rows > 0 then (measured.rows - measured.present) / measured.rows end as double)
             as null_rate,
@@ -105,8 +107,8 @@ select * from (
             when measured.rows = 0 then 'no_data'
             when not measured.has_reference then 'no_reference'
             else coalesce({{ drift_status(model_name, 'psi', 'measured.psi') }}, 'no_data')
-        end as {{ sqlscore_type_string() }}) as status,
-        cast({{ run_id() }} as {{ sqlscore_type_string() }}) as run_id
+        end as {{ text_type }}) as status,
+        cast({{ run_id() }} as {{ text_type }}) as run_id
     from measured
     left join decile_shares using (model_name, model_version, as_of_date, segment_by, segment)
 )
