@@ -72,6 +72,9 @@ class RunOutcome:
     rows_published: dict[str, int] = field(default_factory=dict)
     quarantined: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: what the run warned of (a run on DuckDB records its warnings as it goes; one on Spark
+    #: writes them with its row once it ends)
+    warnings: list[str] = field(default_factory=list)
 
 
 def say(message: str) -> None:

@@ -9,8 +9,8 @@ drift tests judge those tables (:mod:`.drift_gate`), the gate runs the suites of
 whose drift did not block moves each ``published.<table>`` to a new version (:mod:`.publish`).
 A failed expectation or a drift block is exit 1 (blocked), a gate that cannot run exit 2; either
 way, and on any failure before the publish, every published view stays as it was. Each run that
-got a session appends its row (status, failed expectations, message) to ``ops.sqlscore_runs`` in
-Spark (:mod:`.run_record`).
+got a session appends its row (status, failed expectations, warnings, message) to
+``ops.sqlscore_runs`` in Spark (:mod:`.run_record`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,8 +136,10 @@ def _steps(request: SparkRunRequest, run_id: str) -> RunOutcome:
         spark, tables, request.expectations, timings
     )
     if not all(verdict.success for verdict in verdicts):
-        return _block(run_id, verdicts, tables, timings)
-    return _publish(spark, tables, request.keep_versions, run_id, timings, verdicts)
+        outcome = _block(run_id, verdicts, tables, timings)
+    else:
+        outcome = _publish(spark, tables, request.keep_versions, run_id, timings, verdicts)
+    return replace(outcome, warnings=drift.warnings)
 
 
 def _drift_gate(

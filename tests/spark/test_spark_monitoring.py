@@ -124,13 +124,17 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
     spark_site: SparkSite, onnx_run: RunOutcome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same rows judged against a churn PSI threshold they cross (a per-model override in a
-    copy of the project): exit 1, every published view as it was, the record naming the drift."""
+    copy of the project): exit 1, every published view as it was, the record naming the drift;
+    risk's PSI past its (overridden) warn threshold is a warning the record keeps."""
     assert onnx_run.exit_code == ExitCode.OK, onnx_run.message
     project = tmp_path / "dbt_project"
     shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
     config = project / "dbt_project.yml"
     assert config.read_text().count("    models: {}\n") == 1
-    override = "    models: {churn: {psi: {warn: 0.0, block: 0.0001}}}\n"
+    # churn's PSI blocks past 0.0001; risk's only warns past it
+    override = (
+        "    models: {churn: {psi: {warn: 0.0001, block: 0.0001}}, risk: {psi: {warn: 0.0001, block: 100.0}}}\n"
+    )
     config.write_text(config.read_text().replace("    models: {}\n", override))
     monkeypatch.setenv("SQLSCORE_DBT_PROJECT", str(project))
     monkeypatch.setenv("SQLSCORE_PROFILES_DIR", str(REPO))
@@ -159,9 +163,14 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
         "candidate.loan_application_risk_scores",
     ]
     record = spark.sql(
-        f"select status, exit_code, failed_expectations from ops.sqlscore_runs where run_id = '{outcome.run_id}'"
+        f"select status, exit_code, failed_expectations, warnings from ops.sqlscore_runs "
+        f"where run_id = '{outcome.run_id}'"
     ).collect()
     assert [(row.status, row.exit_code) for row in record] == [("blocked", 1)]
     drift = [f for f in json.loads(record[0].failed_expectations) if f["table"] == "drift"]
     assert drift and {f["expectation"] for f in drift} == {"psi"}
     assert all(f["observed"] > 0.0001 and "model churn version 1" in f["description"] for f in drift)
+    warnings = json.loads(record[0].warnings)
+    assert warnings and warnings == outcome.warnings
+    assert all(w.startswith("drift: model risk version 1, as of 2026-10-31") for w in warnings), warnings
+    assert any("score: psi 0." in w and "above the warn threshold 0.0001" in w for w in warnings), warnings
