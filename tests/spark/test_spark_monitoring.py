@@ -132,9 +132,7 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
     config = project / "dbt_project.yml"
     assert config.read_text().count("    models: {}\n") == 1
     # churn's PSI blocks past 0.0001; risk's only warns past it
-    override = (
-        "    models: {churn: {psi: {warn: 0.0001, block: 0.0001}}, risk: {psi: {warn: 0.0001, block: 100.0}}}\n"
-    )
+    override = "    models: {churn: {psi: {warn: 0.0001, block: 0.0001}}, risk: {psi: {warn: 0.0001, block: 100.0}}}\n"
     config.write_text(config.read_text().replace("    models: {}\n", override))
     monkeypatch.setenv("SQLSCORE_DBT_PROJECT", str(project))
     monkeypatch.setenv("SQLSCORE_PROFILES_DIR", str(REPO))
