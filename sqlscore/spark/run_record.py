@@ -4,9 +4,8 @@ The DuckDB run writes its row as it goes and updates it (:mod:`sqlscore.warehous
 Parquet tables have no update, so a Spark run appends its row once it has ended, with the same
 names for what a reader looks for: status (``published``, ``blocked``, ``failed``), the failed
 expectations with what was observed, the rows published, the warnings (the drift gate's), the
-message saying why. A run that ends
-before its session started (no Java, no master) has no warehouse to write to: its exit code and
-message are its record.
+message saying why. A run that ends before its session started (no Java, no master) has no
+warehouse to write to: its exit code and message are its record.
 """
 
 from __future__ import annotations
