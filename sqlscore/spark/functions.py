@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlscore.compiler.dialects import create_statement
 from sqlscore.errors import SqlscoreError
@@ -171,17 +171,10 @@ def write_reference_bins(spark: SparkSession, registry: Registry, bindings: Spar
     DuckDB's registration writes, which the monitoring models compare each as-of date with."""
     bound = [(declaration, card) for declaration, card, _, _ in bindings.bound.values()]
     profiles = {card.ref: registry.input_profile(card) for _, card in bound}
-    # Spark's double column takes no Python int (a profile's edge may be one in its JSON)
-    rows = [
-        (*row[:5], _double(row[5]), _double(row[6]), *row[7:]) for row in reference_bin_rows(bound, profiles)
-    ]
+    rows = reference_bin_rows(bound, profiles)
     spark.sql(f"create database if not exists {CATALOG_DATABASE}")
     frame = spark.createDataFrame(rows, schema=_REFERENCE_BINS_SCHEMA)
     frame.write.mode("overwrite").format("parquet").saveAsTable(f"{CATALOG_DATABASE}.{REFERENCE_BINS_TABLE}")
-
-
-def _double(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def write_function_catalog(spark: SparkSession, bindings: SparkBindings) -> None:

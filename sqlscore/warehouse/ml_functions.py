@@ -220,7 +220,7 @@ def _edge_bins(
 ) -> list[tuple[object, ...]]:
     if len(shares) != len(edges) + 1:  # a profile with no finite value has no bins at all
         return []
-    bounds = [None, *edges, None]
+    bounds = [None, *(float(edge) for edge in edges), None]  # a profile's JSON may hold an int
     return [
         (name, version, feature, kind, k + 1, bounds[k], bounds[k + 1], None, float(share))
         for k, share in enumerate(shares)

@@ -22,6 +22,7 @@ import pytest
 import sqlscore
 from sqlscore.registry import Registry
 from sqlscore.spark.demo_tables import copy_tables_to_spark
+from sqlscore.spark.publish import current_version
 from sqlscore.spark.session import SparkTarget, start_session
 from sqlscore.tools.demo.data import RAW_TABLES
 from tests.gate.conftest import published_source  # noqa: F401 (the fixture, shared with the gate tests)
@@ -106,3 +107,12 @@ def onnx_run(spark_site: SparkSite) -> Any:
     from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 
     return run_on_spark(SparkRunRequest(spark_site.target, spark_site.registry, engine="onnx"))
+
+
+def published_state(site: SparkSite) -> dict[str, tuple[str | None, int, float]]:
+    """Per published table: the version its view reads, its rows and the sum of its scores."""
+    state = {}
+    for table, (_, _, score, _) in TABLES.items():
+        rows, total = site.spark.sql(f"select count(*), sum({score}) from published.{table}").collect()[0]
+        state[table] = (current_version(site.spark, table), int(rows), float(total))
+    return state

@@ -16,23 +16,13 @@ from sqlscore.gate.gx_spark import validate_on_spark
 from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
-from sqlscore.spark.publish import current_version
-from tests.spark.conftest import TABLES, SparkSite
+from tests.spark.conftest import SparkSite, published_state
 
 #: tens of seconds each: scheduled first, so that both test workers finish together
 pytestmark = pytest.mark.heavy
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
 FEATURES = "intermediate.int_customers_featurized"
-
-
-def published_state(site: SparkSite) -> dict[str, tuple[str | None, int, float]]:
-    """Per published table: the version its view reads, its rows and the sum of its scores."""
-    state = {}
-    for table, (_, _, score, _) in TABLES.items():
-        rows, total = site.spark.sql(f"select count(*), sum({score}) from published.{table}").collect()[0]
-        state[table] = (current_version(site.spark, table), int(rows), float(total))
-    return state
 
 
 def test_a_poisoned_candidate_is_blocked_and_published_stays_as_it_was(

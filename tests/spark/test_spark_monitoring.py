@@ -25,8 +25,7 @@ from sqlscore.pipeline.steps import RunOutcome
 from sqlscore.settings import ExitCode
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from tests.spark.conftest import TABLES as PUBLISHED
-from tests.spark.conftest import SparkSite
-from tests.spark.test_spark_gate import published_state
+from tests.spark.conftest import SparkSite, published_state
 
 REPO = Path(__file__).resolve().parents[2]
 
