@@ -118,17 +118,19 @@ class OnnxScorer:
         return pa.float64()
 
     def __call__(self, *columns: pa.Array) -> pa.Array:
+        feature = None  # the feature being converted, named in the error when its values are at fault
         try:
-            feeds = {
-                name: convert(column)
-                for name, convert, column in zip(self._names, self._converters, columns, strict=True)
-            }
+            feeds = {}
+            for feature, convert, column in zip(self._names, self._converters, columns, strict=True):
+                feeds[feature] = convert(column)
+            feature = None
             result = self.session.run(self._fetch, feeds)[0]
             return self._pick(result)
         except Exception as exc:  # surfaces in DuckDB as the query's error, never as NULLs
+            at = f", feature {feature}" if feature is not None else ""
             raise FunctionError(
-                f"{self.function} ({self.card.ref}) failed on a chunk of {len(columns[0]) if columns else 0} "
-                f"rows: {type(exc).__name__}: {exc}"
+                f"{self.function} ({self.card.ref}{at}) failed on a chunk of "
+                f"{len(columns[0]) if columns else 0} rows: {type(exc).__name__}: {exc}"
             ) from exc
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -74,6 +75,45 @@ def test_relation_path_names_a_function_that_is_not_registered(demo_env: tuple[P
         assert not con.execute("select count(*) from duckdb_tables() where table_name = 'out'").fetchall()[0][
             0
         ]
+    finally:
+        con.close()
+
+
+def _churn_source_failing_at(customer_rank: int) -> str:
+    """The churn features with ``tenure_months`` as text, not a number on one row only: a batch
+    late in the relation fails when its text is converted for onnxruntime."""
+    features = feature_sql("churn", AS_OF)
+    return (
+        "(select * replace (case when row_number() over (order by customer_id) = "
+        f"{customer_rank} then 'twelve' else cast(tenure_months as varchar) end as tenure_months) "
+        f"from ({features}))"
+    )
+
+
+def test_a_batch_that_fails_late_fails_the_statement_and_writes_nothing(
+    demo_env: tuple[Path, Registry],
+) -> None:
+    """Batches are scored side by side while DuckDB writes the ones before them: an error in the
+    last batch still reaches the statement, names the function, the version, the feature and
+    the value, and the target table is never created."""
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    try:
+        rows = con.execute(f"select count(*) from ({feature_sql('churn', AS_OF)})").fetchall()[0][0]
+        version = registry.resolve("churn").ref
+        failed = rf"predict_churn \({version}, feature tenure_months\) failed on a chunk of \d+ rows"
+        with pytest.raises(duckdb.InvalidInputException, match=failed + ".*'twelve'"):
+            create_scored_table(
+                con,
+                registry,
+                "predict_churn",
+                _churn_source_failing_at(rows - 5),
+                ["customer_id"],
+                "rel_churn",
+                batch_rows=500,
+            )
+        tables = con.execute("select count(*) from duckdb_tables() where table_name = 'rel_churn'").fetchall()
+        assert tables[0][0] == 0
     finally:
         con.close()
 
