@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Tuple  # noqa: UP035 (pyspark reads these hints)
 
-import pandas as pd
+import pyarrow as pa
 
 from sqlscore.errors import FunctionError
 from sqlscore.registry import ModelCard
@@ -63,10 +63,10 @@ def verified_session(card: ModelCard, path: Path) -> ort.InferenceSession:
 
 
 def score_batches(
-    function: str, card: ModelCard, output: str, batches: Iterator[tuple[pd.Series, ...]]
-) -> Iterator[pd.Series]:
-    """What runs on an executor: verify the shipped artifact once, then score each Arrow batch."""
-    import pyarrow as pa
+    function: str, card: ModelCard, output: str, batches: Iterator[tuple[pa.Array, ...]]
+) -> Iterator[pa.Array]:
+    """What runs on an executor: verify the shipped artifact once, then score each Arrow batch
+    as it comes (the feature columns as Arrow arrays, straight to the scorer)."""
     from pyspark import SparkFiles
 
     from sqlscore.functions.onnx_engine import OnnxScorer
@@ -75,16 +75,20 @@ def score_batches(
         function, card, verified_session(card, Path(SparkFiles.get(shipped_name(card)))), output
     )
     for columns in batches:
-        arrays = [pa.Array.from_pandas(column) for column in columns]
-        yield scorer(*arrays).to_pandas()
+        yield scorer(*columns)
 
 
 def onnx_udf(function: str, card: ModelCard, output: str) -> Any:
-    """The pandas UDF (iterator of batches) to register under ``function``."""
-    from pyspark.sql.functions import pandas_udf
+    """The Arrow UDF (iterator of batches) to register under ``function``.
+
+    An Arrow UDF (``arrow_udf``, pyspark 4.1) rather than a pandas one: the Arrow batches reach
+    the scorer as they arrive, as DuckDB hands them to the same scorer, with no conversion to
+    pandas and back for every feature column of every batch.
+    """
+    from pyspark.sql.functions import arrow_udf
 
     # pyspark picks the iterator flavour from these hints (typing's, resolved at registration)
-    def score(batches: Iterator[Tuple[pd.Series, ...]]) -> Iterator[pd.Series]:  # noqa: UP006
+    def score(batches: Iterator[Tuple[pa.Array, ...]]) -> Iterator[pa.Array]:  # noqa: UP006
         return score_batches(function, card, output, batches)
 
-    return pandas_udf(score, "double")  # type: ignore[call-overload]
+    return arrow_udf(score, "double")  # type: ignore[call-overload]
