@@ -3,7 +3,11 @@
 pyspark's wheel carries ``bin/spark-class`` and every jar a master and a worker need
 (``SPARK_HOME`` = the pyspark package folder); no Spark download. :class:`LocalCluster` starts
 one master and N workers as child processes on loopback ports, waits until the master's
-``/json/`` lists every worker ALIVE, and stops them all (by their process ids) on exit.
+``/json/`` lists every worker ALIVE, and stops them all on exit. Each launch is a process group
+of its own, stopped as a group: ``spark-class`` is a shell script that runs Spark's launcher in
+a subshell before it ``exec``s the JVM, and a launch stopped in that instant (a start that fails
+right after the master was launched, on a loaded machine) left the subshell running, orphaned,
+when only the script's process was signalled.
 
 A worker's ``--cores`` only caps its task slots: a 1-core executor running a Python UDF is two
 busy processes (the JVM reading Parquet, the Python worker scoring), and on one machine it takes
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -88,6 +93,7 @@ class LocalCluster:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=pin,  # noqa: PLW1509 (the affinity call only: no lock taken, no thread started)
+            start_new_session=True,  # its own process group, stopped whole (see the module docstring)
         )
         log.close()
         self.processes.append(process)
@@ -156,15 +162,16 @@ class LocalCluster:
         )
 
     def stop(self) -> None:
+        """Every launch's process group: SIGTERM, then SIGKILL for whatever is left of it."""
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in self.processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait(timeout=10)
+            _end_group(process)
         self.processes.clear()
 
     def __enter__(self) -> LocalCluster:
@@ -174,3 +181,24 @@ class LocalCluster:
         self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signal_number: int) -> None:
+    """Signal the process group a launch leads (its pid is the group's id); gone is fine."""
+    try:
+        os.killpg(process.pid, signal_number)
+    except ProcessLookupError:
+        pass
+
+
+def _end_group(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """Once the launch itself has ended: wait ``grace`` seconds for the rest of its group (a
+    launcher subshell, executors the worker started) to end on the SIGTERM, then SIGKILL it."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    _signal_group(process, signal.SIGKILL)
