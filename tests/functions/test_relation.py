@@ -80,8 +80,8 @@ def test_relation_path_names_a_function_that_is_not_registered(demo_env: tuple[P
 
 
 def _churn_source_failing_at(customer_rank: int) -> str:
-    """The churn features with ``tenure_months`` as text, not a number on one row only: a batch
-    late in the relation fails when its text is converted for onnxruntime."""
+    """The churn features with ``tenure_months`` as text, not a number on one row only: the batch
+    holding that row fails when its text is converted for onnxruntime."""
     features = feature_sql("churn", AS_OF)
     return (
         "(select * replace (case when row_number() over (order by customer_id) = "
@@ -93,9 +93,9 @@ def _churn_source_failing_at(customer_rank: int) -> str:
 def test_a_batch_that_fails_late_fails_the_statement_and_writes_nothing(
     demo_env: tuple[Path, Registry],
 ) -> None:
-    """Batches are scored side by side while DuckDB writes the ones before them: an error in the
-    last batch still reaches the statement, names the function, the version, the feature and
-    the value, and the target table is never created."""
+    """Batches are scored side by side while DuckDB writes the ones before them: an error on one
+    of the last rows still reaches the statement, names the function, the version, the feature
+    and the value, and the target table is never created."""
     warehouse, registry = demo_env
     con = sqlscore.connect(warehouse, registry=registry)
     try:
