@@ -76,12 +76,23 @@ def _numeric(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _string(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The column as the numpy object array onnxruntime takes for a string input.
+
+    Through a dictionary: one Python string per distinct value, repeated by index, instead of one
+    per row. A categorical feature has a handful of values, and making a Python string is GIL-bound
+    work that no other batch can overlap. The benchmark's 2M risk rows (two string features):
+    0.25-0.62 s to convert straight, 0.07-0.12 s this way; its relation path 1.31 -> 1.18 s
+    (medians of 5, loaded machine). A column of all-distinct strings pays the encoding on top
+    (about 3x its straight conversion); a categorical feature is not one.
+    """
     array = _as_array(column)
     if array.null_count:
         import pyarrow.compute as pc  # here, not at import: it costs a tenth of a second per process
 
         array = pc.fill_null(array, "")
-    return array.to_numpy(zero_copy_only=False).reshape(-1, 1)
+    encoded = array if pa.types.is_dictionary(array.type) else array.dictionary_encode()
+    values = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return np.take(values, encoded.indices.to_numpy(zero_copy_only=False)).reshape(-1, 1)
 
 
 @dataclass

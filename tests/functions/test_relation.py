@@ -90,6 +90,47 @@ def _churn_source_failing_at(customer_rank: int) -> str:
     )
 
 
+def test_enum_and_null_categories_score_as_the_function_scores_their_text(
+    demo_env: tuple[Path, Registry],
+) -> None:
+    """String features reach onnxruntime through a dictionary of their values: DuckDB's ENUM
+    columns arrive already dictionary-encoded, text columns are encoded per batch, and a NULL is
+    the empty string (an unknown category) either way, as in the function."""
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    try:
+        features = registry.resolve("risk").feature_names
+        con.execute(
+            f"create table risk_text as select * replace (case when application_id % 7 = 0 then null "
+            f"else purpose end as purpose) from ({feature_sql('risk', AS_OF)})"
+        )
+        purposes = [p for (p,) in con.execute("select distinct purpose from risk_text").fetchall() if p]
+        con.execute("create type purpose_enum as enum (select unnest(?::varchar[]))", [purposes])
+        con.execute(
+            "create table risk_enum as select * replace (cast(purpose as purpose_enum) as purpose) "
+            "from risk_text"
+        )
+        create_scored_table(con, registry, "predict_risk", "risk_enum", ["application_id"], "rel_enum")
+        create_scored_table(con, registry, "predict_risk", "risk_text", ["application_id"], "rel_text")
+        compared = con.execute(
+            "select count(*), count(e.score), count(*) filter (where t.purpose is null), "
+            "max(abs(e.score - f.p)), max(abs(x.score - f.p)) "
+            f"from (select application_id, purpose, predict_risk({', '.join(features)}) as p "
+            "from risk_text) f join risk_text t using (application_id) "
+            "join rel_enum e using (application_id) join rel_text x using (application_id)"
+        ).fetchall()[0]
+        rows, scored, null_purposes, off_enum, off_text = compared
+        assert rows == scored > 1000 and null_purposes > 100
+        assert off_enum <= 1e-9 and off_text <= 1e-9
+        kinds = con.execute(
+            "select data_type from information_schema.columns where table_name = 'risk_enum' "
+            "and column_name = 'purpose'"
+        ).fetchall()
+        assert kinds[0][0].startswith("ENUM(")
+    finally:
+        con.close()
+
+
 def test_a_batch_that_fails_late_fails_the_statement_and_writes_nothing(
     demo_env: tuple[Path, Registry],
 ) -> None:
