@@ -53,8 +53,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # The tests marked `heavy` first, in their usual order (a stable sort keeps a module's tests
     # together, and its module fixtures built once). pytest-xdist's worksteal hands each worker a
     # contiguous share and lets an idle one take the end of another's queue: a minute-long test
-    # left at the end kept one worker alone for its whole length.
-    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+    # left at the end kept one worker alone for its whole length. Every Spark test goes in that
+    # block too, beside the others, so one worker runs them all: a Spark test left among the rest
+    # was run by the other worker, which started a JVM and copied the tables for it alone (33 s
+    # for tests/spark/test_run_record.py in a profiled run).
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None and not _is_spark(item))
+
+
+def _is_spark(item: pytest.Item) -> bool:
+    return item.path.relative_to(Path(__file__).parent).parts[0] == "spark"
 
 
 def built_once(
