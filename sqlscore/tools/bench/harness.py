@@ -28,10 +28,14 @@ class Measurement:
     rows: int
     seconds: float
     rows_per_s: float
-    ratio_to_onnxruntime: float | None
+    #: raw onnxruntime's median seconds over the seconds of this path, both timed in one process
+    ratio_to_onnxruntime: float
     peak_rss_mb: float
     repeats: int
     seconds_each: list[float]
+    #: raw onnxruntime's median seconds the ratio divides: timed in this path's process, right
+    #: after it (the ``onnxruntime`` row's own seconds for that row)
+    onnxruntime_seconds: float
 
 
 def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, float]:
@@ -40,8 +44,11 @@ def measure(folder: Path, model: str, path: str, rows: int) -> tuple[float, floa
     return float(record["seconds"]), float(record["peak_rss_mb"])
 
 
-def measure_record(folder: Path, model: str, path: str, rows: int, repeat: int = 1) -> dict[str, Any]:
-    """The worker's whole result line: seconds, each run's seconds, peak_rss_mb and any step timings."""
+def measure_record(
+    folder: Path, model: str, path: str, rows: int, repeat: int = 1, paired: bool = False
+) -> dict[str, Any]:
+    """The worker's whole result line: seconds, each run's seconds, peak_rss_mb and any step
+    timings; ``paired``: raw onnxruntime's too, timed in the same process after the path."""
     result = subprocess.run(
         [
             sys.executable,
@@ -52,6 +59,7 @@ def measure_record(folder: Path, model: str, path: str, rows: int, repeat: int =
             path,
             str(rows),
             str(repeat),
+            *(["paired"] if paired else []),
         ],
         capture_output=True,
         text=True,
@@ -72,10 +80,12 @@ def run_benchmark(
     repeat: int = 1,
     customers: int = BENCH_CUSTOMERS,
 ) -> list[Measurement]:
+    """Every (model, path) in its own process, ``repeat`` timed runs each. A path's ratio divides
+    raw onnxruntime's median timed in the path's own process, just after it (the worker's
+    ``paired``): two timings seconds apart, not minutes."""
     prepare(folder, [rows], customers)
     results: list[Measurement] = []
     for model in models:
-        baseline: float | None = None
         for path in paths:
             if path == "python_batch" and model not in MODELS:
                 continue  # the extra models have no sklearn twin to time
@@ -83,10 +93,9 @@ def run_benchmark(
                 continue  # orbital is an optional extra (make bench-orbital)
             if progress:
                 print(f"  {model:<12} {path:<20} {rows:>12,} rows ...", file=sys.stderr, flush=True)
-            record = measure_record(folder, model, path, rows, repeat)
+            record = measure_record(folder, model, path, rows, repeat, paired=path != "onnxruntime")
             seconds, rss = float(record["seconds"]), float(record["peak_rss_mb"])
-            if path == "onnxruntime":
-                baseline = seconds
+            baseline = float(record.get("onnxruntime_seconds", seconds))
             results.append(
                 Measurement(
                     model=model,
@@ -94,10 +103,11 @@ def run_benchmark(
                     rows=rows,
                     seconds=round(seconds, 6),
                     rows_per_s=round(rows / seconds),
-                    ratio_to_onnxruntime=round(baseline / seconds, 3) if baseline else None,
+                    ratio_to_onnxruntime=round(baseline / seconds, 3),
                     peak_rss_mb=round(rss, 1),
                     repeats=repeat,
                     seconds_each=[round(t, 6) for t in record["each"]],
+                    onnxruntime_seconds=round(baseline, 6),
                 )
             )
     return results

@@ -1,9 +1,15 @@
 """One measurement in a fresh process, so that peak RSS belongs to one path only.
 
-Usage (internal): ``python -m sqlscore.tools.bench.worker FOLDER MODEL PATH ROWS [REPEAT]``;
+Usage (internal): ``python -m sqlscore.tools.bench.worker FOLDER MODEL PATH ROWS [REPEAT [paired]]``;
 prints ``{"seconds": ..., "peak_rss_mb": ...}`` on the last line of stdout. With
 REPEAT > 1 the path is timed that many times in this process and ``seconds`` is
 the median (``each`` lists them): one shot on a shared machine can be off by 30%.
+
+``paired``: after the path (and after its peak RSS is read), raw onnxruntime is timed REPEAT
+times in this same process (``onnxruntime_seconds``, ``onnxruntime_each``), so that a path's
+ratio to onnxruntime compares two timings seconds apart. Timed in processes a minute apart, the
+same statement was once 37% slower in one than in the other on this shared machine, more than
+the gaps the targets are about.
 """
 
 from __future__ import annotations
@@ -55,7 +61,14 @@ def main() -> None:
         each = [timings["wall"]]
     else:
         each = [RUNNERS[path](Workload(Path(folder)), model, int(rows)) for _ in range(repeat)]
-    record = {"seconds": statistics.median(each), "each": each, "peak_rss_mb": peak_rss_mb()}
+    record: dict[str, object] = {
+        "seconds": statistics.median(each),
+        "each": each,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    if sys.argv[6:7] == ["paired"]:
+        baseline = [RUNNERS["onnxruntime"](Workload(Path(folder)), model, int(rows)) for _ in range(repeat)]
+        record.update(onnxruntime_seconds=statistics.median(baseline), onnxruntime_each=baseline)
     print(json.dumps({**record, "timings": timings}))
 
 
