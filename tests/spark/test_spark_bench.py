@@ -37,3 +37,18 @@ def test_bench_scores_the_same_rows_on_duckdb_and_spark(spark_site: SparkSite, t
     ]
     figures += [SparkFigure(e, "spark 2 workers", 3_000, 0.25) for e in ENGINES]
     assert report(figures) == [[e, "30,000", "7,500", "12,000", "1.60x"] for e in ENGINES]
+
+
+def test_the_features_file_has_row_groups_of_even_size(spark_site: SparkSite, tmp_path: Path) -> None:
+    """Spark splits a Parquet file by bytes: row groups of uneven size put uneven row counts in its
+    tasks (at 10M rows, 47% of them in one of 8 splits, before whole copies were written in order),
+    and the slowest task, not the worker count, set the run's time."""
+    parquet = tmp_path / "features.parquet"
+    write_features(spark_site.warehouse, spark_site.registry, 600_000, parquet)
+    metadata = pq.read_metadata(parquet)
+    sizes = [
+        sum(metadata.row_group(g).column(c).total_compressed_size for c in range(metadata.num_columns))
+        for g in range(metadata.num_row_groups)
+    ]
+    assert metadata.num_rows == 600_000 and len(sizes) == 6
+    assert max(sizes) <= 1.25 * min(sizes), sizes
