@@ -9,6 +9,7 @@ sql engine with it to 1e-6 (compiled SQL); both must cover exactly the rows Duck
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlscore.settings import ExitCode
 from sqlscore.spark.drift_gate import DRIFT_TABLE
 from sqlscore.spark.pipeline import SparkRunRequest, run_on_spark
 from sqlscore.spark.publish import current_version, versions
-from sqlscore.spark.session import COMPILE_HUGE_METHODS
+from sqlscore.spark.session import COMPILE_HUGE_METHODS, HOTSPOT_HUGE_METHOD_BYTES
 from tests.spark.conftest import TABLES, SparkSite
 
 #: tens of seconds each: scheduled first, so that both test workers finish together
@@ -85,17 +86,25 @@ def test_sql_engine_on_spark_publishes_duckdb_scores_to_1e_6(
     assert outcome.exit_code == ExitCode.OK, outcome.message
     functions = {row[0] for row in spark_site.spark.sql("show user functions").collect()}
     assert {"predict_churn_sql", "predict_risk_sql"} <= {name.split(".")[-1] for name in functions}
-    plan = spark_site.spark.sql(
+    plan_query = (
         "select predict_churn_sql(tenure_months, plan, region, payment_method, "
         "monthly_charges, avg_minutes_3m, avg_data_gb_3m, avg_sessions_3m, "
         "minutes_trend, tickets_90d, high_severity_tickets_90d) "
         "from intermediate.int_customers_featurized"
     )
+    plan = spark_site.spark.sql(plan_query)
     assert "PythonUDF" not in plan._jdf.queryExecution().optimizedPlan().toString()
     # the generated code of a compiled model is a huge method: the JVM (local mode: driver and
     # executor) was started with the option that lets HotSpot JIT-compile it
     runtime = spark_site.spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
     assert COMPILE_HUGE_METHODS in list(runtime.getInputArguments())
+    # and whole-stage code generation would make one method of that query over HotSpot's limit,
+    # which the session gives Spark as its own: Spark generates that part of the plan without it,
+    # in methods HotSpot compiles like any other
+    generated = spark_site.spark.sql(f"explain codegen {plan_query}").collect()[0][0]
+    sizes = [int(size) for size in re.findall(r"maxMethodCodeSize:(\d+)", generated)]
+    assert sizes and max(sizes) > HOTSPOT_HUGE_METHOD_BYTES, sizes
+    assert spark_site.spark.conf.get("spark.sql.codegen.hugeMethodLimit") == str(HOTSPOT_HUGE_METHOD_BYTES)
     assert_same_rows(spark_site, duckdb_reference, "duckdb_onnx", 1e-6)
     assert_same_rows(spark_site, duckdb_reference, "duckdb_sql", 1e-6)
     # both runs' versions are kept behind the views; the view reads the newest
