@@ -5,8 +5,8 @@ The DuckDB site's ``sqlscore run`` (``tests/gate``'s ``published_source``) built
 table on the same raw rows; the full Spark run (``onnx_run``) builds them again with Spark SQL (the
 differences in dispatched macros: lists and structs, lateral views, raise_error, partitions
 instead of delete+insert). Each figure must equal DuckDB's to 1e-9 and each text column exactly.
-Then a run whose drift thresholds the figures cross is blocked, as on DuckDB
-(tests/gate/test_drift_gate.py); it puts the monitoring tables back as the shared run left them,
+Then a run whose score drift crosses its thresholds is blocked, as on DuckDB
+(tests/gate/test_drift_gate.py); it puts the table it rebuilt back as the shared run left it,
 since pytest-xdist may run the comparisons after it on the same worker.
 """
 
