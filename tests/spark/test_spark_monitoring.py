@@ -148,20 +148,17 @@ def test_a_drift_past_the_block_threshold_blocks_the_spark_run(
     spark = spark_site.spark
     # the score's drift and the published marts (the scores they read are the shared run's); the
     # table put back after, since this run writes its thresholds' statuses there
-    rebuilt = "monitoring.prediction_drift"
-    spark.sql(f"create table {rebuilt}_backup using parquet as select * from {rebuilt}")
+    rebuilt = "prediction_drift"
+    spark.sql(f"create table monitoring.{rebuilt}_backup using parquet as select * from monitoring.{rebuilt}")
     try:
         outcome = run_on_spark(
             SparkRunRequest(
-                spark_site.target,
-                spark_site.registry,
-                engine="onnx",
-                select=[rebuilt.split(".")[1], *PUBLISHED],
+                spark_site.target, spark_site.registry, engine="onnx", select=[rebuilt, *PUBLISHED]
             )
         )
     finally:  # every row of the backup, so every partition is overwritten
-        spark.sql(f"insert overwrite table {rebuilt} select * from {rebuilt}_backup")
-        spark.sql(f"drop table {rebuilt}_backup")
+        spark.sql(f"insert overwrite table monitoring.{rebuilt} select * from monitoring.{rebuilt}_backup")
+        spark.sql(f"drop table monitoring.{rebuilt}_backup")
     assert outcome.exit_code == ExitCode.BLOCKED, outcome.message
     assert "drift: model churn version 1, as of 2026-10-31, score: psi 0." in outcome.message
     assert "above the block threshold 0.0001 (blocked: promote a better version" in outcome.message
