@@ -117,6 +117,33 @@ def test_help_loads_no_heavy_library_and_global_options_go_anywhere(run_cli, dem
     assert nowhere.returncode == 2 and "missing" in nowhere.stderr
 
 
+def test_the_console_script_runs_main_with_the_collector_tuned_for_a_short_process() -> None:
+    """The installed ``sqlscore`` is :func:`sqlscore.cli.main.console`, which sets the collector's
+    threshold in its own process before :func:`main` runs (here replaced by a probe that reports
+    what it finds); a caller of ``main`` keeps its own threshold."""
+    import gc
+    from importlib.metadata import entry_points
+
+    from sqlscore.cli.main import COLLECT_AFTER_ALLOCATIONS
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "sqlscore"]
+    assert script.value == "sqlscore.cli.main:console"
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, sqlscore.cli.main as m; before = gc.get_threshold(); "
+            "m.main = lambda: print(before[0], gc.get_threshold()[0]) or 0; raise SystemExit(m.console())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    default, in_main = map(int, probe.stdout.split())  # CPython 3.11's default: 700
+    assert default != in_main == COLLECT_AFTER_ALLOCATIONS
+    assert gc.get_threshold()[0] != COLLECT_AFTER_ALLOCATIONS  # this process's main() callers are untouched
+
+
 def test_demo_summary_sends_readers_to_the_serving_file(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("demo-summary")
     assert result.returncode == 0, result.stderr
