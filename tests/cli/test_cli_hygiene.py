@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from sqlscore.registry import Registry
 from tests.conftest import SQLSCORE
 
@@ -120,11 +122,11 @@ def test_help_loads_no_heavy_library_and_global_options_go_anywhere(run_cli, dem
 def test_the_console_script_runs_main_with_the_collector_tuned_for_a_short_process() -> None:
     """The installed ``sqlscore`` is :func:`sqlscore.cli.main.console`, which sets the collector's
     threshold in its own process before :func:`main` runs (here replaced by a probe that reports
-    what it finds); a caller of ``main`` keeps its own threshold."""
+    what it finds); a caller of ``main`` in its own process keeps its threshold."""
     import gc
     from importlib.metadata import entry_points
 
-    from sqlscore.cli.main import COLLECT_AFTER_ALLOCATIONS
+    from sqlscore.cli.main import COLLECT_AFTER_ALLOCATIONS, main
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "sqlscore"]
     assert script.value == "sqlscore.cli.main:console"
@@ -141,7 +143,10 @@ def test_the_console_script_runs_main_with_the_collector_tuned_for_a_short_proce
     )
     default, in_main = map(int, probe.stdout.split())  # CPython 3.11's default: 700
     assert default != in_main == COLLECT_AFTER_ALLOCATIONS
-    assert gc.get_threshold()[0] != COLLECT_AFTER_ALLOCATIONS  # this process's main() callers are untouched
+    before = gc.get_threshold()
+    with pytest.raises(SystemExit):  # argparse ends --help so
+        main(["--help"])
+    assert gc.get_threshold() == before
 
 
 def test_demo_summary_sends_readers_to_the_serving_file(run_cli) -> None:  # type: ignore[no-untyped-def]
