@@ -41,7 +41,15 @@ class _RelationScorer:
         from sqlscore.functions.relation import score_to_parquet
 
         columns = [c for c in keep.split(",") if c]
-        path = score_to_parquet(self.con, self.registry, function, source, columns, min_rows=min_rows)
+        # dbt builds models on several threads: two scoring models can call this at the same moment,
+        # and a DuckDB connection runs one statement at a time, refusing a second ("connection is
+        # busy with another call"). Each call reads through a cursor of its own.
+        with _RELATION_LOCK:
+            cursor = self.con.cursor()
+        try:
+            path = score_to_parquet(cursor, self.registry, function, source, columns, min_rows=min_rows)
+        finally:
+            cursor.close()
         return None if path is None else str(path)
 
 

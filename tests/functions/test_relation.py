@@ -194,3 +194,49 @@ def test_a_dbt_scoring_model_through_the_relation_path_equals_the_function_path(
     for ours, theirs in zip(through_relation, through_function, strict=True):
         assert ours[:2] == theirs[:2] and ours[3:] == theirs[3:]
         assert abs(ours[2] - theirs[2]) <= 1e-9  # type: ignore[operator]
+
+
+def test_scoring_models_built_side_by_side_call_the_relation_function_at_once(
+    demo_env: tuple[Path, Registry],
+) -> None:
+    """dbt builds models on several threads, each on a cursor of its own, so churn_scores and
+    churn_shadow_scores (predict_churn, predict_churn_challenger) can call ``sqlscore_score_relation``
+    at the same moment (a CI run failed so: "connection is busy with another call"). Two threads,
+    each on its own cursor and with its own function, call it at once, 30 times each (6 did not
+    show the failure here, 30 did): every call returns a file that holds every row, scored."""
+    import threading
+
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    source = feature_sql("churn", AS_OF).replace("'", "''")
+    results: list[object] = []
+    start = threading.Barrier(2)
+
+    def call_repeatedly(function: str) -> None:
+        cursor = con.cursor()
+        try:
+            start.wait()
+            for _ in range(30):
+                (path,) = cursor.execute(
+                    f"select sqlscore_score_relation('{function}', '{source}', 'customer_id', 1)"
+                ).fetchone()  # type: ignore[misc]
+                results.append(cursor.execute("select count(score) from read_parquet(?)", [path]).fetchone())
+        except Exception as exc:  # noqa: BLE001 - the failure is the finding, reported below
+            results.append(exc)
+        finally:
+            cursor.close()
+
+    try:
+        threads = [
+            threading.Thread(target=call_repeatedly, args=(f,))
+            for f in ("predict_churn", "predict_churn_sql")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        (rows,) = con.execute(f"select count(*) from ({feature_sql('churn', AS_OF)})").fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert results == [(rows,)] * 60 and rows > 1000
