@@ -208,7 +208,7 @@ def test_scoring_models_built_side_by_side_call_the_relation_function_at_once(
 
     warehouse, registry = demo_env
     con = sqlscore.connect(warehouse, registry=registry)
-    source = feature_sql("churn", AS_OF).replace("'", "''")
+    source = feature_sql("churn", AS_OF)
     results: list[object] = []
     start = threading.Barrier(2)
 
@@ -218,7 +218,7 @@ def test_scoring_models_built_side_by_side_call_the_relation_function_at_once(
             start.wait()
             for _ in range(30):
                 (path,) = cursor.execute(
-                    f"select sqlscore_score_relation('{function}', '{source}', 'customer_id', 1)"
+                    "select sqlscore_score_relation(?, ?, 'customer_id', 1)", [function, source]
                 ).fetchone()  # type: ignore[misc]
                 results.append(cursor.execute("select count(score) from read_parquet(?)", [path]).fetchone())
         except Exception as exc:  # noqa: BLE001 - the failure is the finding, reported below
@@ -235,7 +235,7 @@ def test_scoring_models_built_side_by_side_call_the_relation_function_at_once(
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        (rows,) = con.execute(f"select count(*) from ({feature_sql('churn', AS_OF)})").fetchone()  # type: ignore[misc]
+        (rows,) = con.execute(f"select count(*) from ({source})").fetchone()  # type: ignore[misc]
     finally:
         con.close()
     assert [r for r in results if isinstance(r, Exception)] == []
