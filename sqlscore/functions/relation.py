@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -197,9 +198,9 @@ def score_to_parquet(
     dbt's cursor, in dbt's transaction): the rows of the query ``source_sql`` (committed data,
     read through a cursor of its own), their ``keep`` columns and ``score``, streamed batch by
     batch into a Parquet file the statement then reads with ``read_parquet``. The file is this
-    process's (a private temporary folder, removed at exit; the function's previous file is
-    removed when the next one is written). None, and nothing scored, when the query has fewer
-    than ``min_rows`` rows: the caller scores them through the function."""
+    process's (a private temporary folder, removed at exit); a later call removes the files written
+    more than :data:`SCRATCH_LIFETIME_SECONDS` before it (see there). None, and nothing scored, when
+    the query has fewer than ``min_rows`` rows: the caller scores them through the function."""
     import pyarrow.parquet as pq
 
     check_identifier(function, "function scored through the relation path")
@@ -212,17 +213,34 @@ def score_to_parquet(
     with pq.ParquetWriter(path, stream.schema, compression="none") as writer:
         for batch in stream:
             writer.write_batch(batch)
-    with _SCRATCH_LOCK:
-        previous = _WRITTEN.get(function)
-        _WRITTEN[function] = path
-    if previous is not None:
-        previous.unlink(missing_ok=True)
+    _remove_expired(written=path)
     return path
 
 
+#: How long a scored file outlives the call that wrote it. The statement that reads it runs right
+#: after the call returns (dbt renders a model, calling the function, then runs the model's
+#: statement), but nothing tells this module when that statement is done: two models built side by
+#: side can score with the same function, so a call must not remove the file another call just
+#: returned (it once removed the function's previous file, which failed the other model's
+#: statement). An hour is far longer than any render-to-statement gap and still bounds the disk a
+#: long-lived process (an orchestrator running dbt in-process every hour) holds.
+SCRATCH_LIFETIME_SECONDS = 3600.0
 _SCRATCH: list[Path] = []
-_WRITTEN: dict[str, Path] = {}
+#: the files this process wrote, oldest first, with when each was written (time.monotonic)
+_WRITTEN: deque[tuple[float, Path]] = deque()
 _SCRATCH_LOCK = threading.Lock()
+
+
+def _remove_expired(written: Path) -> None:
+    """Record ``written`` and remove the files written more than the lifetime before it."""
+    now = time.monotonic()
+    with _SCRATCH_LOCK:
+        expired = []
+        while _WRITTEN and now - _WRITTEN[0][0] > SCRATCH_LIFETIME_SECONDS:
+            expired.append(_WRITTEN.popleft()[1])
+        _WRITTEN.append((now, written))
+    for path in expired:
+        path.unlink(missing_ok=True)
 
 
 def _scratch() -> Path:

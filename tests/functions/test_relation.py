@@ -240,3 +240,35 @@ def test_scoring_models_built_side_by_side_call_the_relation_function_at_once(
         con.close()
     assert [r for r in results if isinstance(r, Exception)] == []
     assert results == [(rows,)] * 60 and rows > 1000
+
+
+def test_a_file_the_function_returned_outlives_the_same_functions_next_call(
+    demo_env: tuple[Path, Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scoring models that use the same function (two dbt threads, each on its cursor) each
+    get a file, and each model's statement reads its own after the other's call: a call never
+    removes the file another call returned (it once removed the function's previous file, so the
+    first model's statement found none). Files outliving the lifetime are removed by a later call."""
+    from sqlscore.functions import relation
+
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    source = feature_sql("churn", AS_OF)
+    query = "select sqlscore_score_relation('predict_churn', ?, 'customer_id', 1)"
+    first_model, second_model = con.cursor(), con.cursor()
+    try:
+        (rows,) = con.execute(f"select count(*) from ({source})").fetchone()  # type: ignore[misc]
+        (first,) = first_model.execute(query, [source]).fetchone()  # type: ignore[misc]
+        (second,) = second_model.execute(query, [source]).fetchone()  # type: ignore[misc]
+        assert first != second
+        for cursor, path in ((first_model, first), (second_model, second)):
+            (scored,) = cursor.execute("select count(score) from read_parquet(?)", [path]).fetchone()  # type: ignore[misc]
+            assert scored == rows > 1000
+        # past the lifetime, the next call removes both files and keeps its own
+        monkeypatch.setattr(relation, "SCRATCH_LIFETIME_SECONDS", 0.0)
+        (third,) = first_model.execute(query, [source]).fetchone()  # type: ignore[misc]
+        assert not Path(first).exists() and not Path(second).exists() and Path(third).exists()
+    finally:
+        first_model.close()
+        second_model.close()
+        con.close()
