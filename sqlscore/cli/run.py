@@ -57,10 +57,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> int:
     from sqlscore.pipeline.steps import run_pipeline
+    from sqlscore.settings import MEMORY_LIMIT
+    from sqlscore.warehouse.database import check_memory_limit
 
     signal.signal(signal.SIGTERM, _interrupt)
     if args.target == "spark":
         return _report(_run_spark(args, registry, warehouse))
+    memory_limit = MEMORY_LIMIT.read()
     outcome = run_pipeline(
         warehouse.resolve(),
         registry,
@@ -70,6 +73,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         backfill=args.backfill,
         select=args.select,
         fork_gate=True,  # nothing is open yet in this process
+        memory_limit=check_memory_limit(memory_limit, MEMORY_LIMIT.env) if memory_limit else None,
     )
     return _report(outcome)
 

@@ -54,6 +54,9 @@ class DbtInvocation:
     backfill: bool = False
     #: the dbt project (default: ./dbt_project, $SQLSCORE_DBT_PROJECT, or the checkout's)
     project_dir: Path | None = None
+    #: DuckDB's memory_limit for the build's connections (var sqlscore_memory_limit, which
+    #: profiles.yml's settings read); None leaves the profile's own (DuckDB's default, 80%)
+    memory_limit: str | None = None
 
     @property
     def target_path(self) -> Path:
@@ -97,6 +100,8 @@ class DbtInvocation:
         if run_vars:
             # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
             project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})
+            if self.memory_limit:
+                project_vars["sqlscore_memory_limit"] = self.memory_limit
         return [
             "--project-dir",
             str(self.project_dir or dbt_project_dir()),

@@ -39,7 +39,7 @@ from sqlscore.pipeline.lock import run_lock
 from sqlscore.pipeline.published_tables import declared_published_tables
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode, as_of_date, serving_path
-from sqlscore.warehouse.database import open_warehouse
+from sqlscore.warehouse.database import check_memory_limit, open_warehouse
 from sqlscore.warehouse.publication import (
     CANDIDATE_SCHEMA,
     PUBLISHED_SCHEMA,
@@ -140,6 +140,14 @@ class RunRequest:
     backfill: bool = False
     #: dbt selectors limiting the build (``sqlscore run --select``); None builds everything
     select: list[str] | None = None
+    #: DuckDB's memory_limit for dbt's connections (``SQLSCORE_MEMORY_LIMIT``); None: the profile's
+    memory_limit: str | None = None
+
+    def dbt_invocation(self, run_id: str) -> DbtInvocation:
+        """What every dbt command of the run ``run_id`` is given."""
+        return DbtInvocation(
+            self.warehouse, self.registry, self.as_of, run_id, self.backfill, memory_limit=self.memory_limit
+        )
 
 
 def run_pipeline(
@@ -152,6 +160,7 @@ def run_pipeline(
     backfill: bool = False,
     select: list[str] | None = None,
     fork_gate: bool = False,
+    memory_limit: str | None = None,
 ) -> RunOutcome:
     """Build, gate and publish, holding the run lock throughout; the outcome says how it ended.
 
@@ -160,7 +169,8 @@ def run_pipeline(
     it selects are gated and published, the others stay as they were. ``fork_gate`` True (the
     command line's run, whose process has opened nothing yet) makes the gate's child a fork of
     this process (:mod:`sqlscore.gate.fork`); a caller that may hold a DuckDB database open
-    leaves it False, and the gate is a new interpreter.
+    leaves it False, and the gate is a new interpreter. ``memory_limit`` (``2GB``, ``50%``) caps
+    DuckDB's memory in dbt's connections; a value DuckDB refuses stops the run before it starts.
     """
     request = RunRequest(
         warehouse=warehouse,
@@ -170,6 +180,7 @@ def run_pipeline(
         docs_dir=docs_dir or warehouse.parent / "gx_docs",
         backfill=backfill,
         select=select or None,
+        memory_limit=check_memory_limit(memory_limit, "memory_limit") if memory_limit else None,
     )
     # The gate's child first, before this process opens anything (with fork_gate it is a fork
     # of this process); Great Expectations imports in it while dbt builds.
@@ -217,7 +228,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
         record_history = not request.backfill and moves_forward(con, run_id, request.as_of)
     remove_scratch(warehouse)
 
-    invocation = DbtInvocation(warehouse, request.registry, request.as_of, run_id, request.backfill)
+    invocation = request.dbt_invocation(run_id)
     manifest = parse_project(invocation)
     declared = declared_published_tables(manifest, request.expectations)
     say(

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from sqlscore.errors import WarehouseError
+from sqlscore.errors import ConfigError, WarehouseError
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
@@ -31,6 +31,19 @@ def open_warehouse(
         return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.Error as exc:
         raise WarehouseError(explain_open_error(path, exc, read_only)) from exc
+
+
+def check_memory_limit(value: str, source: str) -> str:
+    """``value`` if DuckDB takes it as a ``memory_limit`` (``2GB``, ``512MB``, ``50%``), else a
+    :class:`ConfigError` naming ``source`` (the setting it came from) before any work starts: dbt
+    would meet it only when it opens its connection, as an error about its profile."""
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": value}).close()
+    except duckdb.Error as exc:
+        raise ConfigError(
+            f"{source} {value!r} is not a DuckDB memory_limit (for example 2GB, 512MB or 50%): {exc}"
+        ) from exc
+    return value
 
 
 def explain_open_error(path: Path, exc: BaseException, read_only: bool) -> str:

@@ -22,7 +22,7 @@ DBT = str(Path(sys.executable).parent / "dbt")
 WITH_VARS = Path(__file__).with_name("dbt_with_vars.py")
 #: the vars ``sqlscore run`` passes to a build on a manifest parsed without them
 #: (``sqlscore.pipeline.dbt.DbtInvocation.common_args``): the project reads them only in SQL
-RUN_PARAMETERS = frozenset({"as_of_date", "run_id", "backfill"})
+RUN_PARAMETERS = frozenset({"as_of_date", "run_id", "backfill", "sqlscore_memory_limit"})
 
 
 def dbt_env(warehouse: Path, registry: Registry, cwd: Path | None = None) -> dict[str, str]:

@@ -407,3 +407,16 @@ def test_source_freshness_is_declared_once_and_checked_in_the_build(run_dbt, dem
     )
     assert [(t, lvl) for t, lvl, _ in failing] == [("raw.usage_events", "error")]
     assert "last loaded 240." in failing[0][2] and "error after 7 days" in failing[0][2]
+
+
+def test_the_runs_memory_limit_is_set_on_every_connection_dbt_opens(run_dbt, demo_env) -> None:  # type: ignore[no-untyped-def]
+    """``sqlscore run`` hands SQLSCORE_MEMORY_LIMIT to dbt as var ``sqlscore_memory_limit``, which
+    the profile's DuckDB ``settings`` set on each connection; without it, DuckDB's own default
+    (80% of this machine's memory), as before the setting reached the run."""
+    query = "select current_setting('memory_limit') as memory_limit"
+    limited = run_dbt("show", "--inline", query, "--vars", "{sqlscore_memory_limit: 300MiB}")
+    assert "300.0 MiB" in limited.stdout, limited.stdout[-2000:]
+    with duckdb.connect() as con:  # a connection with DuckDB's defaults
+        (default,) = con.execute(query).fetchone()  # type: ignore[misc]
+    unset = run_dbt("show", "--inline", query)
+    assert default in unset.stdout and "300.0 MiB" not in unset.stdout, unset.stdout[-2000:]

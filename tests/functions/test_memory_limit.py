@@ -1,16 +1,22 @@
 """README: ``SQLSCORE_MEMORY_LIMIT`` (e.g. ``128MB``) sets DuckDB's ``memory_limit`` on sqlscore
-connections: ``sqlscore.connect`` and the ``sqlscore sql`` / ``shell`` commands built on it."""
+connections: ``sqlscore.connect`` and the ``sqlscore sql`` / ``shell`` commands built on it, and
+the dbt build of ``sqlscore run`` (the var the profile reads:
+``tests/dbt/test_dbt_project.py::test_the_runs_memory_limit_is_set_on_every_connection_dbt_opens``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import sqlscore
 from sqlscore.registry import Registry
+from tests import prewarmed
 from tests.conftest import SQLSCORE
 
 QUERY = "select current_setting('memory_limit') as memory_limit"
@@ -47,3 +53,44 @@ def test_memory_limit_from_the_environment(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["memory_limit", MIB_122]
+
+
+def test_the_run_hands_the_limit_to_dbt_as_a_var_of_the_build_only(tmp_path: Path) -> None:
+    """The build's vars carry it (the profile's settings read it); the parse's do not, so a new
+    limit never costs dbt a full parse; none given, none passed (the profile's default stands)."""
+    from sqlscore.pipeline.dbt import DbtInvocation
+
+    def project_vars(invocation: DbtInvocation, run_vars: bool) -> dict[str, object]:
+        args = invocation.common_args(run_vars=run_vars)
+        return dict(json.loads(args[args.index("--vars") + 1]))
+
+    site = DbtInvocation(tmp_path / "w.duckdb", Registry(tmp_path / "models_onnx"), "2026-10-31", "r1")
+    limited = replace(site, memory_limit="300MiB")
+    assert project_vars(limited, run_vars=True)["sqlscore_memory_limit"] == "300MiB"
+    assert "sqlscore_memory_limit" not in project_vars(limited, run_vars=False)
+    assert "sqlscore_memory_limit" not in project_vars(site, run_vars=True)
+
+
+def test_a_limit_duckdb_refuses_stops_the_run_before_it_starts(demo_env: tuple[Path, Registry]) -> None:
+    """Named with the setting it came from, exit 2, before the run is recorded or anything built;
+    the check itself takes what DuckDB takes (a size or a share of memory)."""
+    from sqlscore.errors import ConfigError
+    from sqlscore.warehouse.database import check_memory_limit
+
+    assert check_memory_limit("2GB", "x") == "2GB" and check_memory_limit("50%", "x") == "50%"
+    with pytest.raises(ConfigError, match="^memory_limit 'lots' is not a DuckDB memory_limit"):
+        check_memory_limit("lots", "memory_limit")
+    warehouse, registry = demo_env
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables_before = con.execute("select count(*) from duckdb_tables()").fetchone()
+    env = {
+        **os.environ,
+        "SQLSCORE_WAREHOUSE": str(warehouse),
+        "SQLSCORE_REGISTRY": str(registry.root),
+        "SQLSCORE_MEMORY_LIMIT": "lots",
+    }
+    result = prewarmed.run([SQLSCORE, "run"], env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "SQLSCORE_MEMORY_LIMIT 'lots' is not a DuckDB memory_limit" in result.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
