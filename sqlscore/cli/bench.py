@@ -8,12 +8,14 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from sqlscore.cli.output import emit_table
 from sqlscore.errors import ConfigError
 from sqlscore.registry import Registry
-from sqlscore.settings import ExitCode
+from sqlscore.settings import MEMORY_LIMIT, ExitCode
+from sqlscore.warehouse.database import check_memory_limit
 
 if TYPE_CHECKING:
     from sqlscore.tools.bench.compile_report import CompileFigure
@@ -146,6 +148,10 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         return _spark_bench(args, registry, warehouse)
     if (args.monitoring or args.dbt_only) and not args.dbt:
         raise ConfigError("--monitoring and --dbt-only need --dbt CUSTOMERS")
+    # the dbt runs' memory_limit, as `sqlscore run`'s (each run's process reads it again)
+    memory_limit = MEMORY_LIMIT.read()
+    if args.dbt and memory_limit:
+        check_memory_limit(memory_limit, MEMORY_LIMIT.env)
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
         records: list[dict[str, Any]] = []
@@ -182,7 +188,7 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         if args.dbt:
             records += _scheduled_run(folder, args.dbt)
         if args.monitoring:
-            records += _monitoring_cost(folder, args.dbt, args.repeat)
+            records += _monitoring_cost(folder, args.dbt, args.repeat, memory_limit)
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2) + "\n")
         print(f"\nwrote {args.json}")
@@ -328,31 +334,36 @@ def _alternating_builds(folder: Path, customers: int, repeat: int) -> dict[bool,
     return runs
 
 
-def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str, Any]]:
+def _per_model_seconds(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Each monitoring model's median seconds over ``runs`` (their ``model:<name>`` timings)."""
+    names = sorted(name for name in runs[0]["timings"] if name.startswith("model:"))
+    return {name.removeprefix("model:"): round(median(r["timings"][name] for r in runs), 3) for name in names}
+
+
+def _monitoring_cost(
+    folder: Path, customers: int, repeat: int, memory_limit: str | None
+) -> list[dict[str, Any]]:
     """The monitoring models against the scoring build they watch, on the scheduled job's warehouse.
 
     ``repeat`` pairs of processes, alternated (without, with monitoring): ``dbt run`` of the
     scoring build (staging, features, scores), and the same plus the monitoring models. Seconds
     are medians of each group's busy time (while at least one of its nodes ran, dbt's start-up
     in neither: see ``build_models``); the scoring figure is the runs without monitoring's, the
-    monitoring figure the runs with it. Peak RSS is each process's own, medians compared.
+    monitoring figure the runs with it. Peak RSS is each process's own, medians compared. Both
+    run DuckDB under ``memory_limit`` (``SQLSCORE_MEMORY_LIMIT``; None: DuckDB's default, 80%).
     """
-    from statistics import median
-
     runs = _alternating_builds(folder, customers, repeat)
     scoring_each = [r["timings"]["scoring"] for r in runs[False]]
     monitoring_each = [r["timings"]["monitoring"] for r in runs[True]]
     scoring, monitoring = median(scoring_each), median(monitoring_each)
     rss_without = median(r["peak_rss_mb"] for r in runs[False])
     rss_with = median(r["peak_rss_mb"] for r in runs[True])
-    per_model = {
-        name.removeprefix("model:"): round(median(r["timings"][name] for r in runs[True]), 3)
-        for name in sorted(runs[True][0]["timings"])
-        if name.startswith("model:")
-    }
+    per_model = _per_model_seconds(runs[True])
     ratio, rss_ratio = round(monitoring / scoring, 3), round(rss_with / rss_without, 3)
+    limit = f"{memory_limit} (SQLSCORE_MEMORY_LIMIT)" if memory_limit else "80% (the default)"
     print(
-        f"\ndbt run on {customers:,} customers, median of {repeat} process(es) each: "
+        f"\ndbt run on {customers:,} customers, DuckDB memory_limit {limit}, "
+        f"median of {repeat} process(es) each: "
         f"scoring build (features + scores) {scoring:.1f} s, monitoring models {monitoring:.1f} s busy "
         f"(scoring build in the same runs {median(r['timings']['scoring'] for r in runs[True]):.1f} s); "
         f"peak RSS {rss_without:,.0f} MB without, {rss_with:,.0f} MB with"
@@ -361,6 +372,7 @@ def _monitoring_cost(folder: Path, customers: int, repeat: int) -> list[dict[str
     print(f"monitoring / scoring = {ratio:.2f}\u00d7")
     print(f"peak RSS with / without monitoring = {rss_ratio:.2f}\u00d7")
     common = {"model": "all", "rows": customers, "ratio_to_onnxruntime": None, "repeats": repeat}
+    common["memory_limit"] = memory_limit
     return [
         {
             **common,

@@ -30,14 +30,18 @@ def prepare_dbt_warehouse(folder: Path, customers: int) -> Path:
     return warehouse
 
 
-def run_scheduled_job(folder: Path, customers: int, registry: Path) -> tuple[float, dict[str, float]]:
-    """Seconds of the whole ``sqlscore run`` and its per-step timings."""
+def run_scheduled_job(
+    folder: Path, customers: int, registry: Path, memory_limit: str | None = None
+) -> tuple[float, dict[str, float]]:
+    """Seconds of the whole ``sqlscore run`` (dbt under ``memory_limit``) and its per-step timings."""
     from sqlscore.pipeline.steps import run_pipeline
     from sqlscore.settings import ExitCode
 
     warehouse = prepare_dbt_warehouse(folder, customers)
     start = time.perf_counter()
-    outcome = run_pipeline(warehouse, Registry(registry), docs_dir=folder / "gx_docs")
+    outcome = run_pipeline(
+        warehouse, Registry(registry), docs_dir=folder / "gx_docs", memory_limit=memory_limit
+    )
     seconds = time.perf_counter() - start
     if outcome.exit_code != ExitCode.OK:
         raise RuntimeError(f"sqlscore run did not publish: {outcome.status}: {outcome.message}")
@@ -50,8 +54,11 @@ SCORING_FOLDERS = ("staging", "intermediate", "scoring")
 MONITORING_FOLDER = "monitoring"
 
 
-def build_models(folder: Path, customers: int, registry: Path, monitoring: bool) -> dict[str, float]:
-    """``dbt run`` of the scoring build, with or without the monitoring models, in this process.
+def build_models(
+    folder: Path, customers: int, registry: Path, monitoring: bool, memory_limit: str | None = None
+) -> dict[str, float]:
+    """``dbt run`` of the scoring build, with or without the monitoring models, in this process
+    (DuckDB under ``memory_limit``, as ``sqlscore run`` with ``SQLSCORE_MEMORY_LIMIT``).
 
     Runs on the warehouse a scheduled job already built (models, snapshot, ml_models, reference
     bins), after dropping the scoring and monitoring schemas, so every row is scored and every
@@ -73,7 +80,9 @@ def build_models(folder: Path, customers: int, registry: Path, monitoring: bool)
     with duckdb.connect(str(warehouse)) as con:
         for schema in ("scoring", MONITORING_FOLDER):
             con.execute(f"drop schema if exists {schema} cascade")
-    invocation = DbtInvocation(warehouse, Registry(registry), parse_as_of(None), str(uuid.uuid4()))
+    invocation = DbtInvocation(
+        warehouse, Registry(registry), parse_as_of(None), str(uuid.uuid4()), memory_limit=memory_limit
+    )
     start = time.perf_counter()
     manifest = parse_project(invocation)
     selection = ["+path:models/scoring"] + ([f"+path:models/{MONITORING_FOLDER}"] if monitoring else [])

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 
+from sqlscore.settings import MEMORY_LIMIT
 from sqlscore.tools.bench.scoring_paths import RUNNERS
 from sqlscore.tools.bench.workload import Workload
 
@@ -43,12 +44,15 @@ def main() -> None:
     repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     timings: dict[str, float] = {}
     each: list[float] = []
+    # the dbt runs take SQLSCORE_MEMORY_LIMIT as `sqlscore run` does (this process is a command of
+    # its own, started by `sqlscore bench` with its environment)
+    memory_limit = MEMORY_LIMIT.read()
     if path == "scheduled_run":
         from sqlscore.tools.bench.dbt_build import run_scheduled_job
 
         with contextlib.redirect_stdout(sys.stderr):  # dbt's log stays off the result line
             seconds, timings = run_scheduled_job(
-                Path(folder), int(rows), Workload(Path(folder)).registry.root
+                Path(folder), int(rows), Workload(Path(folder)).registry.root, memory_limit
             )
         each = [seconds]
     elif path in ("dbt_models", "dbt_models_monitoring"):
@@ -56,7 +60,11 @@ def main() -> None:
 
         with contextlib.redirect_stdout(sys.stderr):
             timings = build_models(
-                Path(folder), int(rows), Workload(Path(folder)).registry.root, path == "dbt_models_monitoring"
+                Path(folder),
+                int(rows),
+                Workload(Path(folder)).registry.root,
+                path == "dbt_models_monitoring",
+                memory_limit,
             )
         each = [timings["wall"]]
     else:

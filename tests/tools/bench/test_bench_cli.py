@@ -7,6 +7,7 @@ for being measured and internally consistent.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.heavy
 SQLSCORE = str(Path(sys.executable).parent / "sqlscore")
 #: rows timed per path: enough for every path to run its batches, small enough to be quick
 ROWS = 3000
+#: the dbt runs' DuckDB memory_limit (SQLSCORE_MEMORY_LIMIT): ample for 3,000 customers
+MEMORY_LIMIT = "1GB"
 #: ``--smoke``: the ensembles and the compile report's large model with SMOKE_TREES trees
 ENSEMBLES = tuple(ensembles(smoke=True))
 LARGE, LARGE_TREES = large_model(smoke=True)
@@ -72,6 +75,8 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> BenchRun:
         text=True,
         timeout=1800,  # bounded: every report of the benchmark, on a loaded machine
         check=False,
+        # the dbt runs under a memory_limit, as `sqlscore run` with it (the scoring paths set their own)
+        env={**os.environ, "SQLSCORE_MEMORY_LIMIT": MEMORY_LIMIT},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return BenchRun(result, json.loads(out.read_text()), tmp_path / "work")
@@ -86,6 +91,9 @@ def test_bench_writes_side_by_side_records(bench_run: BenchRun) -> None:
     assert job["scoring"]["seconds"] < job["dbt_build"]["seconds"]
     assert "gate / scoring =" in result.stdout
     _check_monitoring_records(job["scoring_build"], job["monitoring"], result.stdout)
+    # each dbt run was handed the limit (dbt keeps the vars it ran with)
+    ran_with = json.loads((bench_run.workdir / "dbt_target" / "run_results.json").read_text())["args"]["vars"]
+    assert ran_with["sqlscore_memory_limit"] == MEMORY_LIMIT
     compiled = {r["model"]: r for r in records if r["path"] == "compile"}
     assert set(compiled) == {"plain_lr", "risk", "churn", LARGE} and LARGE == f"churn_gbt{SMOKE_TREES}"
     assert compiled[LARGE]["trees"] == LARGE_TREES and compiled["churn"]["trees"] == 100
@@ -214,6 +222,8 @@ def _check_monitoring_records(scoring: dict[str, Any], monitoring: dict[str, Any
         abs(monitoring["peak_rss_ratio"] - round(monitoring["peak_rss_mb"] / scoring["peak_rss_mb"], 3))
         < 2e-3
     )
+    assert scoring["memory_limit"] == monitoring["memory_limit"] == MEMORY_LIMIT
+    assert f"DuckDB memory_limit {MEMORY_LIMIT} (SQLSCORE_MEMORY_LIMIT)" in stdout
     assert f"monitoring / scoring = {monitoring['ratio_to_scoring']:.2f}\u00d7" in stdout
     assert f"peak RSS with / without monitoring = {monitoring['peak_rss_ratio']:.2f}\u00d7" in stdout
 
