@@ -8,14 +8,12 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from sqlscore.cli.output import emit_table
 from sqlscore.errors import ConfigError
 from sqlscore.registry import Registry
 from sqlscore.settings import MEMORY_LIMIT, ExitCode
-from sqlscore.warehouse.database import check_memory_limit
 
 if TYPE_CHECKING:
     from sqlscore.tools.bench.compile_report import CompileFigure
@@ -151,6 +149,8 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
     # the dbt runs' memory_limit, as `sqlscore run`'s (each run's process reads it again)
     memory_limit = MEMORY_LIMIT.read()
     if args.dbt and memory_limit:
+        from sqlscore.warehouse.database import check_memory_limit  # DuckDB: not for --help
+
         check_memory_limit(memory_limit, MEMORY_LIMIT.env)
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
@@ -336,6 +336,8 @@ def _alternating_builds(folder: Path, customers: int, repeat: int) -> dict[bool,
 
 def _per_model_seconds(runs: list[dict[str, Any]]) -> dict[str, float]:
     """Each monitoring model's median seconds over ``runs`` (their ``model:<name>`` timings)."""
+    from statistics import median
+
     names = sorted(name for name in runs[0]["timings"] if name.startswith("model:"))
     return {name.removeprefix("model:"): round(median(r["timings"][name] for r in runs), 3) for name in names}
 
@@ -349,9 +351,10 @@ def _monitoring_cost(
     scoring build (staging, features, scores), and the same plus the monitoring models. Seconds
     are medians of each group's busy time (while at least one of its nodes ran, dbt's start-up
     in neither: see ``build_models``); the scoring figure is the runs without monitoring's, the
-    monitoring figure the runs with it. Peak RSS is each process's own, medians compared. Both
-    run DuckDB under ``memory_limit`` (``SQLSCORE_MEMORY_LIMIT``; None: DuckDB's default, 80%).
-    """
+    monitoring figure the runs with it. Peak RSS: each process's own, medians compared; DuckDB
+    under ``memory_limit`` in both (``SQLSCORE_MEMORY_LIMIT``; None: its default, 80%)."""
+    from statistics import median
+
     runs = _alternating_builds(folder, customers, repeat)
     scoring_each = [r["timings"]["scoring"] for r in runs[False]]
     monitoring_each = [r["timings"]["monitoring"] for r in runs[True]]

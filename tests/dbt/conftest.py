@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
 WITH_VARS = Path(__file__).with_name("dbt_with_vars.py")
 #: the vars ``sqlscore run`` passes to a build on a manifest parsed without them
-#: (``sqlscore.pipeline.dbt.DbtInvocation.common_args``): the project reads them only in SQL
+#: (``sqlscore.pipeline.dbt.DbtInvocation.common_args``): the project reads them only in SQL, and
+#: the memory limit only in profiles.yml (the build's connections)
 RUN_PARAMETERS = frozenset({"as_of_date", "run_id", "backfill", "sqlscore_memory_limit"})
 
 
