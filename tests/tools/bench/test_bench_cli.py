@@ -91,7 +91,7 @@ def test_bench_writes_side_by_side_records(bench_run: BenchRun) -> None:
     assert job["scoring"]["seconds"] < job["dbt_build"]["seconds"]
     assert "gate / scoring =" in result.stdout
     _check_monitoring_records(job["scoring_build"], job["monitoring"], result.stdout)
-    # each dbt run was handed the limit (dbt keeps the vars it ran with)
+    # the last dbt run (the monitoring pair's) was handed the limit: dbt keeps the vars it ran with
     ran_with = json.loads((bench_run.workdir / "dbt_target" / "run_results.json").read_text())["args"]["vars"]
     assert ran_with["sqlscore_memory_limit"] == MEMORY_LIMIT
     compiled = {r["model"]: r for r in records if r["path"] == "compile"}
