@@ -210,9 +210,13 @@ def score_to_parquet(
     if stream is None:
         return None
     path = _scratch() / f"{function}.{uuid.uuid4().hex}.parquet"
-    with pq.ParquetWriter(path, stream.schema, compression="none") as writer:
-        for batch in stream:
-            writer.write_batch(batch)
+    try:
+        with pq.ParquetWriter(path, stream.schema, compression="none") as writer:
+            for batch in stream:
+                writer.write_batch(batch)
+    except BaseException:
+        path.unlink(missing_ok=True)  # half written: no statement will read it
+        raise
     _remove_expired(written=path)
     return path
 

@@ -90,6 +90,29 @@ def _churn_source_failing_at(customer_rank: int) -> str:
     )
 
 
+def test_a_batch_that_fails_late_through_the_sql_function_leaves_no_file(
+    demo_env: tuple[Path, Registry],
+) -> None:
+    """dbt's path (``sqlscore_score_relation`` writing Parquet): a batch failing on one of the last
+    rows fails the query naming the function and the feature, and the half-written file is
+    removed at once rather than left in the scratch folder until the process ends."""
+    from sqlscore.functions import relation
+
+    warehouse, registry = demo_env
+    con = sqlscore.connect(warehouse, registry=registry)
+    try:
+        rows = con.execute(f"select count(*) from ({feature_sql('churn', AS_OF)})").fetchall()[0][0]
+        before = set(relation._scratch().iterdir())
+        with pytest.raises(duckdb.Error, match=r"predict_churn \(.*feature tenure_months\)"):
+            con.execute(
+                "select sqlscore_score_relation('predict_churn', ?, 'customer_id', 1)",
+                [_churn_source_failing_at(rows - 5)],
+            )
+        assert set(relation._scratch().iterdir()) == before
+    finally:
+        con.close()
+
+
 def test_enum_and_null_categories_score_as_the_function_scores_their_text(
     demo_env: tuple[Path, Registry],
 ) -> None:
