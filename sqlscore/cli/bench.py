@@ -148,10 +148,10 @@ def cmd_bench(args: argparse.Namespace, registry: Registry, warehouse: Path) -> 
         raise ConfigError("--monitoring and --dbt-only need --dbt CUSTOMERS")
     # the dbt runs' memory_limit, as `sqlscore run`'s (each run's process reads it again)
     memory_limit = MEMORY_LIMIT.read()
-    if args.dbt and memory_limit:
+    if args.dbt:
         from sqlscore.warehouse.database import check_memory_limit  # DuckDB: not for --help
 
-        check_memory_limit(memory_limit, MEMORY_LIMIT.env)
+        memory_limit = check_memory_limit(memory_limit, MEMORY_LIMIT.env)
     with tempfile.TemporaryDirectory(prefix="sqlscore-bench-") as tmp:
         folder = Path(args.workdir) if args.workdir else Path(tmp)
         records: list[dict[str, Any]] = []

@@ -63,7 +63,6 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
     signal.signal(signal.SIGTERM, _interrupt)
     if args.target == "spark":
         return _report(_run_spark(args, registry, warehouse))
-    memory_limit = MEMORY_LIMIT.read()
     outcome = run_pipeline(
         warehouse.resolve(),
         registry,
@@ -73,7 +72,7 @@ def cmd_run(args: argparse.Namespace, registry: Registry, warehouse: Path) -> in
         backfill=args.backfill,
         select=args.select,
         fork_gate=True,  # nothing is open yet in this process
-        memory_limit=check_memory_limit(memory_limit, MEMORY_LIMIT.env) if memory_limit else None,
+        memory_limit=check_memory_limit(MEMORY_LIMIT.read(), MEMORY_LIMIT.env),
     )
     return _report(outcome)
 

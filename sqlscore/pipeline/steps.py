@@ -180,7 +180,7 @@ def run_pipeline(
         docs_dir=docs_dir or warehouse.parent / "gx_docs",
         backfill=backfill,
         select=select or None,
-        memory_limit=check_memory_limit(memory_limit, "memory_limit") if memory_limit else None,
+        memory_limit=check_memory_limit(memory_limit, "memory_limit"),
     )
     # The gate's child first, before this process opens anything (with fork_gate it is a fork
     # of this process); Great Expectations imports in it while dbt builds.

@@ -33,10 +33,13 @@ def open_warehouse(
         raise WarehouseError(explain_open_error(path, exc, read_only)) from exc
 
 
-def check_memory_limit(value: str, source: str) -> str:
-    """``value`` if DuckDB takes it as a ``memory_limit`` (``2GB``, ``512MB``, ``50%``), else a
-    :class:`ConfigError` naming ``source`` (the setting it came from) before any work starts: dbt
-    would meet it only when it opens its connection, as an error about its profile."""
+def check_memory_limit(value: str | None, source: str) -> str | None:
+    """``value`` if DuckDB takes it as a ``memory_limit`` (``2GB``, ``512MB``, ``50%``) or it is
+    unset (None, ""; then None), else a :class:`ConfigError` naming ``source`` (the setting it came
+    from) before any work starts: dbt would meet it only when it opens its connection, as an error
+    about its profile."""
+    if not value:
+        return None
     try:
         duckdb.connect(":memory:", config={"memory_limit": value}).close()
     except duckdb.Error as exc:
