@@ -33,8 +33,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         "-s",
         nargs="+",
         metavar="SELECTOR",
-        help="limit the run to these dbt models (dbt selector syntax, e.g. +customer_churn_scores); "
-        "only the published tables selected are gated and published",
+        help="limit the run to these dbt models (dbt selector syntax, e.g. +customer_churn_scores) and "
+        "the tests whose parents are all selected or built before them (dbt's buildable indirect "
+        "selection); only the published tables selected are gated and published",
     )
     run.add_argument(
         "--target",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlscore.errors import SparkError
-from sqlscore.pipeline.dbt import dbt_project_dir, profiles_dir
+from sqlscore.pipeline.dbt import dbt_project_dir, profiles_dir, selection_args
 from sqlscore.registry import Registry
 
 
@@ -88,13 +88,12 @@ def run_dbt_on_spark(invocation: SparkDbtInvocation, select: list[str] | None = 
     """dbt build (models and snapshots) on Spark; errors name the node and dbt's message."""
     from dbt.cli.main import dbtRunner
 
-    selection = ["--select", *select] if select else []
     start = time.perf_counter()
     result = dbtRunner().invoke(
         [
             "build",
             *invocation.args(),
-            *selection,
+            *selection_args(select),
             "--resource-type",
             "model",
             "--resource-type",
