@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from sqlscore.errors import SqlscoreError
+from sqlscore.errors import ConfigError, SqlscoreError
 from sqlscore.registry import Registry
 from sqlscore.settings import DBT_PROJECT, PROFILES_DIR, project_folder
 
@@ -41,6 +41,35 @@ def dbt_project_dir() -> Path:
 
 def profiles_dir() -> Path:
     return Path(PROFILES_DIR.read() or dbt_project_dir().resolve().parent)
+
+
+#: the var ``sqlscore run`` hands its memory limit to the build in (``SQLSCORE_MEMORY_LIMIT``)
+MEMORY_LIMIT_VAR = "sqlscore_memory_limit"
+
+
+def check_profile_passes_memory_limit(limit: str, project_dir: Path, profiles: Path) -> None:
+    """Refuse a memory limit the profile would drop: ``sqlscore run`` passes it to dbt as the var
+    :data:`MEMORY_LIMIT_VAR`, which reaches DuckDB only through the ``duckdb`` output's
+    ``settings: {memory_limit: ...}`` (the project's ``profiles.yml`` has it). A profile of one's
+    own without that line builds at DuckDB's default, all but silently; a limit asked for and not
+    applied is an error instead, naming the file and the line it needs. A profile this cannot read
+    (no file, no such output) is left to dbt, which names what is wrong with it."""
+    import yaml  # type: ignore[import-untyped]
+
+    path = profiles / "profiles.yml"
+    try:
+        profile_name = yaml.safe_load((project_dir / "dbt_project.yml").read_text())["profile"]
+        output = yaml.safe_load(path.read_text())[profile_name]["outputs"]["duckdb"]
+        settings = output.get("settings") or {}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return
+    if MEMORY_LIMIT_VAR not in str(settings.get("memory_limit", "")):
+        raise ConfigError(
+            f"memory limit {limit!r} asked for (SQLSCORE_MEMORY_LIMIT), but {path} does not pass it to "
+            "dbt's DuckDB connections: "
+            f"its {profile_name}.outputs.duckdb needs settings: {{memory_limit: "
+            f"\"{{{{ var('{MEMORY_LIMIT_VAR}', '80%') }}}}\"}} (or unset SQLSCORE_MEMORY_LIMIT)"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +130,7 @@ class DbtInvocation:
             # JSON is YAML; the values are checked again by the as_of_date() and run_id() macros
             project_vars.update({"as_of_date": self.as_of, "run_id": self.run_id, "backfill": self.backfill})
             if self.memory_limit:
-                project_vars["sqlscore_memory_limit"] = self.memory_limit
+                project_vars[MEMORY_LIMIT_VAR] = self.memory_limit
         return [
             "--project-dir",
             str(self.project_dir or dbt_project_dir()),

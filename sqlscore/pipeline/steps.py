@@ -31,8 +31,11 @@ from sqlscore.pipeline.dbt import (
     DRIFT_FIELDS,
     DbtBuild,
     DbtInvocation,
+    check_profile_passes_memory_limit,
+    dbt_project_dir,
     levelled_findings,
     parse_project,
+    profiles_dir,
     run_dbt_build,
 )
 from sqlscore.pipeline.lock import run_lock
@@ -182,6 +185,8 @@ def run_pipeline(
         select=select or None,
         memory_limit=check_memory_limit(memory_limit, "memory_limit"),
     )
+    if request.memory_limit:
+        check_profile_passes_memory_limit(request.memory_limit, dbt_project_dir(), profiles_dir())
     # The gate's child first, before this process opens anything (with fork_gate it is a fork
     # of this process); Great Expectations imports in it while dbt builds.
     with GateProcess(fork=fork_gate) as gate, run_lock(warehouse):

@@ -94,3 +94,44 @@ def test_a_limit_duckdb_refuses_stops_the_run_before_it_starts(demo_env: tuple[P
     assert "SQLSCORE_MEMORY_LIMIT 'lots' is not a DuckDB memory_limit" in result.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
+
+
+def test_a_profile_that_would_drop_the_limit_stops_the_run_naming_the_file(
+    demo_env: tuple[Path, Registry], tmp_path: Path
+) -> None:
+    """A profiles.yml of one's own whose duckdb output has no ``settings: {memory_limit: ...}``
+    reading the var: with SQLSCORE_MEMORY_LIMIT set, exit 2 before the run is recorded, naming
+    the file and the line it needs (the build would have run at DuckDB's default). The project's
+    profile passes; the same profile with a limit of its own (not the var) is refused too."""
+    from sqlscore.errors import ConfigError
+    from sqlscore.pipeline.dbt import check_profile_passes_memory_limit, dbt_project_dir, profiles_dir
+
+    check_profile_passes_memory_limit("1GB", dbt_project_dir(), profiles_dir())
+    ours = (profiles_dir() / "profiles.yml").read_text()
+    setting = "        memory_limit: \"{{ var('sqlscore_memory_limit', env_var('SQLSCORE_MEMORY_LIMIT', '') or '80%') }}\"\n"
+    assert setting in ours
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    (fixed / "profiles.yml").write_text(ours.replace(setting, '        memory_limit: "4GB"\n'))
+    with pytest.raises(ConfigError, match="memory limit '1GB' asked for .* does not pass it"):
+        check_profile_passes_memory_limit("1GB", dbt_project_dir(), fixed)
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "profiles.yml").write_text(ours.replace("      settings:\n" + setting, ""))
+    warehouse, registry = demo_env
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables_before = con.execute("select count(*) from duckdb_tables()").fetchone()
+    env = {
+        **os.environ,
+        "SQLSCORE_WAREHOUSE": str(warehouse),
+        "SQLSCORE_REGISTRY": str(registry.root),
+        "SQLSCORE_PROFILES_DIR": str(own),
+        "SQLSCORE_MEMORY_LIMIT": "1GB",
+    }
+    result = prewarmed.run([SQLSCORE, "run"], env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{own / 'profiles.yml'} does not pass it to dbt's DuckDB connections" in result.stderr
+    assert "settings: {memory_limit:" in result.stderr and "sqlscore_memory_limit" in result.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
