@@ -74,7 +74,8 @@ AS_OF = Setting("SQLSCORE_AS_OF", DEFAULT_AS_OF, "as-of date of `sqlscore run` w
 MEMORY_LIMIT = Setting(
     "SQLSCORE_MEMORY_LIMIT",
     None,
-    "DuckDB `memory_limit` of `sqlscore.connect()`, `sql`, `shell` and the dbt build of `run`",
+    "DuckDB `memory_limit` of `sqlscore.connect()`, `sql`, `shell` and every connection of `run` "
+    "(dbt's, the gate's, its own)",
     "DuckDB's default",
 )
 ORBITAL_PYTHON = Setting(

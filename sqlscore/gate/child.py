@@ -86,6 +86,7 @@ def main(args: list[str], requests: TextIO) -> int:
             Path(request["folder"]),
             None if request["docs_dir"] is None else Path(request["docs_dir"]),
             progress_bars=bool(request.get("progress_bars", False)),
+            memory_limit=request.get("memory_limit"),
         )
         document = verdicts_as_json(verdicts)
         code = 0

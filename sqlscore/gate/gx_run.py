@@ -117,12 +117,12 @@ def explain_unexpected_rows(
 
 
 def _explain_in_duckdb(
-    warehouse: Path, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]]
+    warehouse: Path, verdicts: list[TableVerdict], suites: dict[str, dict[str, Any]], config: dict[str, str]
 ) -> None:
     """:func:`explain_unexpected_rows` with the queries run in the warehouse, read-only."""
     import duckdb
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=dict(config)) as con:
 
         def first_rows(query: str, table: str) -> list[dict[str, Any]]:
             relation = con.sql(query.replace("{batch}", f"candidate.{table}")).limit(5)
@@ -137,10 +137,13 @@ def validate_in_this_process(
     folder: Path,
     docs_dir: Path | None = None,
     progress_bars: bool = False,
+    memory_limit: str | None = None,
 ) -> list[TableVerdict]:
     """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``.
 
     ``progress_bars`` shows GX's "Calculating Metrics" bars (for a terminal; a log gets none).
+    ``memory_limit`` is DuckDB's on every connection the gate opens (``sqlscore run`` passes its
+    own: the gate's metrics scan the whole candidate tables).
 
     Runs Great Expectations in the calling process; :func:`sqlscore.gate.validate_tables`
     runs this in a child process (see :mod:`sqlscore.gate.validate` for why).
@@ -155,8 +158,11 @@ def validate_in_this_process(
     context.variables.progress_bars = ProgressBarsConfig(globally=progress_bars)
     if docs_dir is not None:
         _add_docs_site(context, docs_dir)
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     datasource = context.data_sources.add_sqlscore_duckdb(
-        name="warehouse", connection_string=f"duckdb:///{warehouse.resolve()}"
+        name="warehouse",
+        connection_string=f"duckdb:///{warehouse.resolve()}",
+        kwargs={"connect_args": {"config": config}},  # to duckdb.connect, through duckdb_engine
     )
     try:
         outcome = _checkpoint(context, datasource, suites, with_docs=docs_dir is not None).run()
@@ -174,7 +180,7 @@ def validate_in_this_process(
         del context, datasource
         close_connections()
         gc.collect()
-    _explain_in_duckdb(warehouse, verdicts, suites)
+    _explain_in_duckdb(warehouse, verdicts, suites, config)
     return verdicts
 
 

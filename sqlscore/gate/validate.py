@@ -90,9 +90,15 @@ class GateProcess:
             pass
 
     def validate(
-        self, warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None = None
+        self,
+        warehouse: Path,
+        tables: list[str],
+        folder: Path,
+        docs_dir: Path | None = None,
+        memory_limit: str | None = None,
     ) -> list[TableVerdict]:
-        """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``; once."""
+        """Validate ``candidate.<table>`` for each table with ``<folder>/<table>.json``; once.
+        ``memory_limit``: DuckDB's in the child (the run's, as on every connection of the run)."""
         if not warehouse.parent.is_dir():
             raise GateError(
                 f"the gate could not validate {', '.join(tables)}: the folder of the warehouse "
@@ -100,7 +106,8 @@ class GateProcess:
             )
         with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=warehouse.parent) as scratch:
             request, answer = Path(scratch) / "request.json", Path(scratch) / "verdicts.json"
-            request.write_text(json.dumps(_request(warehouse, tables, folder, docs_dir, answer)))
+            asked = _request(warehouse, tables, folder, docs_dir, answer, memory_limit)
+            request.write_text(json.dumps(asked))
             self._send(f"{request}\n")
             code = self._process.wait()
             self._stderr.seek(0)
@@ -132,10 +139,16 @@ def _start_child(fork: bool, stderr: IO[str]) -> subprocess.Popen[str] | ForkedC
 
 
 def _request(
-    warehouse: Path, tables: list[str], folder: Path, docs_dir: Path | None, answer: Path
+    warehouse: Path,
+    tables: list[str],
+    folder: Path,
+    docs_dir: Path | None,
+    answer: Path,
+    memory_limit: str | None = None,
 ) -> dict[str, Any]:
     return {
         "warehouse": str(warehouse),
+        "memory_limit": memory_limit,
         "tables": tables,
         "folder": str(folder),
         "docs_dir": None if docs_dir is None else str(docs_dir),

@@ -143,7 +143,8 @@ class RunRequest:
     backfill: bool = False
     #: dbt selectors limiting the build (``sqlscore run --select``); None builds everything
     select: list[str] | None = None
-    #: DuckDB's memory_limit for dbt's connections (``SQLSCORE_MEMORY_LIMIT``); None: the profile's
+    #: DuckDB's memory_limit for every connection of the run, dbt's and its own
+    #: (``SQLSCORE_MEMORY_LIMIT``); None: the profile's for dbt, DuckDB's default for the rest
     memory_limit: str | None = None
 
     def dbt_invocation(self, run_id: str) -> DbtInvocation:
@@ -151,6 +152,14 @@ class RunRequest:
         return DbtInvocation(
             self.warehouse, self.registry, self.as_of, run_id, self.backfill, memory_limit=self.memory_limit
         )
+
+    def open_warehouse(self) -> duckdb.DuckDBPyConnection:
+        """The run's own connection (its record, the findings, the publish), under the run's
+        memory limit as dbt's are: the publish copies every published table into the serving
+        file, and at DuckDB's default it cached their pages up to 80% of RAM after a build kept
+        within the limit."""
+        config = {"memory_limit": self.memory_limit} if self.memory_limit else None
+        return open_warehouse(self.warehouse, config=config)
 
 
 def run_pipeline(
@@ -192,25 +201,25 @@ def run_pipeline(
     with GateProcess(fork=fork_gate) as gate, run_lock(warehouse):
         run_id = str(uuid.uuid4())
         say(f"run {run_id}: warehouse {warehouse}, as of {request.as_of}")
-        with open_warehouse(warehouse) as con:
+        with request.open_warehouse() as con:
             stale = start_run(con, run_id, request.as_of)
         for earlier in stale:
             say(f"    run {earlier} had stopped without finishing: recorded as interrupted")
         try:
             return _run_steps(request, run_id, gate)
         except BaseException as exc:
-            _record_failure(warehouse, run_id, exc)
+            _record_failure(request, run_id, exc)
             if isinstance(exc, SqlscoreError):
                 return RunOutcome(run_id, ExitCode.ERROR, "failed", str(exc))
             raise
 
 
-def _record_failure(warehouse: Path, run_id: str, exc: BaseException) -> None:
+def _record_failure(request: RunRequest, run_id: str, exc: BaseException) -> None:
     """Close the run's record as failed (or interrupted); the next run does it if this cannot."""
     interrupted = isinstance(exc, KeyboardInterrupt)
     message = str(exc) if isinstance(exc, SqlscoreError) else f"{type(exc).__name__}: {exc}"
     try:
-        with open_warehouse(warehouse) as con:
+        with request.open_warehouse() as con:
             finish_run(con, run_id, "interrupted" if interrupted else "failed", message=message)
     except (SqlscoreError, duckdb.Error) as inner:
         print(
@@ -224,7 +233,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
     """Repair, parse and check the declarations, build, gate, then publish or block."""
     warehouse = request.warehouse
     serving = serving_path(warehouse)
-    with open_warehouse(warehouse) as con:
+    with request.open_warehouse() as con:
         last = last_published_run(con)
         repaired = recover_serving(con, serving, last)
         if repaired and last is not None:
@@ -248,7 +257,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
     timings: dict[str, float] = {}
     build = run_dbt_build(invocation, manifest, timings, request.select, record_history)
     tables = [table.name for table in declared if table.name in build.selected]
-    with open_warehouse(warehouse) as con:
+    with request.open_warehouse() as con:
         passed_step(con, run_id, "dbt_built")
         findings = levelled_findings(con, build.findings_tables)
     warnings = [f["description"] for f in findings if f["level"] == "warn"]
@@ -261,7 +270,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
     if report_warning:
         say(f"    warning: {report_warning}")
         warnings.append(report_warning)
-    with open_warehouse(warehouse) as con:
+    with request.open_warehouse() as con:
         passed_step(con, run_id, "gated")
         pause_at("gated")
         common: dict[str, Any] = {
@@ -281,7 +290,9 @@ def _gate(
     """Validate the candidates with the Great Expectations suites; print each verdict."""
     say(f"2/3 gate: Great Expectations suites from {request.expectations} on candidate tables")
     started = time.perf_counter()
-    verdicts = gate.validate(request.warehouse, tables, request.expectations, request.docs_dir)
+    verdicts = gate.validate(
+        request.warehouse, tables, request.expectations, request.docs_dir, request.memory_limit
+    )
     timings["gate"] = time.perf_counter() - started
     for line in verdict_lines(verdicts):
         print(line, flush=True)  # the verdicts come before the publish step, in the log too

@@ -135,3 +135,29 @@ def test_a_profile_that_would_drop_the_limit_stops_the_run_naming_the_file(
     assert "settings: {memory_limit:" in result.stderr and "sqlscore_memory_limit" in result.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
+
+
+def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Registry], tmp_path: Path) -> None:
+    """The run's record, its findings and the publish (which copies every published table into
+    the serving file) open the warehouse through ``RunRequest.open_warehouse``: under the run's
+    limit as dbt's connections are, DuckDB's default without one. No other opening of the
+    warehouse is left in the run's steps (the module opens it only there)."""
+    import inspect
+    import re
+
+    from sqlscore.pipeline import steps
+
+    warehouse, registry = demo_env
+    request = steps.RunRequest(
+        warehouse, registry, "2026-10-31", tmp_path / "expectations", tmp_path / "docs", memory_limit="300MiB"
+    )
+    with request.open_warehouse() as con:
+        assert con.sql(QUERY).fetchall() == [("300.0 MiB",)]
+    with duckdb.connect(":memory:") as con:
+        default = con.sql(QUERY).fetchall()
+    with replace(request, memory_limit=None).open_warehouse() as con:
+        assert con.sql(QUERY).fetchall() == default != [("300.0 MiB",)]
+    source = inspect.getsource(steps)
+    bare = [m.start() for m in re.finditer(r"(?<![.\w])(?<!def )open_warehouse\(", source)]
+    assert len(bare) == 1 and "return open_warehouse(self.warehouse, config=config)" in source, bare
+    assert source.count("request.open_warehouse()") >= 5

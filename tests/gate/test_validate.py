@@ -60,3 +60,31 @@ def test_verdicts_survive_the_json_round_trip() -> None:
         verdicts_from_json(error_as_json(ConfigError("bad suite")))
     with pytest.raises(GateError, match="boom"):
         verdicts_from_json(error_as_json(RuntimeError("boom")))
+
+
+def test_the_gate_child_takes_the_runs_memory_limit(published: Published, tmp_path: Path) -> None:
+    """The run's memory limit reaches every DuckDB connection of the gate's child (GX's through
+    duckdb_engine's connect arguments): a suite whose one expectation finds rows when the
+    setting differs passes with the limit and fails without it."""
+    import json
+
+    from sqlscore.gate.gx_run import load_suite
+
+    suite = load_suite(REPO / "expectations", "customer_churn_scores")
+    query = "select * from {batch} where current_setting('memory_limit') <> '300.0 MiB'"
+    suite["expectations"] = [
+        {
+            "type": "unexpected_rows_expectation",
+            "kwargs": {"unexpected_rows_query": query},
+            "description": "The gate's connection runs under the run's memory limit.",
+        }
+    ]
+    (tmp_path / "customer_churn_scores.json").write_text(json.dumps(suite))
+    with GateProcess() as gate:
+        limited = gate.validate(
+            published.warehouse, ["customer_churn_scores"], tmp_path, memory_limit="300MiB"
+        )
+    with GateProcess() as gate:
+        unlimited = gate.validate(published.warehouse, ["customer_churn_scores"], tmp_path)
+    assert [(v.table, v.success) for v in limited] == [("customer_churn_scores", True)], limited
+    assert [(v.table, v.success) for v in unlimited] == [("customer_churn_scores", False)], unlimited
