@@ -216,13 +216,14 @@ def _challenger_rows(con: duckdb.DuckDBPyConnection, model: str) -> tuple[list[d
     return rows, ""
 
 
-def build_report(warehouse: Path) -> Report:
-    """Read everything the page shows, in one read-only connection (closed before drawing)."""
+def build_report(warehouse: Path, config: dict[str, str] | None = None) -> Report:
+    """Read everything the page shows, in one read-only connection (closed before drawing),
+    opened with DuckDB ``config`` (``sqlscore run``'s memory limit)."""
     if not warehouse.exists():
         raise WarehouseError(f"no warehouse at {warehouse}: run `sqlscore run` first")
     missing: dict[str, str] = {}
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
+        with duckdb.connect(str(warehouse), read_only=True, config=dict(config or {})) as con:
             by_model = _read_monitoring(con, missing)
             names = set(by_model) | {
                 str(r[0])[: -len("_shadow_scores")]
@@ -667,9 +668,9 @@ def default_report_path(warehouse: Path) -> Path:
     return warehouse.with_name("monitoring_report.html")
 
 
-def write_report(warehouse: Path, out: Path) -> Report:
+def write_report(warehouse: Path, out: Path, config: dict[str, str] | None = None) -> Report:
     """Write the page to ``out`` (beside it, then renamed: a reader never sees half a page)."""
-    report = build_report(warehouse)
+    report = build_report(warehouse, config)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     partial.write_text(render_html(report), encoding="utf-8")

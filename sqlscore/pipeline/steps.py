@@ -153,13 +153,16 @@ class RunRequest:
             self.warehouse, self.registry, self.as_of, run_id, self.backfill, memory_limit=self.memory_limit
         )
 
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB's configuration for the run's own connections: its memory limit, as dbt's."""
+        return {"memory_limit": self.memory_limit} if self.memory_limit else {}
+
     def open_warehouse(self) -> duckdb.DuckDBPyConnection:
         """The run's own connection (its record, the findings, the publish), under the run's
         memory limit as dbt's are: the publish copies every published table into the serving
         file, and at DuckDB's default it cached their pages up to 80% of RAM after a build kept
         within the limit."""
-        config = {"memory_limit": self.memory_limit} if self.memory_limit else None
-        return open_warehouse(self.warehouse, config=config)
+        return open_warehouse(self.warehouse, config=dict(self.duckdb_config()))
 
 
 def run_pipeline(
@@ -266,7 +269,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
         say(f"    warning: {warning}")
     pause_at("dbt_built")
     verdicts = _gate(request, tables, timings, gate) if build.ok and tables else []
-    report_warning = _write_monitoring_report(warehouse, timings)
+    report_warning = _write_monitoring_report(request, timings)
     if report_warning:
         say(f"    warning: {report_warning}")
         warnings.append(report_warning)
@@ -302,7 +305,7 @@ def _gate(
     return verdicts
 
 
-def _write_monitoring_report(warehouse: Path, timings: dict[str, float]) -> str | None:
+def _write_monitoring_report(request: RunRequest, timings: dict[str, float]) -> str | None:
     """Write the monitoring report beside the warehouse and print its path; a warning if it fails.
 
     Written after the gate, published or blocked: a blocked run's page shows the drift that
@@ -312,10 +315,10 @@ def _write_monitoring_report(warehouse: Path, timings: dict[str, float]) -> str 
     """
     from sqlscore.monitoring.report import default_report_path, write_report
 
-    out = default_report_path(warehouse)
+    out = default_report_path(request.warehouse)
     started = time.perf_counter()
     try:
-        write_report(warehouse, out)
+        write_report(request.warehouse, out, request.duckdb_config())
     except Exception as exc:  # noqa: BLE001 - a report never fails the run it describes
         return f"the monitoring report {out} could not be written ({type(exc).__name__}: {exc})"
     finally:

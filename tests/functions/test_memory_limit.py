@@ -141,7 +141,8 @@ def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Regis
     """The run's record, its findings and the publish (which copies every published table into
     the serving file) open the warehouse through ``RunRequest.open_warehouse``: under the run's
     limit as dbt's connections are, DuckDB's default without one. No other opening of the
-    warehouse is left in the run's steps (the module opens it only there)."""
+    warehouse is left in the run's steps (the module opens it only there), and the monitoring
+    report reads with the same configuration."""
     import inspect
     import re
 
@@ -161,3 +162,6 @@ def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Regis
     bare = [m.start() for m in re.finditer(r"(?<![.\w])(?<!def )open_warehouse\(", source)]
     assert len(bare) == 1 and "return open_warehouse(self.warehouse, config=config)" in source, bare
     assert source.count("request.open_warehouse()") >= 5
+    # the monitoring report's read-only connection gets the same configuration
+    assert request.duckdb_config() == {"memory_limit": "300MiB"}
+    assert "write_report(request.warehouse, out, request.duckdb_config())" in source
