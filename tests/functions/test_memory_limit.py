@@ -160,7 +160,10 @@ def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Regis
         assert con.sql(QUERY).fetchall() == default != [("300.0 MiB",)]
     source = inspect.getsource(steps)
     bare = [m.start() for m in re.finditer(r"(?<![.\w])(?<!def )open_warehouse\(", source)]
-    assert len(bare) == 1 and "return open_warehouse(self.warehouse, config=config)" in source, bare
+    assert (
+        len(bare) == 1
+        and "return open_warehouse(self.warehouse, config=dict(self.duckdb_config()))" in source
+    ), bare
     assert source.count("request.open_warehouse()") >= 5
     # the monitoring report's read-only connection gets the same configuration
     assert request.duckdb_config() == {"memory_limit": "300MiB"}
