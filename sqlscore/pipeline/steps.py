@@ -269,7 +269,7 @@ def _run_steps(request: RunRequest, run_id: str, gate: GateProcess) -> RunOutcom
         say(f"    warning: {warning}")
     pause_at("dbt_built")
     verdicts = _gate(request, tables, timings, gate) if build.ok and tables else []
-    report_warning = _write_monitoring_report(request, timings)
+    report_warning = _write_monitoring_report(warehouse, timings, request.duckdb_config())
     if report_warning:
         say(f"    warning: {report_warning}")
         warnings.append(report_warning)
@@ -305,20 +305,23 @@ def _gate(
     return verdicts
 
 
-def _write_monitoring_report(request: RunRequest, timings: dict[str, float]) -> str | None:
+def _write_monitoring_report(
+    warehouse: Path, timings: dict[str, float], config: dict[str, str] | None = None
+) -> str | None:
     """Write the monitoring report beside the warehouse and print its path; a warning if it fails.
 
     Written after the gate, published or blocked: a blocked run's page shows the drift that
     blocked it. The page is for people, not a gate: any failure to draw it (a monitoring table
     another version of the project shaped differently, a full disk) is a warning on the run,
-    never its failure.
+    never its failure. ``config``: DuckDB's for the report's read-only connection (the run's
+    memory limit).
     """
     from sqlscore.monitoring.report import default_report_path, write_report
 
-    out = default_report_path(request.warehouse)
+    out = default_report_path(warehouse)
     started = time.perf_counter()
     try:
-        write_report(request.warehouse, out, request.duckdb_config())
+        write_report(warehouse, out, config)
     except Exception as exc:  # noqa: BLE001 - a report never fails the run it describes
         return f"the monitoring report {out} could not be written ({type(exc).__name__}: {exc})"
     finally:

@@ -167,4 +167,4 @@ def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Regis
     assert source.count("request.open_warehouse()") >= 5
     # the monitoring report's read-only connection gets the same configuration
     assert request.duckdb_config() == {"memory_limit": "300MiB"}
-    assert "write_report(request.warehouse, out, request.duckdb_config())" in source
+    assert "_write_monitoring_report(warehouse, timings, request.duckdb_config())" in source
