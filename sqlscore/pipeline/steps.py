@@ -185,7 +185,8 @@ def run_pipeline(
     command line's run, whose process has opened nothing yet) makes the gate's child a fork of
     this process (:mod:`sqlscore.gate.fork`); a caller that may hold a DuckDB database open
     leaves it False, and the gate is a new interpreter. ``memory_limit`` (``2GB``, ``50%``) caps
-    DuckDB's memory in dbt's connections; a value DuckDB refuses stops the run before it starts.
+    DuckDB's memory on every connection of the run (dbt's, the gate's, its own); a value DuckDB
+    refuses, or a profile that would not pass it to dbt, stops the run before it starts.
     """
     request = RunRequest(
         warehouse=warehouse,
