@@ -152,13 +152,14 @@ def validate_in_this_process(
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from sqlscore.gate.gx_duckdb import close_connections  # also registers sqlscore_duckdb
+    from sqlscore.warehouse.database import memory_config
 
     suites = {table: load_suite(folder, table) for table in tables}
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=progress_bars)
     if docs_dir is not None:
         _add_docs_site(context, docs_dir)
-    config = {"memory_limit": memory_limit} if memory_limit else {}
+    config = memory_config(memory_limit)
     datasource = context.data_sources.add_sqlscore_duckdb(
         name="warehouse",
         connection_string=f"duckdb:///{warehouse.resolve()}",

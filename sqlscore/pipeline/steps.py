@@ -42,7 +42,7 @@ from sqlscore.pipeline.lock import run_lock
 from sqlscore.pipeline.published_tables import declared_published_tables
 from sqlscore.registry import Registry
 from sqlscore.settings import ExitCode, as_of_date, serving_path
-from sqlscore.warehouse.database import check_memory_limit, open_warehouse
+from sqlscore.warehouse.database import check_memory_limit, memory_config, open_warehouse
 from sqlscore.warehouse.publication import (
     CANDIDATE_SCHEMA,
     PUBLISHED_SCHEMA,
@@ -155,14 +155,14 @@ class RunRequest:
 
     def duckdb_config(self) -> dict[str, str]:
         """DuckDB's configuration for the run's own connections: its memory limit, as dbt's."""
-        return {"memory_limit": self.memory_limit} if self.memory_limit else {}
+        return memory_config(self.memory_limit)
 
     def open_warehouse(self) -> duckdb.DuckDBPyConnection:
         """The run's own connection (its record, the findings, the publish), under the run's
         memory limit as dbt's are: the publish copies every published table into the serving
         file, and at DuckDB's default it cached their pages up to 80% of RAM after a build kept
         within the limit."""
-        return open_warehouse(self.warehouse, config=dict(self.duckdb_config()))
+        return open_warehouse(self.warehouse, config=self.duckdb_config())
 
 
 def run_pipeline(

@@ -49,6 +49,12 @@ def check_memory_limit(value: str | None, source: str) -> str | None:
     return value
 
 
+def memory_config(memory_limit: str | None) -> dict[str, str]:
+    """DuckDB's connection configuration for a ``memory_limit`` (nothing when it is unset), so
+    that every connection of a run is opened with the same one."""
+    return {"memory_limit": memory_limit} if memory_limit else {}
+
+
 def explain_open_error(path: Path, exc: BaseException, read_only: bool) -> str:
     text = str(exc)
     holder = _LOCK_HOLDER.search(text)

@@ -71,6 +71,25 @@ def test_the_run_hands_the_limit_to_dbt_as_a_var_of_the_build_only(tmp_path: Pat
     assert "sqlscore_memory_limit" not in project_vars(site, run_vars=True)
 
 
+def _refused_run(demo_env: tuple[Path, Registry], **settings: str) -> str:
+    """``sqlscore run`` (the console script) on the test's site with ``settings`` in its
+    environment, which must refuse it: exit 2 and the warehouse's tables unchanged. Its stderr."""
+    warehouse, registry = demo_env
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables_before = con.execute("select count(*) from duckdb_tables()").fetchone()
+    env = {
+        **os.environ,
+        "SQLSCORE_WAREHOUSE": str(warehouse),
+        "SQLSCORE_REGISTRY": str(registry.root),
+        **settings,
+    }
+    result = prewarmed.run([SQLSCORE, "run"], env=env, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
+    return result.stderr
+
+
 def test_a_limit_duckdb_refuses_stops_the_run_before_it_starts(demo_env: tuple[Path, Registry]) -> None:
     """Named with the setting it came from, exit 2, before the run is recorded or anything built;
     the check itself takes what DuckDB takes (a size or a share of memory)."""
@@ -80,20 +99,8 @@ def test_a_limit_duckdb_refuses_stops_the_run_before_it_starts(demo_env: tuple[P
     assert check_memory_limit("2GB", "x") == "2GB" and check_memory_limit("50%", "x") == "50%"
     with pytest.raises(ConfigError, match="^memory_limit 'lots' is not a DuckDB memory_limit"):
         check_memory_limit("lots", "memory_limit")
-    warehouse, registry = demo_env
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables_before = con.execute("select count(*) from duckdb_tables()").fetchone()
-    env = {
-        **os.environ,
-        "SQLSCORE_WAREHOUSE": str(warehouse),
-        "SQLSCORE_REGISTRY": str(registry.root),
-        "SQLSCORE_MEMORY_LIMIT": "lots",
-    }
-    result = prewarmed.run([SQLSCORE, "run"], env=env, timeout=120)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "SQLSCORE_MEMORY_LIMIT 'lots' is not a DuckDB memory_limit" in result.stderr
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
+    stderr = _refused_run(demo_env, SQLSCORE_MEMORY_LIMIT="lots")
+    assert "SQLSCORE_MEMORY_LIMIT 'lots' is not a DuckDB memory_limit" in stderr
 
 
 def test_a_profile_that_would_drop_the_limit_stops_the_run_naming_the_file(
@@ -119,22 +126,9 @@ def test_a_profile_that_would_drop_the_limit_stops_the_run_naming_the_file(
     own = tmp_path / "own"
     own.mkdir()
     (own / "profiles.yml").write_text(ours.replace("      settings:\n" + setting, ""))
-    warehouse, registry = demo_env
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables_before = con.execute("select count(*) from duckdb_tables()").fetchone()
-    env = {
-        **os.environ,
-        "SQLSCORE_WAREHOUSE": str(warehouse),
-        "SQLSCORE_REGISTRY": str(registry.root),
-        "SQLSCORE_PROFILES_DIR": str(own),
-        "SQLSCORE_MEMORY_LIMIT": "1GB",
-    }
-    result = prewarmed.run([SQLSCORE, "run"], env=env, timeout=120)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert f"{own / 'profiles.yml'} does not pass it to dbt's DuckDB connections" in result.stderr
-    assert "settings: {memory_limit:" in result.stderr and "sqlscore_memory_limit" in result.stderr
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from duckdb_tables()").fetchone() == tables_before
+    stderr = _refused_run(demo_env, SQLSCORE_PROFILES_DIR=str(own), SQLSCORE_MEMORY_LIMIT="1GB")
+    assert f"{own / 'profiles.yml'} does not pass it to dbt's DuckDB connections" in stderr
+    assert "settings: {memory_limit:" in stderr and "sqlscore_memory_limit" in stderr
 
 
 def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Registry], tmp_path: Path) -> None:
@@ -161,8 +155,7 @@ def test_the_runs_own_connections_take_the_limit_too(demo_env: tuple[Path, Regis
     source = inspect.getsource(steps)
     bare = [m.start() for m in re.finditer(r"(?<![.\w])(?<!def )open_warehouse\(", source)]
     assert (
-        len(bare) == 1
-        and "return open_warehouse(self.warehouse, config=dict(self.duckdb_config()))" in source
+        len(bare) == 1 and "return open_warehouse(self.warehouse, config=self.duckdb_config())" in source
     ), bare
     assert source.count("request.open_warehouse()") >= 5
     # the monitoring report's read-only connection gets the same configuration
