@@ -72,14 +72,17 @@ class History:
 
 @pytest.fixture(scope="module")
 def history(
-    demo_source: tuple[Path, Path], scored_source: Path, tmp_path_factory: pytest.TempPathFactory
+    demo_source: tuple[Path, Path],
+    scored_source: Path,
+    parsed_project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[History]:
     root = tmp_path_factory.mktemp("monitoring")
     warehouse = root / "warehouse.duckdb"
     shutil.copy(scored_source, warehouse)  # scored at 2026-10-31 by dbt build --select +scoring
     shutil.copytree(demo_source[1], root / "models_onnx")
     registry = Registry(root / "models_onnx")
-    project = copy_project(root)
+    project = copy_project(root, parsed_project)  # dbt's parse cache: no full parse for the first run
 
     def run(*args: str, expect_ok: bool = True) -> subprocess.CompletedProcess[str]:
         return dbt(args, warehouse, registry, project, expect_ok=expect_ok)
